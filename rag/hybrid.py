@@ -1,0 +1,96 @@
+"""Hybrid retrieval over a loaded index: dense (FAISS), BM25, or both fused."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from rag import dense, fusion
+from rag.embedding import Embedder
+from rag.lexical import ChineseTokenizer
+from rag.query import expand, normalise_query
+from rag.store import LoadedIndex
+from rag.types import Hit
+
+MODES = ("hybrid", "dense", "bm25")
+FUSIONS = ("rrf", "weighted")
+
+
+@dataclass(frozen=True)
+class Query:
+    """A question as every scorer sees it: normalised text, its embedding, its BM25 tokens."""
+
+    text: str
+    vector: np.ndarray
+    tokens: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Scored:
+    """Full score vectors for one query; the answer stage reads relevance from them."""
+
+    dense: np.ndarray  # cosine similarity per chunk
+    bm25: np.ndarray
+
+
+class Retriever:
+    """Ranks chunks of one loaded index for a question."""
+
+    def __init__(self, index: LoadedIndex, embedder: Embedder, tokenizer: ChineseTokenizer,
+                 synonyms: dict[str, tuple[str, ...]], fusion_method: str = "rrf",
+                 dense_weight: float = 0.6):
+        if fusion_method not in FUSIONS:
+            raise ValueError(f"fusion must be one of {FUSIONS}, not {fusion_method!r}")
+        self.index = index
+        self.embedder = embedder
+        self.tokenizer = tokenizer
+        self.synonyms = synonyms
+        self.fusion_method = fusion_method
+        self.dense_weight = dense_weight
+
+    def prepare(self, question: str, vector: np.ndarray | None = None) -> Query:
+        """Normalise, embed (unless a cached vector is given) and tokenise a question."""
+        text = normalise_query(question)
+        if vector is None:
+            vector = self.embedder.encode_queries([text])[0]
+        expanded = " ".join([text, *expand(text, self.synonyms)])
+        return Query(text, vector, tuple(self.tokenizer.tokenize(expanded)))
+
+    def score(self, query: Query) -> Scored:
+        n = len(self.index.chunks)
+        scores, ids = dense.search(self.index.dense, query.vector[None, :], n if n <= 4096 else 256)
+        dense_scores = np.full(n, -1.0, dtype=np.float32)
+        valid = ids[0] >= 0
+        dense_scores[ids[0][valid]] = scores[0][valid]
+        return Scored(dense_scores, self.index.bm25.scores(list(query.tokens)))
+
+    def search(self, query: Query, k: int = 5, mode: str = "hybrid") -> list[Hit]:
+        if mode not in MODES:
+            raise ValueError(f"mode must be one of {MODES}, not {mode!r}")
+        return self.rank(self.score(query), k, mode)
+
+    def rank(self, scored: Scored, k: int, mode: str) -> list[Hit]:
+        if mode == "dense":
+            pairs = _top(scored.dense, k)
+        elif mode == "bm25":
+            pairs = _top(scored.bm25, k)
+        elif self.fusion_method == "rrf":
+            rankings = [np.argsort(-scored.dense, kind="stable"), _bm25_ranking(scored.bm25)]
+            pairs = fusion.top(fusion.rrf(rankings, weights=[self.dense_weight, 1 - self.dense_weight]), k)
+        else:
+            fused = fusion.weighted([scored.dense, scored.bm25], [self.dense_weight, 1 - self.dense_weight])
+            pairs = _top(fused, k)
+        chunks = self.index.chunks
+        return [Hit(chunks[i], float(s), r) for r, (i, s) in enumerate(pairs, start=1)]
+
+
+def _top(scores: np.ndarray, k: int) -> list[tuple[int, float]]:
+    order = np.argsort(-scores, kind="stable")[:k]
+    return [(int(i), float(scores[i])) for i in order]
+
+
+def _bm25_ranking(scores: np.ndarray) -> np.ndarray:
+    # Chunks with no query term in common get no lexical vote at all.
+    order = np.argsort(-scores, kind="stable")
+    return order[scores[order] > 0]

