@@ -14,7 +14,9 @@ from rag.store import LoadedIndex
 from rag.types import Hit
 
 MODES = ("hybrid", "dense", "bm25")
-FUSIONS = ("rrf", "weighted")
+FUSIONS = ("weighted", "rrf")
+EXACT_ALL = 8192  # below this many passages every similarity is computed
+CANDIDATES = 512  # above it, the nearest passages only (the rest count as unrelated)
 
 
 @dataclass(frozen=True)
@@ -38,7 +40,7 @@ class Retriever:
     """Ranks chunks of one loaded index for a question."""
 
     def __init__(self, index: LoadedIndex, embedder: Embedder, tokenizer: ChineseTokenizer,
-                 synonyms: dict[str, tuple[str, ...]], fusion_method: str = "rrf",
+                 synonyms: dict[str, tuple[str, ...]], fusion_method: str = "weighted",
                  dense_weight: float = 0.6):
         if fusion_method not in FUSIONS:
             raise ValueError(f"fusion must be one of {FUSIONS}, not {fusion_method!r}")
@@ -58,12 +60,17 @@ class Retriever:
         return Query(text, vector, tuple(self.tokenizer.tokenize(expanded)))
 
     def score(self, query: Query) -> Scored:
-        n = len(self.index.chunks)
-        scores, ids = dense.search(self.index.dense, query.vector[None, :], n if n <= 4096 else 256)
-        dense_scores = np.full(n, -1.0, dtype=np.float32)
+        """Per-chunk scores: the best-scoring sentence of each chunk, for each scorer."""
+        owners = self.index.owners
+        n_passages = len(owners)
+        scores, ids = dense.search(self.index.dense, query.vector[None, :],
+                                   n_passages if n_passages <= EXACT_ALL else CANDIDATES)
+        passage_dense = np.full(n_passages, -1.0, dtype=np.float32)
         valid = ids[0] >= 0
-        dense_scores[ids[0][valid]] = scores[0][valid]
-        return Scored(dense_scores, self.index.bm25.scores(list(query.tokens)))
+        passage_dense[ids[0][valid]] = scores[0][valid]
+        n = len(self.index.chunks)
+        return Scored(_best_per_chunk(passage_dense, owners, n, -1.0),
+                      _best_per_chunk(self.index.bm25.scores(list(query.tokens)), owners, n, 0.0))
 
     def search(self, query: Query, k: int = 5, mode: str = "hybrid") -> list[Hit]:
         if mode not in MODES:
@@ -83,6 +90,12 @@ class Retriever:
             pairs = _top(fused, k)
         chunks = self.index.chunks
         return [Hit(chunks[i], float(s), r) for r, (i, s) in enumerate(pairs, start=1)]
+
+
+def _best_per_chunk(values: np.ndarray, owners: np.ndarray, n: int, floor: float) -> np.ndarray:
+    out = np.full(n, floor, dtype=np.float32)
+    np.maximum.at(out, owners, values.astype(np.float32))
+    return out
 
 
 def _top(scores: np.ndarray, k: int) -> list[tuple[int, float]]:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import json
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -41,10 +40,12 @@ class ChineseTokenizer:
         self._stop = frozenset(words)
 
     def tokenize(self, text: str) -> list[str]:
-        # Search mode adds the parts of long words (投贷联动 → 投贷, 联动), so a paraphrase
-        # that shares only part of a compound still scores.
+        # Search mode adds the parts of long words (投贷联动 → 投贷, 联动), and the
+        # character bigrams of longer words catch paraphrases that jieba segments
+        # differently (登记手续 / 注销登记).
         tokens = (t.strip().lower() for t in self._jieba.cut_for_search(text))
-        return [t for t in tokens if t and t not in self._stop and _WORD.search(t)]
+        words = [t for t in tokens if t and t not in self._stop and _WORD.search(t)]
+        return words + [w[i:i + 2] for w in words if len(w) > 2 for i in range(len(w) - 1)]
 
 
 class BM25Index:
@@ -72,7 +73,3 @@ class BM25Index:
     @classmethod
     def load(cls, folder: Path) -> "BM25Index":
         return cls(bm25s.BM25.load(str(folder), show_progress=False))
-
-
-def save_tokens(path: Path, token_lists: list[list[str]]) -> None:
-    path.write_text(json.dumps(token_lists, ensure_ascii=False), encoding="utf-8")

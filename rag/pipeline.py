@@ -30,7 +30,7 @@ class PipelineConfig:
     embed_model: str
     query_prompt: str | None = None
     passage_prompt: str | None = None
-    fusion: str = "rrf"
+    fusion: str = "weighted"
     cache_size: int = 1024
 
     @classmethod

@@ -3,7 +3,11 @@
 Layout under ``index_dir``::
 
     CURRENT                 name of the live version (replaced atomically)
-    versions/<version>/     manifest.json, chunks.jsonl, dense.faiss, bm25/
+    versions/<version>/     manifest.json, chunks.jsonl, dense.faiss, owners.npy, bm25/
+
+Retrieval scores sentences ("passages") and ranks a chunk by its best sentence, so a
+long measure that mixes topics is found by the one sentence that answers;
+``owners.npy`` maps each passage row to its chunk.
 
 A build writes a new version folder, then swaps ``CURRENT`` with ``os.replace``, so a
 crash never leaves a half-written index and a running server can reload between
@@ -15,6 +19,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import shutil
 import time
 from dataclasses import dataclass
@@ -22,6 +27,7 @@ from importlib.metadata import version as pkg_version
 from pathlib import Path
 
 import faiss
+import numpy as np
 
 from rag import dense
 from rag.embedding import Embedder, ModelInfo
@@ -31,7 +37,8 @@ from rag.types import Chunk
 
 FORMAT = 1
 KEEP_VERSIONS = 2
-_FILES = ("chunks.jsonl", "dense.faiss")
+_FILES = ("chunks.jsonl", "dense.faiss", "owners.npy")
+_SENTENCE = re.compile(r"[^。！？；]+[。！？；]?")
 REBUILD_HINT = "run `policy-qa build` (or `policy-qa serve --rebuild`) to rebuild it"
 
 
@@ -43,11 +50,26 @@ class LoadedIndex:
     chunks: tuple[Chunk, ...]
     dense: faiss.Index
     bm25: BM25Index
+    owners: np.ndarray  # passage row → chunk position
 
 
-def passage_text(chunk: Chunk) -> str:
-    """What gets embedded and BM25-indexed: the wording with its measure heading as context."""
-    return " ".join(p for p in (chunk.measure, chunk.item, chunk.text) if p)
+@dataclass(frozen=True)
+class Passages:
+    dense_texts: list[str]  # sentence with its measure heading as context
+    lexical_texts: list[str]  # the same with the part title, so 闽台 finds all of part 三
+    owners: np.ndarray
+
+
+def passages(chunks: list[Chunk]) -> Passages:
+    """Split chunks into the sentences that are embedded and BM25-indexed."""
+    dense_texts, lexical_texts, owners = [], [], []
+    for i, c in enumerate(chunks):
+        context = " ".join(p for p in (c.measure, c.item) if p)
+        for sentence in _SENTENCE.findall(c.text) or [c.text]:
+            dense_texts.append(f"{context} {sentence}")
+            lexical_texts.append(f"{c.part or ''} {context} {sentence}")
+            owners.append(i)
+    return Passages(dense_texts, lexical_texts, np.asarray(owners, dtype=np.int32))
 
 
 def build(chunks: list[Chunk], embedder: Embedder, tokenizer: ChineseTokenizer, index_dir: Path,
@@ -59,11 +81,12 @@ def build(chunks: list[Chunk], embedder: Embedder, tokenizer: ChineseTokenizer, 
     tmp = index_dir / "versions" / f".{version}.tmp"
     tmp.mkdir(parents=True)
     try:
-        texts = [passage_text(c) for c in chunks]
-        vectors = embedder.encode_passages(texts, progress=progress)
+        units = passages(chunks)
+        vectors = embedder.encode_passages(units.dense_texts, progress=progress)
         index = dense.build_index(vectors, hnsw_threshold)
         dense.save(index, tmp / "dense.faiss")
-        BM25Index.build([tokenizer.tokenize(t) for t in texts]).save(tmp / "bm25")
+        np.save(tmp / "owners.npy", units.owners, allow_pickle=False)
+        BM25Index.build([tokenizer.tokenize(t) for t in units.lexical_texts]).save(tmp / "bm25")
         with open(tmp / "chunks.jsonl", "w", encoding="utf-8") as f:
             for c in chunks:
                 f.write(json.dumps(c.to_dict(), ensure_ascii=False) + "\n")
@@ -147,12 +170,15 @@ def load(index_dir: Path, expected: ModelInfo | None = None, dictionary_hash: st
         chunks = tuple(Chunk.from_dict(json.loads(line)) for line in
                        (folder / "chunks.jsonl").read_text(encoding="utf-8").splitlines() if line.strip())
         index = dense.load(folder / "dense.faiss")
+        owners = np.load(folder / "owners.npy", allow_pickle=False)
         bm25 = BM25Index.load(folder / "bm25")
     except (OSError, ValueError, KeyError, RuntimeError) as e:
         raise IndexCorruptError(f"index at {folder} cannot be read ({e}); {REBUILD_HINT}") from e
-    if index.ntotal != len(chunks) or len(chunks) != manifest.get("chunk_count"):
-        raise IndexCorruptError(f"index at {folder} holds {index.ntotal} vectors for {len(chunks)} chunks; {REBUILD_HINT}")
-    return LoadedIndex(version, folder, manifest, chunks, index, bm25)
+    if (index.ntotal != len(owners) or len(chunks) != manifest.get("chunk_count")
+            or (len(owners) and int(owners.max()) >= len(chunks))):
+        raise IndexCorruptError(f"index at {folder} holds {index.ntotal} vectors and {len(owners)} passage owners "
+                                f"for {len(chunks)} chunks; {REBUILD_HINT}")
+    return LoadedIndex(version, folder, manifest, chunks, index, bm25, owners)
 
 
 def _read_manifest(folder: Path) -> dict:

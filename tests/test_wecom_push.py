@@ -1,0 +1,104 @@
+"""push_markdown against a real HTTP server on 127.0.0.1 that records what it receives."""
+
+from __future__ import annotations
+
+import json
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import httpx
+import pytest
+
+from rag.types import Answer, Citation
+from wecom.push import PushError, push_markdown
+
+
+class Robot(ThreadingHTTPServer):
+    """A fake group-robot webhook: records posted bodies, answers with a preset reply."""
+
+    def __init__(self) -> None:
+        super().__init__(("127.0.0.1", 0), RobotHandler)
+        self.posted: list[tuple[str, dict]] = []
+        self.status = 200
+        self.reply = b'{"errcode": 0, "errmsg": "ok"}'
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.server_port}/cgi-bin/webhook/send?key=SECRET-KEY"
+
+
+class RobotHandler(BaseHTTPRequestHandler):
+    server: Robot
+
+    def do_POST(self) -> None:
+        body = self.rfile.read(int(self.headers["Content-Length"]))
+        self.server.posted.append((self.path, json.loads(body)))
+        self.send_response(self.server.status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(self.server.reply)))
+        self.end_headers()
+        self.wfile.write(self.server.reply)
+
+    def log_message(self, *args) -> None:  # keep test output quiet
+        pass
+
+
+@pytest.fixture
+def robot():
+    server = Robot()
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.01}, daemon=True)
+    thread.start()
+    yield server
+    server.shutdown()
+    server.server_close()
+    thread.join()
+
+
+def answer(n_statements: int = 1) -> Answer:
+    c = Citation(1, "c1", "doc", None, "（六）提高金融服务科技创新能力", None, "支持科技型企业上市融资。", ("省金融监管局",), 0.9)
+    statements = tuple(f"第{i}条支持科技型企业上市融资[1]" + "政" * 100 for i in range(n_statements))
+    return Answer("科技企业有什么支持？", "有明确支持。", statements, (c,), True)
+
+
+def test_push_posts_markdown(robot):
+    push_markdown(robot.url, answer())
+    [(path, body)] = robot.posted
+    assert path == "/cgi-bin/webhook/send?key=SECRET-KEY"
+    assert body["msgtype"] == "markdown"
+    content = body["markdown"]["content"]
+    assert content.startswith("**有明确支持。**\n第0条支持科技型企业上市融资[1]")
+    assert "> [1] （六）提高金融服务科技创新能力 · 责任单位：省金融监管局\n> 支持科技型企业上市融资。" in content
+
+
+def test_push_content_fits_4096_bytes(robot):
+    with httpx.Client(timeout=5) as client:
+        push_markdown(robot.url, answer(n_statements=50), client=client)
+    [(_, body)] = robot.posted
+    assert len(body["markdown"]["content"].encode()) <= 4_096
+
+
+def test_non_200_is_a_push_error_that_hides_the_key(robot):
+    robot.status = 502
+    with pytest.raises(PushError, match="127.0.0.1 answered HTTP 502") as info:
+        push_markdown(robot.url, answer())
+    assert "SECRET-KEY" not in str(info.value)
+
+
+def test_errcode_is_a_push_error(robot):
+    robot.reply = '{"errcode": 93000, "errmsg": "invalid webhook url"}'.encode()
+    with pytest.raises(PushError, match="errcode 93000: invalid webhook url"):
+        push_markdown(robot.url, answer())
+
+
+def test_non_json_reply_is_a_push_error(robot):
+    robot.reply = b"<html>gateway</html>"
+    with pytest.raises(PushError, match="non-JSON"):
+        push_markdown(robot.url, answer())
+
+
+def test_unreachable_webhook_is_a_push_error(robot):
+    url = robot.url
+    robot.shutdown()
+    robot.server_close()
+    with pytest.raises(PushError, match="ConnectError"):
+        push_markdown(url, answer(), timeout=2)

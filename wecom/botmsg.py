@@ -1,0 +1,96 @@
+"""JSON of the intelligent bot (智能机器人, API mode): callbacks in, stream replies out."""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+
+from rag.errors import PayloadError
+from wecom.crypto import Sealed
+from wecom.format import BOT_STREAM_LIMIT, cut_utf8
+
+# A group message starts with "@botname " (a full-width space counts too).
+_MENTION = re.compile(r"^\s*@\S+(?:\s+|$)")
+
+
+def _object(text: str | bytes, what: str) -> dict:
+    try:
+        value = json.loads(text)
+    except (ValueError, UnicodeDecodeError):
+        raise PayloadError(f"{what} is not valid JSON") from None
+    if not isinstance(value, dict):
+        raise PayloadError(f"{what} is a JSON {type(value).__name__}, expected an object")
+    return value
+
+
+def _str(obj: dict, key: str, what: str) -> str:
+    value = obj.get(key, "")
+    if not isinstance(value, str):
+        raise PayloadError(f"{what} field {key!r} is {value!r}, expected a string")
+    return value
+
+
+def parse_envelope(body: bytes) -> str:
+    """The ``encrypt`` field of a POST body ``{"encrypt": …}``."""
+    encrypt = _str(_object(body, "request body"), "encrypt", "request body")
+    if not encrypt:
+        raise PayloadError("request body has no 'encrypt' field")
+    return encrypt
+
+
+@dataclass(frozen=True)
+class BotMessage:
+    """A decrypted bot callback; ``text`` for msgtype text, ``stream_id`` for msgtype stream."""
+
+    msgid: str
+    aibotid: str
+    chattype: str
+    userid: str
+    msgtype: str
+    text: str = ""
+    stream_id: str = ""
+
+
+def parse_message(plaintext: str) -> BotMessage:
+    """Parse decrypted callback JSON."""
+    what = "bot message"
+    obj = _object(plaintext, what)
+    msgtype = _str(obj, "msgtype", what)
+    if not msgtype:
+        raise PayloadError("bot message has no 'msgtype'")
+    sender = obj.get("from") if isinstance(obj.get("from"), dict) else {}
+    text = obj.get("text") if isinstance(obj.get("text"), dict) else {}
+    stream = obj.get("stream") if isinstance(obj.get("stream"), dict) else {}
+    return BotMessage(
+        msgid=_str(obj, "msgid", what),
+        aibotid=_str(obj, "aibotid", what),
+        chattype=_str(obj, "chattype", what),
+        userid=_str(sender, "userid", what),
+        msgtype=msgtype,
+        text=_str(text, "content", what),
+        stream_id=_str(stream, "id", what),
+    )
+
+
+def question_of(content: str) -> str:
+    """The question in a text message, without a leading ``@botname`` mention."""
+    return _MENTION.sub("", content, count=1).strip()
+
+
+def stream_message(stream_id: str, content: str, finish: bool) -> str:
+    """Plaintext of a stream reply; content is capped at the 20,480-byte protocol limit."""
+    stream = {"id": stream_id, "finish": finish, "content": cut_utf8(content, BOT_STREAM_LIMIT)}
+    return json.dumps({"msgtype": "stream", "stream": stream}, ensure_ascii=False)
+
+
+def encrypted_reply(sealed: Sealed) -> str:
+    """The JSON body WeCom expects around an encrypted reply."""
+    return json.dumps(
+        {
+            "encrypt": sealed.encrypt,
+            "msgsignature": sealed.signature,
+            "timestamp": int(sealed.timestamp),
+            "nonce": sealed.nonce,
+        }
+    )

@@ -1,0 +1,50 @@
+"""Push an answer to a WeCom group robot (群机器人) webhook as markdown."""
+
+from __future__ import annotations
+
+import httpx
+
+from rag.errors import PolicyQAError
+from rag.types import Answer
+from wecom.format import group_markdown
+
+
+class PushError(PolicyQAError):
+    """The group robot webhook could not be reached or refused the message."""
+
+
+def _where(webhook_url: str) -> str:
+    # The webhook's ``key`` query parameter is a credential: name only the host.
+    try:
+        return httpx.URL(webhook_url).host or "the webhook"
+    except httpx.InvalidURL:
+        return "an invalid webhook URL"
+
+
+def push_markdown(
+    webhook_url: str, answer: Answer, client: httpx.Client | None = None, timeout: float = 10.0
+) -> None:
+    """Post ``answer`` as a markdown message (at most 4,096 bytes); raise :class:`PushError` on failure."""
+    payload = {"msgtype": "markdown", "markdown": {"content": group_markdown(answer)}}
+    try:
+        if client is None:
+            with httpx.Client(timeout=timeout) as own:
+                response = own.post(webhook_url, json=payload)
+        else:
+            response = client.post(webhook_url, json=payload)
+    except (httpx.HTTPError, httpx.InvalidURL) as err:
+        raise PushError(f"push to {_where(webhook_url)} failed: {type(err).__name__}") from err
+    _check(response, _where(webhook_url))
+
+
+def _check(response: httpx.Response, where: str) -> None:
+    if response.status_code != 200:
+        raise PushError(f"push to {where} answered HTTP {response.status_code}")
+    try:
+        body = response.json()
+    except ValueError:
+        raise PushError(f"push to {where} answered non-JSON: {response.text[:100]!r}") from None
+    errcode = body.get("errcode") if isinstance(body, dict) else None
+    if errcode != 0:
+        errmsg = body.get("errmsg", "") if isinstance(body, dict) else body
+        raise PushError(f"push to {where} answered errcode {errcode!r}: {errmsg}")
