@@ -1,0 +1,53 @@
+# policy-qa: `make run` starts the service, `make test` runs the whole test suite.
+# Both create .venv and install everything on first use; later runs reuse it until
+# pyproject.toml changes. Works unattended (CI=true, no stdin) as root on Debian.
+
+SHELL := /bin/bash
+.SHELLFLAGS := -euo pipefail -c
+
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+# torch goes in first and pinned: on these machines pip takes the CPU wheel that lies
+# on disk; left to sentence-transformers, pip would pull a multi-GB CUDA build.
+TORCH_VERSION ?= 2.13.0
+
+# root runs apt-get directly; anyone else goes through sudo
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+APT_GET := $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get
+
+export PIP_DISABLE_PIP_VERSION_CHECK := 1
+export PIP_NO_INPUT := 1
+
+.PHONY: install run test chromium clean
+
+install: $(STAMP)
+
+# Debian's python3 lacks ensurepip (and so venv) until python3-venv is installed.
+$(STAMP): pyproject.toml
+	if ! $(PYTHON) -c 'import ensurepip' >/dev/null 2>&1; then \
+		$(APT_GET) update && $(APT_GET) install -y python3-venv; \
+	fi
+	if [ ! -x $(BIN)/pip ]; then rm -rf $(VENV) && $(PYTHON) -m venv $(VENV); fi
+	$(BIN)/python -m pip install torch==$(TORCH_VERSION)
+	$(BIN)/python -m pip install -e '.[test]'
+	touch $(STAMP)
+
+# Until the HTTP service lands, `run` builds the index on the embedded default model
+# and prints the measure outline.
+run: install
+	$(BIN)/policy-qa build
+	$(BIN)/policy-qa measures
+
+# The UI tests drive the Debian chromium through Playwright.
+chromium:
+	if [ ! -x /usr/bin/chromium ]; then \
+		$(APT_GET) update && $(APT_GET) install -y chromium; \
+	fi
+
+test: install chromium
+	$(BIN)/python -m pytest -q
+
+clean:
+	rm -rf $(VENV) build *.egg-info .pytest_cache
