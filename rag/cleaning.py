@@ -26,7 +26,7 @@ _SIGNATURE = re.compile(
     r"([^。，；\n（]{2,30}?(?:办公厅|人民政府|委员会|办公室))\s*(\d{4}年\d{1,2}月\d{1,2}日)(?:\s*（此件[^）]{0,10}）)?"
 )
 _DOC_TITLE = re.compile(
-    r"([^。，；：\n《》]{6,80}?(?:若干措施|实施意见|指导意见|管理办法|实施细则|工作方案|实施方案|暂行办法|规定|办法|条例|意见))"
+    r"(?!第[一二三四五六七八九十百\d]+[章条]|[一二三四五六七八九十]+、)([^。，；：\n《》]{6,80}?(?:若干措施|实施意见|指导意见|管理办法|实施细则|工作方案|实施方案|暂行办法|规定|办法|条例|意见))"
     r"(?=\s*(?:为|根据|$|\n|第[一二三四五六七八九十]+[章条]|一、))"
 )
 
@@ -95,7 +95,10 @@ def _match_meta(raw: str, pos: int) -> Segment | None:
         return _seg("publish_date", raw, pos, m.end(), title=f"{y}-{int(mo):02d}-{int(d):02d}")
     if m := _SIGNATURE.match(raw, pos):
         return _seg("signature", raw, pos, m.end(), title=m.group(2))
-    if m := _DOC_TITLE.match(raw, pos):
+    # A policy title opens a line or follows the signature's closing bracket; elsewhere
+    # "…本办法" is the subject of a sentence.
+    before = raw[:pos].rstrip(" \t")
+    if (not before or before[-1] in "\n。）)") and (m := _DOC_TITLE.match(raw, pos)):
         return _seg("doc_title", raw, pos, m.end())
     return None
 
@@ -166,5 +169,7 @@ def _glued_heading(raw: str, pos: int, family: str) -> bool:
     if nb.UNITS.match(raw, pos) or _SIGNATURE.match(raw, pos) or _PUBLISH_DATE.match(raw, pos):
         return True
     if family == "articles":
-        return bool(nb.ARTICLE.match(raw, pos) or nb.CHAPTER.match(raw, pos))
+        # Inside a sentence 第一条 is a cross-reference (本办法第一条); a glued article
+        # heading is set off by white space at least.
+        return raw[pos - 1].isspace() and bool(nb.ARTICLE.match(raw, pos) or nb.CHAPTER.match(raw, pos))
     return bool(nb.MEASURE.match(raw, pos))

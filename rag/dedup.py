@@ -39,8 +39,11 @@ def _core(text: str) -> str:
     return text.rstrip("。！？；")
 
 
-def _heading_key(seg: Segment) -> str:
-    return f"{seg.kind}:{seg.number}" if seg.kind in ("part", "measure", "chapter", "article") else f"{seg.kind}:{seg.text}"
+def _heading_key(seg: Segment, parent: str = "") -> str:
+    if seg.kind in ("part", "measure", "chapter", "article"):
+        return f"{seg.kind}:{seg.number}"
+    # Item numbering restarts in every measure or article, so an item is keyed with its parent.
+    return f"{seg.kind}:{parent}:{seg.text}" if seg.kind == "item" else f"{seg.kind}:{seg.text}"
 
 
 def deduplicate(segments: list[Segment]) -> DedupResult:
@@ -51,23 +54,26 @@ def deduplicate(segments: list[Segment]) -> DedupResult:
     kept: list[Segment] = []
     dropped: list[Dropped] = []
     last_content_dropped = False
+    parent = ""
     for seg in segments:
-        reason, kept_at = _judge(seg, first_seen, near, sentences, last_content_dropped)
+        if seg.kind in ("measure", "article"):
+            parent = f"{seg.kind}:{seg.number}"
+        reason, kept_at = _judge(seg, first_seen, near, sentences, last_content_dropped, parent)
         if seg.kind in ("sentence", "item"):
             last_content_dropped = reason is not None
         if reason:
             dropped.append(Dropped(seg, reason, kept_at))
             continue
         kept.append(seg)
-        first_seen.setdefault(_key(seg), seg)
+        first_seen.setdefault(_key(seg, parent), seg)
     return DedupResult(tuple(kept), tuple(dropped))
 
 
-def _key(seg: Segment) -> str:
-    return f"sentence:{seg.text}" if seg.kind == "sentence" else _heading_key(seg)
+def _key(seg: Segment, parent: str = "") -> str:
+    return f"sentence:{seg.text}" if seg.kind == "sentence" else _heading_key(seg, parent)
 
 
-def _judge(seg, first_seen, near, sentences, last_content_dropped):
+def _judge(seg, first_seen, near, sentences, last_content_dropped, parent):
     if seg.kind == "units":
         twin = first_seen.get(_key(seg))
         if twin is not None and last_content_dropped:
@@ -76,7 +82,7 @@ def _judge(seg, first_seen, near, sentences, last_content_dropped):
     if seg.kind == "sentence" and seg.text in near:
         reason, hosts = near[seg.text]
         return reason, tuple((sentences[h].start, sentences[h].end) for h in hosts)
-    twin = first_seen.get(_key(seg))
+    twin = first_seen.get(_key(seg, parent))
     if twin is not None:
         return "exact_duplicate", ((twin.start, twin.end),)
     return None, ()
@@ -86,15 +92,18 @@ def _near_duplicates(texts: list[str]) -> dict[str, tuple[str, tuple[str, ...]]]
     """Map each contained or spliced sentence to (reason, the sentences it came from)."""
     out: dict[str, tuple[str, tuple[str, ...]]] = {}
     for s in texts:
-        core = _core(s)
-        if len(core) >= MIN_CONTAINED:
-            host = next((o for o in texts if o != s and len(o) > len(s) and core in o), None)
-            if host:
-                out[s] = ("contained", (host,))
-                continue
         splice = _splice_sources(s, texts)
         if splice:
             out[s] = ("splice", splice)
+    # A splice is no home for other wording: only intact sentences can host a contained one.
+    hosts = [t for t in texts if t not in out]
+    for s in texts:
+        core = _core(s)
+        if s in out or len(core) < MIN_CONTAINED:
+            continue
+        host = next((o for o in hosts if o != s and len(o) > len(s) and core in o), None)
+        if host:
+            out[s] = ("contained", (host,))
     return out
 
 

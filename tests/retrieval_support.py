@@ -105,3 +105,16 @@ def run_cli(args: list[str], env: dict[str, str], stdin: str | None = None,
             timeout: float = 240) -> subprocess.CompletedProcess:
     return subprocess.run([*cli_path(), *args], env=env, input=stdin, capture_output=True, text=True,
                           encoding="utf-8", timeout=timeout, cwd=str(REPO))
+
+
+def run_cli_many(calls: dict[str, tuple], workers: int = 3) -> dict[str, subprocess.CompletedProcess]:
+    """Run several independent CLI calls at once: name -> (args, env[, stdin]).
+
+    Each call is its own process that imports torch and loads the model; their start-up
+    overlaps, which keeps the subprocess tests within the time budget on two cores.
+    """
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        futures = {name: pool.submit(run_cli, *call) for name, call in calls.items()}
+        return {name: f.result() for name, f in futures.items()}
