@@ -147,7 +147,7 @@ def test_second_build_switches_current_and_keeps_two_versions(tmp_path, corpus, 
     assert loaded.version == third.name and len(loaded.chunks) == 5
 
 
-@pytest.mark.xfail(strict=True, reason="BUG rag/store.py _prune: versions are ordered by name, and builds in the "
+@pytest.mark.xfail(strict=True, raises=AssertionError, reason="BUG rag/store.py _prune: versions are ordered by name, and builds in the "
                                        "same second differ only by a random suffix, so the previous version "
                                        "can be deleted while an older one is kept")
 def test_builds_within_one_second_keep_the_previous_version(tmp_path, corpus, emb, tok, monkeypatch):
@@ -355,7 +355,7 @@ def test_empty_bm25_array_is_corrupt(damaged, emb):
         store.load(index_dir, emb.info)
 
 
-@pytest.mark.xfail(strict=True, reason="BUG rag/store.py: the manifest hashes chunks.jsonl, dense.faiss and "
+@pytest.mark.xfail(strict=True, raises=pytest.fail.Exception, reason="BUG rag/store.py: the manifest hashes chunks.jsonl, dense.faiss and "
                                        "owners.npy only, so rewritten BM25 scores load silently")
 def test_rewritten_bm25_scores_are_detected(damaged, emb):
     index_dir, folder = damaged
