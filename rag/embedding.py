@@ -53,9 +53,6 @@ class Embedder:
     def encode_passages(self, texts: list[str], batch_size: int = 16, progress: bool = False) -> np.ndarray:
         return self.encode(texts, self.passage_prompt, batch_size=batch_size, progress=progress)
 
-    def token_count(self, text: str) -> int:
-        return len(self._model.tokenizer(text)["input_ids"])
-
     def _fingerprint(self) -> str:
         # Same name but other weights (a re-converted or fine-tuned model) must not
         # silently reuse an index, so the fingerprint hashes what the model computes.
