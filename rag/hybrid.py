@@ -34,6 +34,8 @@ class Scored:
 
     dense: np.ndarray  # cosine similarity per chunk
     bm25: np.ndarray
+    passage_dense: np.ndarray  # the same per sentence (index.owners maps it to chunks)
+    passage_bm25: np.ndarray
 
 
 class Retriever:
@@ -68,9 +70,10 @@ class Retriever:
         passage_dense = np.full(n_passages, -1.0, dtype=np.float32)
         valid = ids[0] >= 0
         passage_dense[ids[0][valid]] = scores[0][valid]
+        passage_bm25 = self.index.bm25.scores(list(query.tokens)).astype(np.float32)
         n = len(self.index.chunks)
-        return Scored(_best_per_chunk(passage_dense, owners, n, -1.0),
-                      _best_per_chunk(self.index.bm25.scores(list(query.tokens)), owners, n, 0.0))
+        return Scored(_best_per_chunk(passage_dense, owners, n, -1.0), _best_per_chunk(passage_bm25, owners, n, 0.0),
+                      passage_dense, passage_bm25)
 
     def search(self, query: Query, k: int = 5, mode: str = "hybrid") -> list[Hit]:
         if mode not in MODES:
@@ -94,7 +97,7 @@ class Retriever:
 
 def _best_per_chunk(values: np.ndarray, owners: np.ndarray, n: int, floor: float) -> np.ndarray:
     out = np.full(n, floor, dtype=np.float32)
-    np.maximum.at(out, owners, values.astype(np.float32))
+    np.maximum.at(out, owners, values)
     return out
 
 

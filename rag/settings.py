@@ -35,6 +35,9 @@ class Settings(BaseSettings):
         None, description="Minimum relevance to answer; default is the value calibrated in eval/."
     )
     cache_size: int = Field(1024, ge=0, description="LRU entries for query embeddings and answers.")
+    reload_interval: float = Field(
+        2.0, ge=0, description="Seconds between checks for a newly built index (0 = never reload)."
+    )
 
     llm_base_url: str | None = None
     llm_model: str | None = None
