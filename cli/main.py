@@ -127,4 +127,4 @@ def search(question: str | None, top_k: int, mode: str | None, as_json: bool) ->
         click.echo(f"[{i}] {r['score']:.4f}  {r['measure']}\n    {r['text']}")
 
 
-from cli import bench, commands, wecom  # noqa: E402,F401  (register the remaining commands)
+from cli import bench, commands, evaluate, wecom  # noqa: E402,F401  (register the remaining commands)

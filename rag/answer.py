@@ -1,21 +1,115 @@
-"""Extractive answers: the policy's own sentences, grouped by measure, with citations."""
+"""Extractive answers: the policy's own sentences, grouped by measure, each with its citation.
+
+A bank officer forwards the answer to a client, so nothing is paraphrased: a statement
+is a measure's name followed by sentences quoted verbatim from that measure, and its
+``[n]`` marker points at the citation holding the chunk's full text and its units.
+"""
 
 from __future__ import annotations
 
-from rag.types import Answer, Citation, Hit
+from dataclasses import dataclass
+
+import numpy as np
+
+from rag.fusion import weighted
+from rag.hybrid import Scored
+from rag.sentences import split_sentences
+from rag.store import LoadedIndex
+from rag.types import Answer, Citation, Chunk, Hit
+
+MAX_CHARS = 400  # the answer a client reads in one screen of a chat window
+MAX_CHUNKS = 3
+KEEP_RATIO = 0.75  # a chunk joins the answer when it scores this close to the best one
+SENTENCE_RATIO = 0.8  # a further sentence of a chunk joins when this close to its best
+MAX_SENTENCES = 3
+DENSE_WEIGHT = 0.6
 
 
-def _citation(ref: int, hit: Hit) -> Citation:
-    c = hit.chunk
-    return Citation(ref, c.id, c.document, c.part, c.measure, c.item, c.text, c.responsible_units, hit.score)
+@dataclass(frozen=True)
+class Quote:
+    """Sentences of one chunk chosen for the answer, in the chunk's own order."""
+
+    hit: Hit
+    sentences: tuple[str, ...]
 
 
-def compose(question: str, hits: list[Hit]) -> Answer:
-    citations = tuple(_citation(i, h) for i, h in enumerate(hits[:3], start=1))
-    statements = tuple(f"{c.measure}：{c.text}[{c.ref}]" for c in citations)
-    return Answer(question, f"政策中与该问题相关的措施有 {len(citations)} 条：", statements, citations, True)
+def sentence_scores(scored: Scored) -> np.ndarray:
+    """One relevance score per indexed sentence, fused like the chunk ranking."""
+    return weighted([scored.passage_dense, scored.passage_bm25], [DENSE_WEIGHT, 1 - DENSE_WEIGHT])
 
 
-def refuse(question: str, hits: list[Hit]) -> Answer:
+def select(index: LoadedIndex, scored: Scored, hits: list[Hit]) -> list[Quote]:
+    """The chunks worth quoting and, in each, the sentences that carry the answer."""
+    if not hits:
+        return []
+    per_sentence = sentence_scores(scored)
+    position = {c.id: i for i, c in enumerate(index.chunks)}
+    best = hits[0].score
+    quotes = []
+    for hit in hits[:MAX_CHUNKS]:
+        if hit.score < KEEP_RATIO * best:
+            break
+        rows = np.flatnonzero(index.owners == position[hit.chunk.id])
+        sentences = split_sentences(hit.chunk.text)
+        scores = per_sentence[rows] if len(rows) == len(sentences) else np.zeros(len(sentences))
+        top = float(scores.max())
+        chosen = [i for i in np.argsort(-scores, kind="stable")[:MAX_SENTENCES]
+                  if i == int(np.argmax(scores)) or scores[i] >= SENTENCE_RATIO * top]
+        quotes.append(Quote(hit, tuple(sentences[i] for i in sorted(chosen))))
+    return quotes
+
+
+def heading(chunk: Chunk) -> str:
+    """「（七）支持产业结构优化升级 · 2.做好“三农”金融服务」: where a quote stands."""
+    return f"{chunk.measure} · {chunk.item}" if chunk.item else chunk.measure
+
+
+def citation(ref: int, chunk: Chunk, score: float) -> Citation:
+    return Citation(ref, chunk.id, chunk.document, chunk.part, chunk.measure, chunk.item, chunk.text,
+                    chunk.responsible_units, round(float(score), 4))
+
+
+def compose(question: str, quotes: list[Quote], topic: list[str]) -> Answer:
+    """Statements grouped by measure, fitted to ``MAX_CHARS`` by dropping sentences, never cutting one."""
+    groups: dict[str, list[tuple[int, Quote]]] = {}
+    for ref, quote in enumerate(quotes, start=1):
+        groups.setdefault(quote.hit.chunk.measure, []).append((ref, quote))
+    summary = f"政策中与{_topic(topic)}相关的措施有 {len(groups)} 条："
+    budget = MAX_CHARS - len(summary)
+    statements, used = [], []
+    for members in groups.values():
+        parts = []
+        for ref, quote in members:
+            kept = _fit(quote.sentences, budget - sum(map(len, parts)) - 40, first=not statements and not parts)
+            if kept:
+                parts.append(f"{''.join(kept)}[{ref}]")
+                used.append((ref, quote))
+        if parts:
+            first = members[0][1].hit.chunk
+            line = f"{heading(first) if len(members) == 1 else first.measure}：{''.join(parts)}"
+            statements.append(line)
+            budget -= len(line)
+    citations = tuple(citation(ref, q.hit.chunk, q.hit.score) for ref, q in used)
+    return Answer(question, summary, tuple(statements), citations, True)
+
+
+def _fit(sentences: tuple[str, ...], room: int, first: bool) -> list[str]:
+    kept: list[str] = []
+    for s in sentences:
+        if len(s) <= room - sum(map(len, kept)) or (first and not kept):
+            kept.append(s)
+    return kept
+
+
+def _topic(terms: list[str]) -> str:
+    return f"“{'、'.join(terms[:3])}”" if terms else "该问题"
+
+
+def refuse(question: str, hits: list[Hit], topic: list[str]) -> Answer:
+    """「政策未涉及」 with up to three nearest measures; nothing from them is presented as an answer."""
     related = tuple(dict.fromkeys(h.chunk.measure for h in hits))[:3]
-    return Answer(question, "政策未涉及该问题。", (), (), False, "refusal", related)
+    document = f"《{hits[0].chunk.document}》" if hits else "本政策"
+    about = f"关于{_topic(topic)}的规定" if topic else "与该问题相关的规定"
+    summary = f"政策未涉及：{document}中没有{about}。"
+    statements = (f"可能相关（仅供参考，并未回答该问题）：{'；'.join(related)}",) if related else ()
+    return Answer(question, summary, statements, (), False, "refusal", related)

@@ -1,30 +1,29 @@
 """The question-answering facade every channel shares: API, UI, CLI and WeCom.
 
-It chooses how to answer (outline, responsible unit, retrieval), applies the relevance
-gate, hands the result to an optional LLM generator, and caches answers per index
-version so a popular question or a WeCom retry costs a dictionary lookup.
+A question is made self-contained (follow-ups), answered from the outline when it is
+about structure or a unit's share, otherwise retrieved, gated for relevance and quoted;
+an optional LLM generator may then rewrite the quoted answer. Answers are cached per
+index version and normalised question, so a popular question or a WeCom retry costs a
+dictionary lookup, and a new index never serves a stale answer.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import replace
 from typing import Protocol
 
-from rag.answer import compose, refuse
+from rag import aggregate
+from rag.answer import compose, refuse, select
 from rag.cache import LRUCache
+from rag.followup import rewrite
 from rag.outline import MeasureView, find_measure, outline_from_chunks
 from rag.pipeline import Pipeline
-from rag.relevance import DEFAULT_THRESHOLD, relevance
-from rag.types import Answer, Hit
+from rag.query import normalise_query
+from rag.relevance import DEFAULT_THRESHOLD, Background, Relevance, assess, unanswered_figure
+from rag.types import Answer, Hit, Turn
 
-
-@dataclass(frozen=True)
-class Turn:
-    """One earlier message of a conversation (``role`` is ``user`` or ``assistant``)."""
-
-    role: str
-    content: str
+__all__ = ["Assistant", "Generator", "Turn"]
 
 
 class Generator(Protocol):
@@ -42,37 +41,60 @@ class Assistant:
         self.generator = generator
         self.threshold = DEFAULT_THRESHOLD if threshold is None else threshold
         self.answers = LRUCache(cache_size)
+        self.background = Background.load(pipeline.embedder, pipeline.config.home / "cache")
+        self._outline: tuple[str, list[MeasureView]] | None = None
 
     @property
     def version(self) -> str:
         return self.pipeline.index.version
 
     def ask(self, question: str, history: Sequence[Turn] = (), top_k: int = 5) -> Answer:
-        retriever, prepared = self.pipeline.query(question)
-        key = (retriever.index.version, prepared.text, top_k)
+        text = rewrite(normalise_query(question), history, self.pipeline.tokenizer.words)
+        key = (self.version, text, top_k)
         cached = self.answers.get(key)
-        if cached is not None:
-            return cached
+        if cached is None:
+            cached = self._answer(text, top_k)
+            self.answers.put(key, cached)
+        return cached if cached.question == question else replace(cached, question=question)
+
+    def _answer(self, text: str, top_k: int) -> Answer:
+        structural = aggregate.answer(text, self.outline())
+        if structural is not None:
+            return structural
+        answer, _ = self.retrieve(text, top_k)
+        if answer.found and self.generator is not None:
+            return self.generator.generate(text, answer) or answer
+        return answer
+
+    def retrieve(self, text: str, top_k: int = 5) -> tuple[Answer, Relevance]:
+        """The extractive (or refusal) answer and the relevance that decided between them."""
+        retriever, prepared = self.pipeline.query(text)
         scored = retriever.score(prepared)
         hits = retriever.rank(scored, top_k, "hybrid")
-        if not hits or relevance(scored, hits) < self.threshold:
-            answer = refuse(question, hits)
-        else:
-            answer = compose(question, hits)
-            if self.generator is not None:
-                answer = self.generator.generate(question, answer) or answer
-        self.answers.put(key, answer)
-        return answer
+        relevance = assess(prepared.vector, scored.passage_dense, self.background)
+        topic = self.pipeline.tokenizer.words(prepared.text)
+        quotes = select(retriever.index, scored, hits)
+        quoted = "".join(s for q in quotes for s in q.sentences)
+        if not hits or relevance.margin < self.threshold or unanswered_figure(prepared.text, quoted):
+            return refuse(text, hits, topic), relevance
+        evidence = quoted + "".join(q.hit.chunk.measure for q in quotes)
+        synonyms = self.pipeline.synonyms
+        matched = [w for w in topic if any(t in evidence for t in (w, *synonyms.get(w, ())))]
+        return compose(text, quotes, matched), relevance
 
     def search(self, query: str, top_k: int = 5, mode: str = "hybrid") -> list[Hit]:
         return self.pipeline.search(query, top_k, mode)
 
     def outline(self) -> list[MeasureView]:
-        return outline_from_chunks(self.pipeline.index.chunks)
+        index = self.pipeline.index
+        if self._outline is None or self._outline[0] != index.version:
+            self._outline = (index.version, outline_from_chunks(index.chunks))
+        return self._outline[1]
 
     def measure(self, key: str) -> MeasureView | None:
         return find_measure(self.outline(), key)
 
     def reload_if_changed(self) -> bool:
-        """Swap in a newer index; cached answers are keyed by version, so they go stale harmlessly."""
+        """Swap in a newer index; cached answers are keyed by version, so none goes stale."""
         return self.pipeline.reload_if_changed()
+

@@ -39,6 +39,11 @@ class ChineseTokenizer:
         words = self.dictionary.stopwords.read_text(encoding="utf-8").split()
         self._stop = frozenset(words)
 
+    def words(self, text: str) -> list[str]:
+        """Content words in precise mode, in order, once each: what a question is about."""
+        tokens = (t.strip().lower() for t in self._jieba.cut(text))
+        return list(dict.fromkeys(t for t in tokens if len(t) >= 2 and t not in self._stop and _WORD.search(t)))
+
     def tokenize(self, text: str) -> list[str]:
         # Search mode adds the parts of long words (投贷联动 → 投贷, 联动), and the
         # character bigrams of longer words catch paraphrases that jieba segments

@@ -86,3 +86,11 @@ class Answer:
     @property
     def text(self) -> str:
         return "\n".join((self.summary, *self.statements))
+
+
+@dataclass(frozen=True)
+class Turn:
+    """One earlier message of a conversation (``role`` is ``user`` or ``assistant``)."""
+
+    role: str
+    content: str

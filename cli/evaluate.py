@@ -1,0 +1,28 @@
+"""``policy-qa eval-answers``: answer quality and refusal calibration on a question set."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import click
+
+from cli.main import _friendly, _pipeline, main
+from rag.settings import get_settings
+
+
+@main.command("eval-answers")
+@click.option("--questions", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None,
+              help="JSONL question set (default: eval/questions/dev.jsonl).")
+@click.option("--json", "as_json", is_flag=True)
+@_friendly
+def eval_answers(questions: Path | None, as_json: bool) -> None:
+    """Gold wording quoted in answer and citation; false-refusal and false-answer rates."""
+    from eval.answers import render, run, summarise
+    from eval.retrieval import QUESTIONS, load_questions
+    from rag.assistant import Assistant
+
+    settings = get_settings()
+    assistant = Assistant(_pipeline(), threshold=settings.refusal_threshold, cache_size=0)
+    report = summarise(run(assistant, load_questions(questions or QUESTIONS)))
+    click.echo(json.dumps(report, ensure_ascii=False, indent=2) if as_json else render(report))

@@ -1,0 +1,43 @@
+"""Follow-up questions: 「那台资企业呢？」 after 「科技型企业有哪些融资支持？」.
+
+An elliptical turn names a new subject and leaves the rest implied. The rewrite puts the
+new subject in place of the old one in the previous question, so retrieval and the
+answer cache see a complete question.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+
+from rag.types import Turn
+
+_LEAD = re.compile(r"^(那么?|那如果是?|如果是|换成|还有|另外|至于|对于)")
+_TAIL = re.compile(r"(的话)?(呢|怎么样|如何|又如何|有没有|行不行|可以吗|能不能)?[？?。！!\s]*$")
+_ELLIPTICAL_MAX = 14  # characters of subject left after stripping; longer turns stand alone
+# Words that name who or what a question is about; the one in the previous question is replaced.
+_SUBJECT = re.compile(r"(企业|公司|项目|机构|银行|产业|行业|农户|小微|台胞|个人|厅|局|委|办|政府|市场|保险|证券|基金)$")
+
+
+def rewrite(question: str, history: Sequence[Turn], words: Callable[[str], list[str]]) -> str:
+    """The question made self-contained using the earlier user turns; unchanged when it already is."""
+    previous = [t.content.strip() for t in history if t.role == "user" and t.content.strip()]
+    if not previous:
+        return question
+    context = previous[0]
+    for turn in previous[1:]:
+        context = _resolve(turn, context, words)
+    return _resolve(question, context, words)
+
+
+def _resolve(question: str, context: str, words: Callable[[str], list[str]]) -> str:
+    stripped = question.strip()
+    if not (_LEAD.search(stripped) or re.search(r"呢[？?]?$", stripped)):
+        return question
+    subject = _TAIL.sub("", _LEAD.sub("", stripped)).strip("，,、 ")
+    if not subject or len(subject) > _ELLIPTICAL_MAX:
+        return question
+    old = next((w for w in words(context) if _SUBJECT.search(w) and w not in subject), None)
+    if old is None:
+        return f"{subject}{context}"
+    return context.replace(old, subject, 1)
