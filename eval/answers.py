@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from eval.retrieval import Question
 from rag.assistant import Assistant
+from rag.query import normalise_query
 
 SAFETY = 0.003
 
@@ -36,11 +37,9 @@ def run(assistant: Assistant, questions: list[Question]) -> list[Outcome]:
     outcomes = []
     for q in questions:
         start = time.perf_counter()
-        answer = assistant.ask(q.question)
+        answer, relevance = assistant.explain(normalise_query(q.question))
         latency = (time.perf_counter() - start) * 1000
-        margin = None
-        if answer.kind in ("retrieval", "refusal", "llm"):
-            margin = assistant.retrieve(answer.question)[1].margin
+        margin = relevance.margin if relevance else None
         cited = [c.text for c in answer.citations]
         outcomes.append(Outcome(q, answer.found, answer.kind, margin,
                                 any(g in answer.text for g in q.gold),

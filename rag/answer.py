@@ -31,6 +31,7 @@ class Quote:
 
     hit: Hit
     sentences: tuple[str, ...]
+    positions: tuple[int, ...]  # where each sentence stands in the chunk, to mark the gaps
 
 
 def sentence_scores(scored: Scored) -> np.ndarray:
@@ -55,7 +56,8 @@ def select(index: LoadedIndex, scored: Scored, hits: list[Hit]) -> list[Quote]:
         top = float(scores.max())
         chosen = [i for i in np.argsort(-scores, kind="stable")[:MAX_SENTENCES]
                   if i == int(np.argmax(scores)) or scores[i] >= SENTENCE_RATIO * top]
-        quotes.append(Quote(hit, tuple(sentences[i] for i in sorted(chosen))))
+        order = sorted(int(i) for i in chosen)
+        quotes.append(Quote(hit, tuple(sentences[i] for i in order), tuple(order)))
     return quotes
 
 
@@ -80,9 +82,9 @@ def compose(question: str, quotes: list[Quote], topic: list[str]) -> Answer:
     for members in groups.values():
         parts = []
         for ref, quote in members:
-            kept = _fit(quote.sentences, budget - sum(map(len, parts)) - 40, first=not statements and not parts)
+            kept = _fit(quote, budget - sum(map(len, parts)) - 40, first=not statements and not parts)
             if kept:
-                parts.append(f"{''.join(kept)}[{ref}]")
+                parts.append(f"{kept}[{ref}]")
                 used.append((ref, quote))
         if parts:
             first = members[0][1].hit.chunk
@@ -93,12 +95,14 @@ def compose(question: str, quotes: list[Quote], topic: list[str]) -> Answer:
     return Answer(question, summary, tuple(statements), citations, True)
 
 
-def _fit(sentences: tuple[str, ...], room: int, first: bool) -> list[str]:
-    kept: list[str] = []
-    for s in sentences:
-        if len(s) <= room - sum(map(len, kept)) or (first and not kept):
-            kept.append(s)
-    return kept
+def _fit(quote: Quote, room: int, first: bool) -> str:
+    """The quote's sentences that fit in ``room``; 「……」 marks where the source skips a sentence."""
+    out, last = "", None
+    for sentence, position in zip(quote.sentences, quote.positions):
+        gap = "……" if last is not None and position != last + 1 else ""
+        if len(out) + len(gap) + len(sentence) <= room or (first and not out):
+            out, last = out + gap + sentence, position
+    return out
 
 
 def _topic(terms: list[str]) -> str:

@@ -58,13 +58,17 @@ class Assistant:
         return cached if cached.question == question else replace(cached, question=question)
 
     def _answer(self, text: str, top_k: int) -> Answer:
-        structural = aggregate.answer(text, self.outline())
-        if structural is not None:
-            return structural
-        answer, _ = self.retrieve(text, top_k)
-        if answer.found and self.generator is not None:
+        answer, _ = self.explain(text, top_k)
+        if answer.found and answer.kind == "retrieval" and self.generator is not None:
             return self.generator.generate(text, answer) or answer
         return answer
+
+    def explain(self, text: str, top_k: int = 5) -> tuple[Answer, Relevance | None]:
+        """The extractive answer and the relevance behind it (None for outline answers), uncached."""
+        structural = aggregate.answer(text, self.outline())
+        if structural is not None:
+            return structural, None
+        return self.retrieve(text, top_k)
 
     def retrieve(self, text: str, top_k: int = 5) -> tuple[Answer, Relevance]:
         """The extractive (or refusal) answer and the relevance that decided between them."""

@@ -40,4 +40,11 @@ def _resolve(question: str, context: str, words: Callable[[str], list[str]]) -> 
     old = next((w for w in words(context) if _SUBJECT.search(w) and w not in subject), None)
     if old is None:
         return f"{subject}{context}"
-    return context.replace(old, subject, 1)
+    start = end = context.find(old)
+    end += len(old)
+    # jieba reads 省财政厅 as 省 + 财政厅: take the 省 along when the new subject carries one too.
+    for k in (2, 1):
+        if start >= k and subject.startswith(context[start - k:start]):
+            start -= k
+            break
+    return context[:start] + subject + context[end:]

@@ -69,6 +69,7 @@ class Background:
 
 # 「多少」「几成」「几倍？」 ask for a figure; 「几个专利」 in passing does not.
 _ASKS_FIGURE = re.compile(r"多少|百分之几|几[成倍个家所项条年](?=[，,。？?！!\s]|$)")
+_YEAR = re.compile(r"\d{4}年")  # 「到2025年末」 dates a target; it is not the figure asked for
 _FIGURE = re.compile(r"\d|[一二两三四五六七八九十百千万]+[个家所倍成项亿万]")
 
 
@@ -79,7 +80,7 @@ def unanswered_figure(question: str, evidence: str) -> bool:
     way a near-domain question falls outside it; quoting number-free sentences would read
     as an answer without being one.
     """
-    return bool(_ASKS_FIGURE.search(question)) and not _FIGURE.search(evidence)
+    return bool(_ASKS_FIGURE.search(question)) and not _FIGURE.search(_YEAR.sub("", evidence))
 
 
 def assess(query_vector: np.ndarray, passage_dense: np.ndarray, background: Background) -> Relevance:

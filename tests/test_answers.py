@@ -1,0 +1,169 @@
+"""The answer stage on the real corpus, model and index: quotes, citations, refusals, outline answers."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+import retrieval_support as support
+from rag.types import Turn
+
+TECH = "科技型企业有哪些融资支持？"
+OUT_OF_SCOPE = "公积金贷款最高能贷多少"
+
+
+@pytest.fixture(scope="module")
+def assistant(tmp_path_factory):
+    from rag.assistant import Assistant
+
+    return Assistant(support.real_pipeline(tmp_path_factory))
+
+
+@pytest.fixture(scope="module")
+def chunks(assistant):
+    return assistant.pipeline.index.chunks
+
+
+def _markers(text: str) -> set[int]:
+    return {int(n) for n in re.findall(r"\[(\d+)\]", text)}
+
+
+def test_answer_quotes_policy_wording_with_valid_markers(assistant):
+    answer = assistant.ask(TECH)
+    assert answer.found and answer.kind == "retrieval"
+    assert answer.summary.startswith("政策中与") and answer.summary.endswith("条：")
+    assert len(answer.text) <= 450
+    refs = {c.ref for c in answer.citations}
+    for statement in answer.statements:
+        assert _markers(statement), statement
+        assert _markers(statement) <= refs
+    # every quoted sentence is verbatim in the citation it points to
+    by_ref = {c.ref: c for c in answer.citations}
+    for statement in answer.statements:
+        body = statement.split("：", 1)[1]
+        for quote, ref in re.findall(r"(.+?)\[(\d+)\]", body):
+            for piece in quote.split("……"):
+                assert piece in by_ref[int(ref)].text
+    assert any("投贷联动" in c.text for c in answer.citations)
+    assert all(c.responsible_units for c in answer.citations)
+
+
+def test_summary_counts_the_measures_quoted(assistant):
+    answer = assistant.ask("台资中小企业融资有什么政策？")
+    n = int(re.search(r"有 (\d+) 条", answer.summary).group(1))
+    assert n == len({c.measure for c in answer.citations})
+    assert any("台资" in c.text for c in answer.citations)
+
+
+def test_out_of_scope_is_refused_without_content(assistant):
+    answer = assistant.ask(OUT_OF_SCOPE)
+    assert not answer.found and answer.kind == "refusal"
+    assert "政策未涉及" in answer.text
+    assert answer.citations == ()
+    assert 1 <= len(answer.related) <= 3
+    assert all(m.startswith("（") for m in answer.related)
+
+
+def test_traditional_question_gets_the_simplified_answer(assistant):
+    simplified = assistant.ask("绿色金融方面，福建有哪些扶持做法？")
+    traditional = assistant.ask("綠色金融方面，福建有哪些扶持做法？")
+    assert traditional.found
+    assert [c.chunk_id for c in traditional.citations] == [c.chunk_id for c in simplified.citations]
+    assert traditional.question == "綠色金融方面，福建有哪些扶持做法？"
+
+
+def test_unit_question_lists_every_measure_of_the_unit(assistant, chunks):
+    answer = assistant.ask("省财政厅牵头或参与哪些措施？")
+    assert answer.kind == "aggregate" and answer.found
+    expected = list(dict.fromkeys(c.measure for c in chunks if "省财政厅" in c.responsible_units))
+    assert [c.measure for c in answer.citations] == expected
+    assert len(answer.statements) == len(expected)
+    lead = [s for s in answer.statements if "（牵头）" in s]
+    assert lead and lead[0].startswith("（四）")  # 责任单位：省财政厅、国资委、金融监管局…
+    assert "9 条" in answer.summary or f"{len(expected)} 条" in answer.summary
+
+
+def test_unit_alias_without_province_prefix(assistant):
+    answer = assistant.ask("财政厅负责哪些措施")
+    assert answer.kind == "aggregate"
+    assert answer.summary.startswith("省财政厅")
+
+
+def test_measure_by_number(assistant):
+    answer = assistant.ask("第（十二）条讲什么？")
+    assert answer.kind == "aggregate" and answer.found
+    assert all(c.measure.startswith("（十二）") for c in answer.citations)
+    assert "推动台企金融服务便利化" in answer.summary
+    assert "责任单位" in answer.statements[-1] and "省委台港澳办" in answer.statements[-1]
+
+
+def test_missing_measure_number_is_not_invented(assistant):
+    answer = assistant.ask("第（九）条讲什么？")
+    assert not answer.found and answer.citations == ()
+    assert "（十一）" in answer.summary  # lists the numbers that do exist
+
+
+def test_whole_outline(assistant, chunks):
+    answer = assistant.ask("一共有哪些措施？")
+    assert answer.kind == "aggregate"
+    numbered = list(dict.fromkeys(c.measure for c in chunks if c.measure.startswith("（")))
+    assert [c.measure for c in answer.citations] == numbered
+    assert f"{len(numbered)} 条措施" in answer.summary
+    assert len(answer.statements) == 4  # one line per part 一、…四、
+
+
+def test_content_question_naming_a_unit_is_not_an_outline_answer(assistant):
+    answer = assistant.ask("省金融监管局对小额贷款公司有什么要求")
+    assert answer.kind in ("retrieval", "refusal")
+
+
+def test_follow_up_uses_the_previous_question(assistant):
+    history = [Turn("user", TECH), Turn("assistant", assistant.ask(TECH).text)]
+    follow = assistant.ask("那台资企业呢？", history=history)
+    assert follow.found
+    assert any("台资" in c.text for c in follow.citations)
+    assert "融资" in follow.summary  # the topic carried over from the previous question
+    assert "融资" not in assistant.ask("那台资企业呢？").summary
+
+
+def test_rewrite_rules():
+    from rag.followup import rewrite
+    from rag.lexical import ChineseTokenizer
+
+    words = ChineseTokenizer().words
+    history = [Turn("user", "科技型企业有哪些融资支持？")]
+    assert rewrite("那台资企业呢？", history, words) == "台资企业有哪些融资支持？"
+    assert rewrite("绿色项目融资有哪些支持？", history, words) == "绿色项目融资有哪些支持？"
+    assert rewrite("那台资企业呢？", [], words) == "那台资企业呢？"
+    units = [Turn("user", "省财政厅牵头哪些措施？")]
+    assert rewrite("那省金融监管局呢？", units, words) == "省金融监管局牵头哪些措施？"
+
+
+def test_figure_questions_need_a_figure_in_the_quote():
+    from rag.relevance import unanswered_figure
+
+    assert unanswered_figure("质押率是多少", "推动建立无形资产交易市场。")
+    assert not unanswered_figure("杠杆要做到几倍", "放大倍数达4倍。")
+    assert unanswered_figure("贴息比例多少", "到2025年末，推动建立交易市场。")  # a year is not the figure
+    assert not unanswered_figure("手里就几个专利，银行能不能给贷？", "推动知识产权质押融资。")
+
+
+def test_answers_are_cached_per_index_version(assistant):
+    assistant.answers.clear()
+    first = assistant.ask("融资担保费率要降到多少")
+    hits = assistant.answers.hits
+    again = assistant.ask("融資擔保費率要降到多少")  # same normalised question
+    assert assistant.answers.hits == hits + 1
+    assert again.citations == first.citations
+
+
+def test_dev_set_quotes_gold_and_refusals_are_honest(assistant):
+    """The issue's targets on the dev set: gold quoted ≥ 95%, no answerable question refused."""
+    from eval.answers import run, summarise
+    from eval.retrieval import load_questions
+
+    report = summarise(run(assistant, load_questions(support.QUESTIONS)))
+    assert report["gold_quoted"] >= 0.95, report["misses"]
+    assert report["false_refusal"] == 0, report["false_refusals"]
+    assert report["oos_refused"] >= 0.75, report["false_answers"]
