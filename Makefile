@@ -34,11 +34,13 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install -e '.[test]'
 	touch $(STAMP)
 
-# Until the HTTP service lands, `run` builds the index on the embedded default model
-# and prints the measure outline.
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+# Serves the API, the WeCom callbacks and the chat UI on one port; the index is built on
+# the embedded default model first when it is missing.
 run: install
-	$(BIN)/policy-qa build
-	$(BIN)/policy-qa measures
+	$(BIN)/policy-qa serve --host $(HOST) --port $(PORT)
 
 # The UI tests drive the Debian chromium through Playwright.
 chromium:

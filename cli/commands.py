@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 
 from cli.main import _friendly, _pipeline, main
+from rag.settings import get_settings
 
 
 @main.command("eval")
@@ -21,3 +22,79 @@ def eval_cmd(questions: Path | None, as_json: bool) -> None:
 
     report = evaluate(_pipeline(), load_questions(questions or QUESTIONS))
     click.echo(json.dumps(report, ensure_ascii=False, indent=2) if as_json else render(report))
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8000, show_default=True, type=click.IntRange(0, 65535))
+@click.option("--rebuild", is_flag=True, help="Rebuild the index even if one exists.")
+@click.option("--workers", default=1, show_default=True, type=click.IntRange(1, 64),
+              help="Worker processes; each loads its own copy of the model and index.")
+@_friendly
+def serve(host: str, port: int, rebuild: bool, workers: int) -> None:
+    """Serve the API (/api, /v1, /docs), WeCom callbacks (/wecom) and the chat UI (/) on one port."""
+    import signal
+    import sys
+
+    import uvicorn
+
+    from api.main import create_app
+    from api.service import make_assistant
+
+    settings = get_settings()
+    pipeline = _pipeline(load=False)
+    # Build when missing and validate before binding the port: a broken index is a one-line exit 1.
+    loaded = pipeline.ensure_index(rebuild=rebuild)
+    click.echo(f"index {loaded.version}: {len(loaded.chunks)} chunks, model {pipeline.embedder.info.name}", err=True)
+    # After its graceful shutdown uvicorn re-raises the SIGTERM it caught, which would end the
+    # process with -15; in-flight requests are done by then, so it is a clean exit.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+    if workers == 1:
+        uvicorn.run(create_app(settings, make_assistant(settings, pipeline)), host=host, port=port,
+                    log_config=_log_config())
+    else:
+        del pipeline, loaded  # every worker loads its own copy
+        uvicorn.run("api.main:create_app", factory=True, host=host, port=port, workers=workers,
+                    log_config=_log_config())
+
+
+def _log_config() -> dict:
+    """uvicorn's logging plus the service's own logger (index loads and reloads), in every worker."""
+    import copy
+
+    from uvicorn.config import LOGGING_CONFIG
+
+    config = copy.deepcopy(LOGGING_CONFIG)
+    config["loggers"]["policy_qa"] = {"handlers": ["default"], "level": "INFO", "propagate": False}
+    return config
+
+
+@main.command()
+@click.argument("question")
+@click.option("-k", "--top-k", default=5, show_default=True, type=click.IntRange(1, 20))
+@click.option("--json", "as_json", is_flag=True, help="Print the same object as POST /api/ask.")
+@_friendly
+def ask(question: str, top_k: int, as_json: bool) -> None:
+    """Answer QUESTION with citations, without a server."""
+    import time
+
+    from api.schemas import AskResponse
+    from api.service import make_assistant
+    from rag.errors import QuestionError
+
+    settings = get_settings()
+    question = question.strip()
+    if not question or len(question) > settings.max_question_chars:
+        raise QuestionError(f"the question must have 1 to {settings.max_question_chars} characters")
+    assistant = make_assistant(settings, _pipeline())
+    start = time.perf_counter()
+    answer = assistant.ask(question, top_k=top_k)
+    out = AskResponse.of(question, answer, (time.perf_counter() - start) * 1000)
+    if as_json:
+        click.echo(json.dumps(out.model_dump(), ensure_ascii=False, indent=2))
+        return
+    click.echo(out.answer)
+    for c in out.citations:
+        where = " ".join(p for p in (c.measure, c.item) if p)
+        units = f"\n    责任单位：{'、'.join(c.responsible_units)}" if c.responsible_units else ""
+        click.echo(f"\n[{c.ref}] {where}\n    {c.text}{units}")

@@ -24,6 +24,7 @@ class Outcome:
     found: bool
     kind: str
     margin: float | None  # None for outline answers, which bypass the gate
+    policy: float | None
     in_answer: bool
     in_citation: bool
     latency_ms: float
@@ -40,8 +41,9 @@ def run(assistant: Assistant, questions: list[Question]) -> list[Outcome]:
         answer, relevance = assistant.explain(normalise_query(q.question))
         latency = (time.perf_counter() - start) * 1000
         margin = relevance.margin if relevance else None
+        policy = relevance.policy if relevance else None
         cited = [c.text for c in answer.citations]
-        outcomes.append(Outcome(q, answer.found, answer.kind, margin,
+        outcomes.append(Outcome(q, answer.found, answer.kind, margin, policy,
                                 any(g in answer.text for g in q.gold),
                                 any(g in t for g in q.gold for t in cited), latency))
     return outcomes
@@ -62,6 +64,8 @@ def summarise(outcomes: list[Outcome]) -> dict:
         "oos_refused": _rate(sum(not o.found for o in oos), len(oos)),
         "false_answer": _rate(sum(o.found for o in oos), len(oos)),
         "lowest_answerable_margin": round(min(margins), 4) if margins else None,
+        "lowest_answerable_similarity": round(min(o.policy for o in answerable if o.policy is not None), 4)
+        if margins else None,
         "suggested_threshold": round(min(margins) - SAFETY, 4) if margins else None,
         "oos_margins": [round(m, 4) for m in oos_margins],
         "misses": [o.question.id for o in answerable if not o.quoted],
@@ -86,6 +90,7 @@ def render(report: dict) -> str:
         f"| false answers (out-of-scope answered) | {report['false_answer']} |",
         f"| lowest answerable margin → suggested threshold | {report['lowest_answerable_margin']} → "
         f"{report['suggested_threshold']} |",
+        f"| lowest answerable similarity to a policy sentence | {report['lowest_answerable_similarity']} |",
     ]
     for key in ("misses", "false_refusals", "false_answers"):
         if report[key]:

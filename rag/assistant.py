@@ -79,7 +79,7 @@ class Assistant:
         topic = self.pipeline.tokenizer.words(prepared.text)
         quotes = select(retriever.index, scored, hits)
         quoted = "".join(s for q in quotes for s in q.sentences)
-        if not hits or relevance.margin < self.threshold or unanswered_figure(prepared.text, quoted):
+        if not hits or not relevance.passes(self.threshold) or unanswered_figure(prepared.text, quoted):
             return refuse(text, hits, topic), relevance
         evidence = quoted + "".join(q.hit.chunk.measure for q in quotes)
         synonyms = self.pipeline.synonyms

@@ -27,6 +27,10 @@ BACKGROUND = Path(__file__).with_name("data") / "out_of_scope.txt"
 # Calibrated by `policy-qa eval-answers` on eval/questions/dev.jsonl: the lowest margin of
 # an answerable question, minus a safety gap (see the README's refusal section).
 DEFAULT_THRESHOLD = -0.045
+# Off-topic questions (「量子计算机的原理是什么」) are far from everything, the background too;
+# below this cosine to every policy sentence nothing is answered. The lowest answerable dev
+# question scores 0.842 (「首台套」).
+MIN_POLICY = 0.835
 
 
 @dataclass(frozen=True)
@@ -38,6 +42,9 @@ class Relevance:
     @property
     def margin(self) -> float:
         return self.policy - self.background
+
+    def passes(self, threshold: float) -> bool:
+        return self.policy >= MIN_POLICY and self.margin >= threshold
 
 
 class Background:

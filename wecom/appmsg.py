@@ -28,6 +28,9 @@ def parse_xml(body: str | bytes) -> dict[str, str]:
         root = parser.close()
     except ET.ParseError as err:
         raise PayloadError(f"malformed XML: {err}") from None
+    except LookupError as err:
+        # expat looks up the declared encoding (<?xml encoding="…"?>) in Python's codecs.
+        raise PayloadError(f"XML declares an unknown encoding: {err}") from None
     if root.tag != "xml":
         raise PayloadError(f"XML root is <{root.tag}>, expected <xml>")
     return {child.tag: (child.text or "").strip() for child in root}

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+import reprlib
 from dataclasses import dataclass
 
 from rag.errors import PayloadError
@@ -19,6 +20,9 @@ def _object(text: str | bytes, what: str) -> dict:
         value = json.loads(text)
     except (ValueError, UnicodeDecodeError):
         raise PayloadError(f"{what} is not valid JSON") from None
+    except RecursionError:
+        # The C decoder recurses once per nested array/object: "[[[[…" exhausts the stack.
+        raise PayloadError(f"{what} is nested too deeply") from None
     if not isinstance(value, dict):
         raise PayloadError(f"{what} is a JSON {type(value).__name__}, expected an object")
     return value
@@ -27,7 +31,13 @@ def _object(text: str | bytes, what: str) -> dict:
 def _str(obj: dict, key: str, what: str) -> str:
     value = obj.get(key, "")
     if not isinstance(value, str):
-        raise PayloadError(f"{what} field {key!r} is {value!r}, expected a string")
+        raise PayloadError(f"{what} field {key!r} is {reprlib.repr(value)}, expected a string")
+    try:
+        value.encode()
+    except UnicodeEncodeError:
+        # A JSON escape such as "\ud800" decodes to a lone surrogate that cannot be re-encoded
+        # when it is echoed back (a stream id) or hashed.
+        raise PayloadError(f"{what} field {key!r} is not valid Unicode") from None
     return value
 
 

@@ -78,10 +78,18 @@ def compact_mark(c: Citation) -> str:
     return f"【{m.group(1)}】" if m else f"【{cut_utf8(c.measure, 30)}】"
 
 
+def related_line(answer: Answer) -> tuple[str, ...]:
+    """For an answer without citations (a refusal), the nearby measures to rephrase toward."""
+    if answer.citations or not answer.related:
+        return ()
+    return ("相关措施：" + "；".join(answer.related),)
+
+
 def markdown(answer: Answer, limit: int) -> str:
     """Bold summary, statements with their ``[n]`` markers, citations as quote blocks."""
     head = f"**{answer.summary}**" if answer.summary else ""
-    return fit(head, answer.statements, [quote_citation(c) for c in answer.citations], limit)
+    statements = (*answer.statements, *related_line(answer))
+    return fit(head, statements, [quote_citation(c) for c in answer.citations], limit)
 
 
 def bot_stream(answer: Answer) -> str:
@@ -101,6 +109,12 @@ def app_text(answer: Answer) -> str:
     def replace(m: re.Match) -> str:
         return marks.get(int(m.group(1)), m.group(0))
 
-    statements = [_MARKER.sub(replace, s) for s in answer.statements]
-    sources = [f"{marks[c.ref]}{_ORDINAL.sub('', c.measure)}{_units(c)}" for c in answer.citations]
-    return fit(answer.summary, statements, sources, APP_TEXT_LIMIT, cite_sep="\n")
+    statements = [_MARKER.sub(replace, s) for s in answer.statements] + list(related_line(answer))
+    # Several passages of one measure share a mark; its source line is shown once.
+    sources = {marks[c.ref]: f"{marks[c.ref]}{_title_after_ordinal(c)}{_units(c)}" for c in answer.citations}
+    return fit(answer.summary, statements, list(sources.values()), APP_TEXT_LIMIT, cite_sep="\n")
+
+
+def _title_after_ordinal(c: Citation) -> str:
+    # A heading without an ordinal is already whole inside its mark.
+    return _ORDINAL.sub("", c.measure) if _ORDINAL.match(c.measure) else ""

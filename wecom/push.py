@@ -23,9 +23,13 @@ def _where(webhook_url: str) -> str:
 
 def push_markdown(
     webhook_url: str, answer: Answer, client: httpx.Client | None = None, timeout: float = 10.0
-) -> None:
-    """Post ``answer`` as a markdown message (at most 4,096 bytes); raise :class:`PushError` on failure."""
-    payload = {"msgtype": "markdown", "markdown": {"content": group_markdown(answer)}}
+) -> str:
+    """Post ``answer`` as a markdown message (at most 4,096 bytes) and return the content posted.
+
+    Raises :class:`PushError` when the robot cannot be reached, answers non-2xx or a non-zero errcode.
+    """
+    content = group_markdown(answer)
+    payload = {"msgtype": "markdown", "markdown": {"content": content}}
     try:
         if client is None:
             with httpx.Client(timeout=timeout) as own:
@@ -35,10 +39,11 @@ def push_markdown(
     except (httpx.HTTPError, httpx.InvalidURL) as err:
         raise PushError(f"push to {_where(webhook_url)} failed: {type(err).__name__}") from err
     _check(response, _where(webhook_url))
+    return content
 
 
 def _check(response: httpx.Response, where: str) -> None:
-    if response.status_code != 200:
+    if not response.is_success:
         raise PushError(f"push to {where} answered HTTP {response.status_code}")
     try:
         body = response.json()

@@ -19,6 +19,21 @@ FAILED = "抱歉，查询暂时出错，请稍后再试。"
 Ask = Callable[[str], Answer]
 
 
+def check_question(question: str, max_chars: int) -> str:
+    """The stripped question; :class:`QuestionError` when it is empty or longer than ``max_chars``."""
+    question = question.strip()
+    if not question:
+        raise QuestionError("问题为空")
+    if len(question) > max_chars:
+        raise QuestionError(f"问题有 {len(question)} 字，最多 {max_chars} 字，请精简后再问")
+    return question
+
+
+def limited(ask: Ask, max_chars: int) -> Ask:
+    """``ask`` behind :func:`check_question`, so chat channels keep the API's length limit."""
+    return lambda question: ask(check_question(question, max_chars))
+
+
 def answer_text(ask: Ask, question: str, render: Callable[[Answer], str]) -> str:
     """``render(ask(question))``, or a polite sentence when answering fails.
 

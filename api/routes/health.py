@@ -1,0 +1,28 @@
+"""Liveness and readiness: 200 with the index summary once loaded, 503 before (or on failure)."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+from fastapi.responses import JSONResponse
+
+from api.schemas import Health, IndexSummary, Unavailable
+
+router = APIRouter(tags=["health"])
+
+
+@router.get("/api/health", response_model=Health, responses={503: {"model": Unavailable}})
+def health(request: Request):
+    """No key needed: load balancers and the test harness poll it."""
+    state = request.app.state
+    assistant = state.assistant
+    if assistant is None:
+        status, detail = ("error", state.load_error) if state.load_error else ("loading", "the index is loading")
+        return JSONResponse(Unavailable(status=status, detail=detail).model_dump(), status_code=503,
+                            headers={"Retry-After": "5"})
+    index = assistant.pipeline.index
+    m = index.manifest
+    summary = IndexSummary(version=index.version, chunk_count=m.get("chunk_count"), model=m.get("model", {}),
+                           index_type=m.get("index_type"), built_at=m.get("built_at"),
+                           corpus_hash=m.get("corpus_hash"),
+                           documents=[d.get("title") or "" for d in m.get("documents", [])])
+    return Health(status="ok", model=assistant.pipeline.embedder.info.name, chunks=len(index.chunks), index=summary)
