@@ -42,10 +42,11 @@ PORT ?= 8000
 run: install
 	$(BIN)/policy-qa serve --host $(HOST) --port $(PORT)
 
-# The UI tests drive the Debian chromium through Playwright.
+# The UI tests drive the Debian chromium through Playwright; a CJK font makes their
+# screenshots readable (without one Chinese renders as empty boxes).
 chromium:
-	if [ ! -x /usr/bin/chromium ]; then \
-		$(APT_GET) update && $(APT_GET) install -y chromium; \
+	if [ ! -x /usr/bin/chromium ] || [ -z "$$(fc-list :lang=zh 2>/dev/null)" ]; then \
+		$(APT_GET) update && $(APT_GET) install -y chromium fonts-wqy-microhei; \
 	fi
 
 test: install chromium
