@@ -1,4 +1,7 @@
-"""``policy-qa eval-answers``: answer quality and refusal calibration on a question set."""
+"""``policy-qa eval`` and ``eval-answers``: retrieval metrics, answer quality and refusal calibration.
+
+Both read a JSONL question set and print a text report, or JSON with ``--json``.
+"""
 
 from __future__ import annotations
 
@@ -11,10 +14,26 @@ from cli.main import _friendly, _pipeline, main
 from rag.settings import get_settings
 
 
+def _question_set(fn):
+    """The options both evaluations take, so their command lines stay alike."""
+    fn = click.option("--json", "as_json", is_flag=True)(fn)
+    return click.option("--questions", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None,
+                        help="JSONL question set (default: eval/questions/dev.jsonl).")(fn)
+
+
+@main.command("eval")
+@_question_set
+@_friendly
+def eval_cmd(questions: Path | None, as_json: bool) -> None:
+    """Retrieval metrics for dense, bm25, hybrid and the naive baseline."""
+    from eval.retrieval import QUESTIONS, evaluate, load_questions, render
+
+    report = evaluate(_pipeline(), load_questions(questions or QUESTIONS))
+    click.echo(json.dumps(report, ensure_ascii=False, indent=2) if as_json else render(report))
+
+
 @main.command("eval-answers")
-@click.option("--questions", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None,
-              help="JSONL question set (default: eval/questions/dev.jsonl).")
-@click.option("--json", "as_json", is_flag=True)
+@_question_set
 @_friendly
 def eval_answers(questions: Path | None, as_json: bool) -> None:
     """Gold wording quoted in answer and citation; false-refusal and false-answer rates."""

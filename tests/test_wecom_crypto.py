@@ -1,4 +1,4 @@
-"""WeCom callback crypto against the published sample vectors (copied here as data)."""
+"""WeCom callback crypto against the published sample vectors (kept as data in wecom_support)."""
 
 from __future__ import annotations
 
@@ -11,65 +11,15 @@ from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 from rag.errors import PayloadError, SignatureError
 from wecom.callback import verify_url
 from wecom.crypto import WeComCrypto, check_timestamp, pad, parse_key, signature, unpad
+from wecom_support import (A_AES_KEY, A_CORP_ID, A_MESSAGE_ENCRYPT, A_MESSAGE_PLAINTEXT, A_MESSAGE_QUERY, A_TOKEN,
+                           A_VERIFY, A_VERIFY_PLAINTEXT, C_AES_KEY, C_KAT_ENCRYPT, C_KAT_NONCE, C_KAT_PLAINTEXT,
+                           C_KAT_PREFIX, C_KAT_SIGNATURE, C_KAT_TIMESTAMP, C_RECEIVE_ID, C_TOKEN, C_VERIFY,
+                           C_VERIFY_PLAINTEXT)
 
-# Set A: WeCom's official Python sample (self-built app, receive id = corp id).
-A = {
-    "token": "hJqcu3uJ9Tn2gXPmxx2w9kkCkCE2EPYo",
-    "encoding_aes_key": "6qkdMrq68nTKduznJYO1A37W2oEgpkMUvkttRToqhUt",
-    "receive_id": "ww1436e0e65a779aee",
-}
-A_VERIFY = {
-    "msg_signature": "012bc692d0a58dd4b10f8dfe5c4ac00ae211ebeb",
-    "timestamp": "1476416373",
-    "nonce": "47744683",
-    "echostr": "fsi1xnbH4yQh0+PJxcOdhhK6TDXkjMyhEPA7xB2TGz6b+g7xyAbEkRxN/3cNXW9qdqjnoVzEtpbhnFyq6SVHyA==",
-}
-A_VERIFY_PLAINTEXT = "1288432023552776189"
-A_MESSAGE = {
-    "msg_signature": "0c3914025cb4b4d68103f6bfc8db550f79dcf48e",
-    "timestamp": "1476422779",
-    "nonce": "1597212914",
-    "encrypt": (
-        "Kl7kjoSf6DMD1zh7rtrHjFaDapSCkaOnwu3bqLc5tAybhhMl9pFeK8NslNPVdMwmBQTNoW4mY7AIjeLvEl3NyeTkAgGzBhzTtRLNsh"
-        "w2AEew+kkYcD+Fq72Kt00fT0WnN87hGrW8SqGc+NcT3mu87Ha3dz1pSDi6GaUA6A0sqfde0VJPQbZ9U+3JWcoD4Z5jaU0y9GSh010w"
-        "sHF8KZD24YhmZH4ch4Ka7ilEbjbfvhKkNL65HHL0J6EYJIZUC2pFrdkJ7MhmEbU2qARR4iQHE7wy24qy0cRX3Mfp6iELcDNfSsPGjU"
-        "QVDGxQDCWjayJOpcwocugux082f49HKYg84EpHSGXAyh+/oxwaWbvL6aSDPOYuPDGOCI8jmnKiypE+"
-    ),
-}
-A_MESSAGE_PLAINTEXT = (
-    "<xml><ToUserName>ww1436e0e65a779aee</ToUserName><FromUserName>ChenJiaShun</FromUserName>"
-    "<CreateTime>1476422779</CreateTime><MsgType>text</MsgType><Content>你好</Content>"
-    "<MsgId>1456453720</MsgId><AgentID>1000002</AgentID></xml>"
-)
-
-# Set C: the wechatpy test suite, including an encryption known answer with a fixed prefix.
-C = {
-    "token": "123456",
-    "encoding_aes_key": "kWxPEV2UEDyxWpmPdKC3F4dgPDmOvfKX1HGnEUDS1aR",
-    "receive_id": "wx49f0ab532d5d035a",
-}
-C_VERIFY = {
-    "msg_signature": "dd6b9c95b495b3f7e2901bfbc76c664930ffdb96",
-    "timestamp": "1411443780",
-    "nonce": "437374425",
-    "echostr": "4ByGGj+sVCYcvGeQYhaKIk1o0pQRNbRjxybjTGblXrBaXlTXeOo1+bXFXDQQb1o6co6Yh9Bv41n7hOchLF6p+Q==",
-}
-C_VERIFY_PLAINTEXT = "5927782489442352469"
-C_KAT_PREFIX = b"1234567890123456"
-C_KAT_TIMESTAMP = "1411525903"
-C_KAT_NONCE = "461056294"
-C_KAT_PLAINTEXT = (
-    "<xml>\n<MsgType><![CDATA[text]]></MsgType>\n<Content><![CDATA[test]]></Content>\n"
-    "<FromUserName><![CDATA[wx49f0ab532d5d035a]]></FromUserName>\n<ToUserName><![CDATA[messense]]></ToUserName>\n"
-    "<AgentID>1</AgentID>\n<CreateTime>1411525903</CreateTime>\n</xml>"
-)
-C_KAT_ENCRYPT = (
-    "9s4gMv99m88kKTh/H8IdkOiMg6bisoy3ypwy9H4hvSPe9nsGaqyw5hhSjdYbcrKk+j3nba4HMOTzHrluLBYqxgNcBqGsL8GqxlhZgURnAtOb"
-    "vesEl5nZ+uBE8bviY0LWke8Zy9V/QYKxNV2FqllNXcfmstttyIkMKCCmVbCFM2JTF5wY0nFhHZSjPUL2Q1qvSUCUld+/WIXrx0oyKQmpB6o8"
-    "NRrrNrsDf03oxI1p9FxUgMnwKKZeOA/uu+2IEvEBtb7muXsVbwbgX05UPPJvFurDXafG0RQyPR+mf1nDnAtQmmNOuiR5MIkdQ39xn1vWwi1O"
-    "5oazPoQJz0nTYjxxEE8kv3kFxtAGVRe3ypD3WeK2XeFYFMNMpatF9XiKzHo3"
-)
-C_KAT_SIGNATURE = "407518b7649e86ef23978113f92d27afa9296533"
+# Set A: WeCom's official Python sample; set C: the wechatpy test suite, with its own receive id.
+A = {"token": A_TOKEN, "encoding_aes_key": A_AES_KEY, "receive_id": A_CORP_ID}
+C = {"token": C_TOKEN, "encoding_aes_key": C_AES_KEY, "receive_id": C_RECEIVE_ID}
+A_MESSAGE = {**A_MESSAGE_QUERY, "encrypt": A_MESSAGE_ENCRYPT}
 
 
 def crypto(vectors: dict, replay_window: int | None = None) -> WeComCrypto:

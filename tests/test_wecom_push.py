@@ -2,56 +2,20 @@
 
 from __future__ import annotations
 
-import json
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-
 import httpx
 import pytest
 
 from rag.types import Answer, Citation
 from wecom.push import PushError, push_markdown
+from wecom_support import Robot
 
-
-class Robot(ThreadingHTTPServer):
-    """A fake group-robot webhook: records posted bodies, answers with a preset reply."""
-
-    def __init__(self) -> None:
-        super().__init__(("127.0.0.1", 0), RobotHandler)
-        self.posted: list[tuple[str, dict]] = []
-        self.status = 200
-        self.reply = b'{"errcode": 0, "errmsg": "ok"}'
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.server_port}/cgi-bin/webhook/send?key=SECRET-KEY"
-
-
-class RobotHandler(BaseHTTPRequestHandler):
-    server: Robot
-
-    def do_POST(self) -> None:
-        body = self.rfile.read(int(self.headers["Content-Length"]))
-        self.server.posted.append((self.path, json.loads(body)))
-        self.send_response(self.server.status)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(self.server.reply)))
-        self.end_headers()
-        self.wfile.write(self.server.reply)
-
-    def log_message(self, *args) -> None:  # keep test output quiet
-        pass
+KEY = "SECRET-KEY"
 
 
 @pytest.fixture
 def robot():
-    server = Robot()
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.01}, daemon=True)
-    thread.start()
-    yield server
-    server.shutdown()
-    server.server_close()
-    thread.join()
+    with Robot(key=KEY) as server:
+        yield server
 
 
 def answer(n_statements: int = 1) -> Answer:
@@ -63,7 +27,7 @@ def answer(n_statements: int = 1) -> Answer:
 def test_push_posts_markdown(robot):
     push_markdown(robot.url, answer())
     [(path, body)] = robot.posted
-    assert path == "/cgi-bin/webhook/send?key=SECRET-KEY"
+    assert path == f"/cgi-bin/webhook/send?key={KEY}"
     assert body["msgtype"] == "markdown"
     content = body["markdown"]["content"]
     assert content.startswith("**有明确支持。**\n第0条支持科技型企业上市融资[1]")
@@ -81,7 +45,7 @@ def test_non_200_is_a_push_error_that_hides_the_key(robot):
     robot.status = 502
     with pytest.raises(PushError, match="127.0.0.1 answered HTTP 502") as info:
         push_markdown(robot.url, answer())
-    assert "SECRET-KEY" not in str(info.value)
+    assert KEY not in str(info.value)
 
 
 def test_errcode_is_a_push_error(robot):

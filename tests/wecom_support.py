@@ -54,6 +54,7 @@ C_VERIFY = {
     "nonce": "437374425",
     "echostr": "4ByGGj+sVCYcvGeQYhaKIk1o0pQRNbRjxybjTGblXrBaXlTXeOo1+bXFXDQQb1o6co6Yh9Bv41n7hOchLF6p+Q==",
 }
+C_VERIFY_PLAINTEXT = "5927782489442352469"
 C_KAT_PREFIX = b"1234567890123456"
 C_KAT_TIMESTAMP = "1411525903"
 C_KAT_NONCE = "461056294"
@@ -141,8 +142,9 @@ BOT = Peer(C_TOKEN, C_AES_KEY, "")
 class Robot(ThreadingHTTPServer):
     """A fake group-robot webhook on 127.0.0.1: records posted JSON, answers a preset reply."""
 
-    def __init__(self, reply: dict | None = None, status: int = 200) -> None:
+    def __init__(self, reply: dict | None = None, status: int = 200, key: str = "x") -> None:
         super().__init__(("127.0.0.1", 0), _RobotHandler)
+        self.key = key  # a recognisable key lets a test check that error messages do not leak it
         self.posted: list[tuple[str, dict]] = []
         self.status = status
         self.reply = json.dumps(reply or {"errcode": 0, "errmsg": "ok"}).encode()
@@ -150,7 +152,7 @@ class Robot(ThreadingHTTPServer):
 
     @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self.server_port}/cgi-bin/webhook/send?key=x"
+        return f"http://127.0.0.1:{self.server_port}/cgi-bin/webhook/send?key={self.key}"
 
     def __enter__(self) -> Robot:
         self._thread.start()
