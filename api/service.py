@@ -22,7 +22,7 @@ def make_assistant(settings: Settings, pipeline: Pipeline | None = None) -> Assi
     if pipeline.retriever is None:
         pipeline.load()
     return Assistant(pipeline, generator=generator_from_settings(settings),
-                     threshold=settings.refusal_threshold, cache_size=settings.cache_size)
+                     refusal_shift=settings.refusal_shift, cache_size=settings.cache_size)
 
 
 def load_in_background(state: Any, settings: Settings) -> threading.Thread:

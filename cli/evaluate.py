@@ -42,6 +42,6 @@ def eval_answers(questions: Path | None, as_json: bool) -> None:
     from rag.assistant import Assistant
 
     settings = get_settings()
-    assistant = Assistant(_pipeline(), threshold=settings.refusal_threshold, cache_size=0)
+    assistant = Assistant(_pipeline(), refusal_shift=settings.refusal_shift, cache_size=0)
     report = summarise(run(assistant, load_questions(questions or QUESTIONS)))
     click.echo(json.dumps(report, ensure_ascii=False, indent=2) if as_json else render(report))

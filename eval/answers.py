@@ -2,8 +2,9 @@
 
 For every answerable question the gold phrase must appear both in the answer text and in
 one of its citations; every out-of-scope question should be refused and no answerable one.
-The refusal margin of each question is reported so the threshold can be calibrated: the
-suggested threshold sits ``SAFETY`` below the lowest margin of an answerable question.
+The refusal margins of each question (against the everyday and the near-domain out-of-scope
+questions) are reported so the thresholds can be calibrated: each suggested threshold sits
+``SAFETY`` below the lowest margin of an answerable question.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from dataclasses import dataclass
 from eval.retrieval import Question
 from rag.assistant import Assistant
 from rag.query import normalise_query
+from rag.relevance import Relevance
 
 SAFETY = 0.003
 
@@ -23,8 +25,7 @@ class Outcome:
     question: Question
     found: bool
     kind: str
-    margin: float | None  # None for outline answers, which bypass the gate
-    policy: float | None
+    relevance: Relevance | None  # None for outline answers, which bypass the gate
     in_answer: bool
     in_citation: bool
     latency_ms: float
@@ -40,10 +41,8 @@ def run(assistant: Assistant, questions: list[Question]) -> list[Outcome]:
         start = time.perf_counter()
         answer, relevance = assistant.explain(normalise_query(q.question))
         latency = (time.perf_counter() - start) * 1000
-        margin = relevance.margin if relevance else None
-        policy = relevance.policy if relevance else None
         cited = [c.text for c in answer.citations]
-        outcomes.append(Outcome(q, answer.found, answer.kind, margin, policy,
+        outcomes.append(Outcome(q, answer.found, answer.kind, relevance,
                                 any(g in answer.text for g in q.gold),
                                 any(g in t for g in q.gold for t in cited), latency))
     return outcomes
@@ -52,8 +51,12 @@ def run(assistant: Assistant, questions: list[Question]) -> list[Outcome]:
 def summarise(outcomes: list[Outcome]) -> dict:
     answerable = [o for o in outcomes if o.question.answerable]
     oos = [o for o in outcomes if not o.question.answerable]
-    margins = [o.margin for o in answerable if o.margin is not None]
-    oos_margins = sorted(o.margin for o in oos if o.margin is not None)
+    gated = [o.relevance for o in answerable if o.relevance is not None]
+    lowest = {
+        "everyday_margin": min((r.everyday_margin for r in gated), default=None),
+        "near_margin": min((r.near_margin for r in gated), default=None),
+        "passage_similarity": min((r.passage for r in gated), default=None),
+    }
     return {
         "answerable": len(answerable),
         "out_of_scope": len(oos),
@@ -63,15 +66,17 @@ def summarise(outcomes: list[Outcome]) -> dict:
         "false_refusal": _rate(sum(not o.found for o in answerable), len(answerable)),
         "oos_refused": _rate(sum(not o.found for o in oos), len(oos)),
         "false_answer": _rate(sum(o.found for o in oos), len(oos)),
-        "lowest_answerable_margin": round(min(margins), 4) if margins else None,
-        "lowest_answerable_similarity": round(min(o.policy for o in answerable if o.policy is not None), 4)
-        if margins else None,
-        "suggested_threshold": round(min(margins) - SAFETY, 4) if margins else None,
-        "oos_margins": [round(m, 4) for m in oos_margins],
+        "lowest_answerable": {k: _round(v) for k, v in lowest.items()},
+        "suggested_thresholds": {k: _round(lowest[k] - SAFETY) for k in ("everyday_margin", "near_margin")
+                                 if lowest[k] is not None},
         "misses": [o.question.id for o in answerable if not o.quoted],
         "false_refusals": [o.question.id for o in answerable if not o.found],
         "false_answers": [o.question.id for o in oos if o.found],
     }
+
+
+def _round(value: float | None) -> float | None:
+    return None if value is None else round(value, 4)
 
 
 def _rate(n: int, total: int) -> float | None:
@@ -88,9 +93,11 @@ def render(report: dict) -> str:
         f"| false refusals (answerable refused) | {report['false_refusal']} |",
         f"| out-of-scope refused | {report['oos_refused']} |",
         f"| false answers (out-of-scope answered) | {report['false_answer']} |",
-        f"| lowest answerable margin → suggested threshold | {report['lowest_answerable_margin']} → "
-        f"{report['suggested_threshold']} |",
-        f"| lowest answerable similarity to a policy sentence | {report['lowest_answerable_similarity']} |",
+        f"| lowest answerable margins (everyday / near-domain) | {report['lowest_answerable']['everyday_margin']} / "
+        f"{report['lowest_answerable']['near_margin']} |",
+        f"| suggested thresholds (everyday / near-domain) | {report['suggested_thresholds'].get('everyday_margin')} / "
+        f"{report['suggested_thresholds'].get('near_margin')} |",
+        f"| lowest answerable similarity to a policy sentence | {report['lowest_answerable']['passage_similarity']} |",
     ]
     for key in ("misses", "false_refusals", "false_answers"):
         if report[key]:

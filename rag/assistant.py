@@ -20,7 +20,7 @@ from rag.followup import rewrite
 from rag.outline import MeasureView, find_measure, outline_from_chunks
 from rag.pipeline import Pipeline
 from rag.query import normalise_query
-from rag.relevance import DEFAULT_THRESHOLD, Background, Relevance, assess, unanswered_figure
+from rag.relevance import Gate, Relevance, Thresholds, unanswered_figure
 from rag.types import Answer, Hit, Turn
 
 __all__ = ["Assistant", "Generator", "Turn"]
@@ -36,12 +36,12 @@ class Assistant:
     """Answers questions from one pipeline's live index."""
 
     def __init__(self, pipeline: Pipeline, generator: Generator | None = None,
-                 threshold: float | None = None, cache_size: int = 1024):
+                 refusal_shift: float = 0.0, cache_size: int = 1024):
         self.pipeline = pipeline
         self.generator = generator
-        self.threshold = DEFAULT_THRESHOLD if threshold is None else threshold
+        self.thresholds = Thresholds().shifted(refusal_shift)
         self.answers = LRUCache(cache_size)
-        self.background = Background.load(pipeline.embedder, pipeline.config.home / "cache")
+        self.gate = Gate.load(pipeline.embedder, pipeline.config.home / "cache")
         self._outline: tuple[str, list[MeasureView]] | None = None
 
     @property
@@ -75,11 +75,11 @@ class Assistant:
         retriever, prepared = self.pipeline.query(text)
         scored = retriever.score(prepared)
         hits = retriever.rank(scored, top_k, "hybrid")
-        relevance = assess(prepared.vector, scored.passage_dense, self.background)
+        relevance = self.gate.assess(prepared.vector, scored.passage_dense)
         topic = self.pipeline.tokenizer.words(prepared.text)
         quotes = select(retriever.index, scored, hits)
         quoted = "".join(s for q in quotes for s in q.sentences)
-        if not hits or not relevance.passes(self.threshold) or unanswered_figure(prepared.text, quoted):
+        if not hits or not relevance.passes(self.thresholds) or unanswered_figure(prepared.text, quoted):
             return refuse(text, hits, topic), relevance
         evidence = quoted + "".join(q.hit.chunk.measure for q in quotes)
         synonyms = self.pipeline.synonyms

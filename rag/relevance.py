@@ -3,11 +3,18 @@
 The raw cosine of a question to its nearest policy sentence does not separate the two
 cases: an out-of-scope banking question (「公积金贷款最高能贷多少」) sits as close to some
 policy sentence as a colloquial in-scope one (「科创公司没啥厂房土地…」), because both are
-about finance. What separates them is what else the question is close to. The gate
-therefore compares the question with a background set of everyday banking questions
-the policy does not answer (``rag/data/out_of_scope.txt``, written without looking at
-any evaluation question): a question much nearer to that background than to any policy
-sentence is refused. The margin is calibrated in ``eval/answers.py`` on the dev set.
+about finance. What separates them is what else the question is close to, so the gate
+compares questions with questions (one scale on both sides):
+
+- ``in_scope.txt``: questions the policy's own wording answers, written from the policy
+  text (support = the nearest of them, or the nearest policy sentence if closer);
+- ``out_of_scope.txt``: everyday banking and off-topic questions the policy does not answer;
+- ``near_domain.txt``: questions in the policy's own areas asking for what a development
+  policy never states (rates, ratios, procedures, national rules).
+
+All three were written without looking at any evaluation question. A question is refused
+when it is nearer to either out-of-scope set than to the support by more than that set's
+margin; the margins are calibrated with ``policy-qa eval-answers`` on the dev set.
 """
 
 from __future__ import annotations
@@ -23,43 +30,61 @@ import numpy as np
 
 from rag.embedding import Embedder
 
-BACKGROUND = Path(__file__).with_name("data") / "out_of_scope.txt"
-# Calibrated by `policy-qa eval-answers` on eval/questions/dev.jsonl: the lowest margin of
-# an answerable question, minus a safety gap (see the README's refusal section).
-DEFAULT_THRESHOLD = -0.045
-# Off-topic questions (「量子计算机的原理是什么」) are far from everything, the background too;
-# below this cosine to every policy sentence nothing is answered. The lowest answerable dev
-# question scores 0.842 (「首台套」).
-MIN_POLICY = 0.835
+DATA = Path(__file__).with_name("data")
+IN_SCOPE = DATA / "in_scope.txt"
+OUT_OF_SCOPE = DATA / "out_of_scope.txt"
+NEAR_DOMAIN = DATA / "near_domain.txt"
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    """Calibrated on eval/questions/dev.jsonl: the lowest margin of an answerable question minus 0.003."""
+
+    everyday: float = -0.0055
+    near: float = -0.0226
+    # Off-topic questions (「量子计算机的原理是什么」) are far from everything; below this cosine to
+    # every policy sentence nothing is answered (the lowest answerable dev question scores 0.842).
+    floor: float = 0.835
+
+    def shifted(self, shift: float) -> Thresholds:
+        """Both margins moved by ``shift``: positive refuses more, negative answers more."""
+        return Thresholds(self.everyday + shift, self.near + shift, self.floor)
 
 
 @dataclass(frozen=True)
 class Relevance:
-    policy: float  # cosine to the nearest policy sentence
-    background: float  # cosine to the nearest out-of-scope question
-    nearest_background: str
+    passage: float  # cosine to the nearest policy sentence
+    support: float  # the larger of that and the cosine to the nearest in-scope question
+    everyday: float  # cosine to the nearest everyday out-of-scope question
+    near: float  # cosine to the nearest near-domain out-of-scope question
+    nearest: str  # the closest out-of-scope question, for explaining a refusal
 
     @property
-    def margin(self) -> float:
-        return self.policy - self.background
+    def everyday_margin(self) -> float:
+        return self.support - self.everyday
 
-    def passes(self, threshold: float) -> bool:
-        return self.policy >= MIN_POLICY and self.margin >= threshold
+    @property
+    def near_margin(self) -> float:
+        return self.support - self.near
+
+    def passes(self, thresholds: Thresholds) -> bool:
+        return (self.passage >= thresholds.floor and self.everyday_margin >= thresholds.everyday
+                and self.near_margin >= thresholds.near)
 
 
-class Background:
-    """Embeddings of the out-of-scope questions, cached per model and file content."""
+class QuestionBank:
+    """Embedded example questions, cached per model and file content."""
 
     def __init__(self, texts: list[str], vectors: np.ndarray):
         self.texts = texts
         self.vectors = vectors
 
     @classmethod
-    def load(cls, embedder: Embedder, cache_dir: Path, path: Path = BACKGROUND) -> Background:
+    def load(cls, path: Path, embedder: Embedder, cache_dir: Path) -> QuestionBank:
         raw = path.read_bytes()
         texts = [line.strip() for line in raw.decode("utf-8").splitlines() if line.strip()]
         digest = hashlib.sha256(raw + embedder.info.fingerprint.encode()).hexdigest()[:16]
-        cached = cache_dir / f"out-of-scope-{digest}.npy"
+        cached = cache_dir / f"{path.stem}-{digest}.npy"
         if cached.is_file():
             vectors = np.load(cached)
             if vectors.shape == (len(texts), embedder.info.dimension):
@@ -72,6 +97,26 @@ class Background:
         sims = self.vectors @ vector
         best = int(np.argmax(sims))
         return float(sims[best]), self.texts[best]
+
+
+@dataclass(frozen=True)
+class Gate:
+    """The three question banks a relevance judgement compares against."""
+
+    in_scope: QuestionBank
+    everyday: QuestionBank
+    near: QuestionBank
+
+    @classmethod
+    def load(cls, embedder: Embedder, cache_dir: Path) -> Gate:
+        return cls(*(QuestionBank.load(p, embedder, cache_dir) for p in (IN_SCOPE, OUT_OF_SCOPE, NEAR_DOMAIN)))
+
+    def assess(self, query_vector: np.ndarray, passage_dense: np.ndarray) -> Relevance:
+        passage = float(passage_dense.max()) if len(passage_dense) else -1.0
+        support = max(passage, self.in_scope.nearest(query_vector)[0])
+        everyday, everyday_text = self.everyday.nearest(query_vector)
+        near, near_text = self.near.nearest(query_vector)
+        return Relevance(passage, support, everyday, near, everyday_text if everyday >= near else near_text)
 
 
 # 「多少」「几成」「几倍？」 ask for a figure; 「几个专利」 in passing does not.
@@ -88,12 +133,6 @@ def unanswered_figure(question: str, evidence: str) -> bool:
     as an answer without being one.
     """
     return bool(_ASKS_FIGURE.search(question)) and not _FIGURE.search(_YEAR.sub("", evidence))
-
-
-def assess(query_vector: np.ndarray, passage_dense: np.ndarray, background: Background) -> Relevance:
-    policy = float(passage_dense.max()) if len(passage_dense) else -1.0
-    score, text = background.nearest(query_vector)
-    return Relevance(policy, score, text)
 
 
 def _save_atomic(path: Path, array: np.ndarray) -> None:

@@ -140,6 +140,11 @@ def test_rewrite_rules():
     assert rewrite("那省金融监管局呢？", units, words) == "省金融监管局牵头哪些措施？"
 
 
+def test_off_topic_and_everyday_questions_are_refused(assistant):
+    for question in ("量子计算机的原理是什么", "今天天气怎么样？", "信用卡年费可以免吗？"):
+        assert not assistant.ask(question).found, question
+
+
 def test_figure_questions_need_a_figure_in_the_quote():
     from rag.relevance import unanswered_figure
 
@@ -159,11 +164,11 @@ def test_answers_are_cached_per_index_version(assistant):
 
 
 def test_dev_set_quotes_gold_and_refusals_are_honest(assistant):
-    """The issue's targets on the dev set: gold quoted ≥ 95%, no answerable question refused."""
+    """The issue's targets on the dev set: gold quoted ≥ 95%, no answerable question refused, ≥ 5/6 refusals."""
     from eval.answers import run, summarise
     from eval.retrieval import load_questions
 
     report = summarise(run(assistant, load_questions(support.QUESTIONS)))
     assert report["gold_quoted"] >= 0.95, report["misses"]
     assert report["false_refusal"] == 0, report["false_refusals"]
-    assert report["oos_refused"] >= 0.75, report["false_answers"]
+    assert report["oos_refused"] >= 5 / 6, report["false_answers"]
