@@ -22,12 +22,17 @@ def serve(host: str, port: int, rebuild: bool, workers: int) -> None:
     import signal
     import sys
 
+    from rag import store
+
+    settings = get_settings()
+    if not rebuild and store.current_version(settings.index_dir) is not None:
+        store.verify(settings.index_dir)  # a damaged index is refused in a second, before the model loads
+
     import uvicorn
 
     from api.main import create_app
     from api.service import make_assistant
 
-    settings = get_settings()
     pipeline = _pipeline(load=False)
     # Build when missing and validate before binding the port: a broken index is a one-line exit 1.
     loaded = pipeline.ensure_index(rebuild=rebuild)

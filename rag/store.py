@@ -5,13 +5,22 @@ Layout under ``index_dir``::
     CURRENT                 name of the live version (replaced atomically)
     versions/<version>/     manifest.json, chunks.jsonl, dense.faiss, owners.npy, bm25/
 
+A version is named ``v<sequence>-<build time>-<corpus hash>``; the sequence number
+orders builds even when several finish within the same second.
+
 Retrieval scores sentences ("passages") and ranks a chunk by its best sentence, so a
 long measure that mixes topics is found by the one sentence that answers;
 ``owners.npy`` maps each passage row to its chunk.
 
 A build writes a new version folder, then swaps ``CURRENT`` with ``os.replace``, so a
 crash never leaves a half-written index and a running server can reload between
-requests without ever seeing a mix of two builds.
+requests without ever seeing a mix of two builds. The manifest records the sha256 of
+every other file in the version folder, so any damaged or swapped file is refused.
+
+Pruning keeps the live version and the one before it. An older version may still be
+the one a server has loaded (it has not reloaded yet); deleting its folder is safe,
+because ``load`` reads every file fully into memory (FAISS without mmap, bm25s with
+``mmap=False``, NumPy arrays and chunks eagerly) and keeps no file open.
 """
 
 from __future__ import annotations
@@ -33,12 +42,13 @@ from rag import dense
 from rag.embedding import Embedder, ModelInfo
 from rag.errors import IndexCorruptError, IndexMismatchError, IndexMissingError
 from rag.lexical import BM25Index, ChineseTokenizer
+from rag.sentences import split_sentences
 from rag.types import Chunk
 
-FORMAT = 1
+FORMAT = 2  # 2: version names carry a sequence number and the manifest hashes bm25/ too
 KEEP_VERSIONS = 2
-_FILES = ("chunks.jsonl", "dense.faiss", "owners.npy")
-_SENTENCE = re.compile(r"[^。！？；]+[。！？；]?")
+_MANIFEST = "manifest.json"
+_SEQUENCE = re.compile(r"^\.?v(\d+)")  # a version "v<n>-…" or its reservation ".v<n>.tmp"
 REBUILD_HINT = "run `policy-qa build` (or `policy-qa serve --rebuild`) to rebuild it"
 
 
@@ -65,7 +75,7 @@ def passages(chunks: list[Chunk]) -> Passages:
     dense_texts, lexical_texts, owners = [], [], []
     for i, c in enumerate(chunks):
         context = " ".join(p for p in (c.measure, c.item) if p)
-        for sentence in _SENTENCE.findall(c.text) or [c.text]:
+        for sentence in split_sentences(c.text):
             dense_texts.append(f"{context} {sentence}")
             lexical_texts.append(f"{c.part or ''} {context} {sentence}")
             owners.append(i)
@@ -77,9 +87,8 @@ def build(chunks: list[Chunk], embedder: Embedder, tokenizer: ChineseTokenizer, 
           hnsw_threshold: int = dense.HNSW_THRESHOLD) -> Path:
     """Embed and index ``chunks`` into a new version folder and make it current."""
     index_dir = Path(index_dir)
-    version = time.strftime("%Y%m%dT%H%M%S") + "-" + corpus_hash[:8] + "-" + os.urandom(3).hex()
-    tmp = index_dir / "versions" / f".{version}.tmp"
-    tmp.mkdir(parents=True)
+    sequence, tmp = _reserve(index_dir / "versions")
+    version = f"v{sequence:06d}-{time.strftime('%Y%m%dT%H%M%S')}-{corpus_hash[:8]}"
     try:
         units = passages(chunks)
         vectors = embedder.encode_passages(units.dense_texts, progress=progress)
@@ -91,7 +100,7 @@ def build(chunks: list[Chunk], embedder: Embedder, tokenizer: ChineseTokenizer, 
             for c in chunks:
                 f.write(json.dumps(c.to_dict(), ensure_ascii=False) + "\n")
         manifest = _manifest(embedder.info, tokenizer, chunks, documents, corpus_hash, dense.index_kind(index), tmp)
-        (tmp / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=2), encoding="utf-8")
+        (tmp / _MANIFEST).write_text(json.dumps(manifest, ensure_ascii=False, indent=2), encoding="utf-8")
         final = index_dir / "versions" / version
         os.replace(tmp, final)
     except BaseException:
@@ -100,6 +109,39 @@ def build(chunks: list[Chunk], embedder: Embedder, tokenizer: ChineseTokenizer, 
     _point_current(index_dir, version)
     _prune(index_dir, keep=version)
     return final
+
+
+def _sequence(name: str) -> int:
+    """The build sequence of a version or reservation name; 0 for names without one."""
+    match = _SEQUENCE.match(name)
+    return int(match.group(1)) if match else 0
+
+
+def _reserve(versions: Path) -> tuple[int, Path]:
+    """The next build sequence number and its private temporary folder.
+
+    Creating ``.v<n>.tmp`` claims ``n``: a concurrent build that picked the same number
+    fails the mkdir and tries the next one. A build that claimed and finished ``n``
+    between our scan and our mkdir is seen by the second scan.
+    """
+    versions.mkdir(parents=True, exist_ok=True)
+    while True:
+        sequence = 1 + max((_sequence(p.name) for p in versions.iterdir()), default=0)
+        tmp = versions / f".v{sequence:06d}.tmp"
+        try:
+            tmp.mkdir()
+        except FileExistsError:
+            continue
+        if any(_sequence(p.name) == sequence for p in versions.iterdir() if p != tmp):
+            tmp.rmdir()
+            continue
+        return sequence, tmp
+
+
+def _index_files(folder: Path) -> list[str]:
+    """Every file of a version folder except the manifest, as sorted POSIX relative paths."""
+    return sorted(p.relative_to(folder).as_posix() for p in folder.rglob("*")
+                  if p.is_file() and p.name != _MANIFEST)
 
 
 def _manifest(info: ModelInfo, tokenizer, chunks, documents, corpus_hash, kind, folder) -> dict:
@@ -114,7 +156,7 @@ def _manifest(info: ModelInfo, tokenizer, chunks, documents, corpus_hash, kind, 
         "documents": documents,
         "built_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
         "versions": {p: _version(p) for p in ("faiss-cpu", "sentence-transformers", "bm25s", "jieba", "policy-qa")},
-        "files": {name: _sha256(folder / name) for name in _FILES},
+        "files": {name: _sha256(folder / name) for name in _index_files(folder)},
     }
 
 
@@ -140,9 +182,11 @@ def _point_current(index_dir: Path, version: str) -> None:
 
 
 def _prune(index_dir: Path, keep: str) -> None:
-    # The previous version stays so a server that has not reloaded yet keeps working.
-    versions = sorted((p for p in (index_dir / "versions").iterdir() if not p.name.startswith(".")), reverse=True)
-    for old in [p for p in versions if p.name != keep][KEEP_VERSIONS - 1:]:
+    # The previous version stays so a reload that read CURRENT just before the switch
+    # still finds its files; older ones are safe to delete (see the module docstring).
+    built = (p for p in (index_dir / "versions").iterdir() if not p.name.startswith("."))
+    older = sorted((p for p in built if p.name != keep), key=lambda p: (_sequence(p.name), p.name), reverse=True)
+    for old in older[KEEP_VERSIONS - 1:]:
         shutil.rmtree(old, ignore_errors=True)
 
 
@@ -154,17 +198,25 @@ def current_version(index_dir: Path) -> str | None:
         return None
 
 
-def load(index_dir: Path, expected: ModelInfo | None = None, dictionary_hash: str | None = None) -> LoadedIndex:
-    """Open the current version, verifying files and model; typed errors name the fix."""
+def verify(index_dir: Path) -> tuple[Path, dict]:
+    """The current version folder and its manifest, every file checked against its sha256.
+
+    Needs neither the model nor the index in memory, so a command can refuse a damaged
+    index in a second instead of after loading the model.
+    """
     index_dir = Path(index_dir)
     version = current_version(index_dir)
     if version is None:
         raise IndexMissingError(f"no index at {index_dir}; {REBUILD_HINT}")
     folder = index_dir / "versions" / version
     manifest = _read_manifest(folder)
-    for name, digest in manifest.get("files", {}).items():
-        if not (folder / name).is_file() or _sha256(folder / name) != digest:
-            raise IndexCorruptError(f"index file {folder / name} is missing or does not match its manifest; {REBUILD_HINT}")
+    _check_files(folder, manifest)
+    return folder, manifest
+
+
+def load(index_dir: Path, expected: ModelInfo | None = None, dictionary_hash: str | None = None) -> LoadedIndex:
+    """Open the current version, verifying files and model; typed errors name the fix."""
+    folder, manifest = verify(index_dir)
     _check_compatible(manifest, expected, dictionary_hash)
     try:
         chunks = tuple(Chunk.from_dict(json.loads(line)) for line in
@@ -172,24 +224,37 @@ def load(index_dir: Path, expected: ModelInfo | None = None, dictionary_hash: st
         index = dense.load(folder / "dense.faiss")
         owners = np.load(folder / "owners.npy", allow_pickle=False)
         bm25 = BM25Index.load(folder / "bm25")
-    except (OSError, ValueError, KeyError, RuntimeError) as e:
+    except Exception as e:  # files that match their hashes yet do not parse were written wrong; rebuild either way
         raise IndexCorruptError(f"index at {folder} cannot be read ({e}); {REBUILD_HINT}") from e
     if (index.ntotal != len(owners) or len(chunks) != manifest.get("chunk_count")
             or (len(owners) and int(owners.max()) >= len(chunks))):
         raise IndexCorruptError(f"index at {folder} holds {index.ntotal} vectors and {len(owners)} passage owners "
                                 f"for {len(chunks)} chunks; {REBUILD_HINT}")
-    return LoadedIndex(version, folder, manifest, chunks, index, bm25, owners)
+    return LoadedIndex(folder.name, folder, manifest, chunks, index, bm25, owners)
+
+
+def _check_files(folder: Path, manifest: dict) -> None:
+    """Every file is listed in the manifest with its sha256, and every listed file is there."""
+    listed = manifest.get("files")
+    if not isinstance(listed, dict) or not listed:
+        raise IndexCorruptError(f"{folder / _MANIFEST} lists no index files; {REBUILD_HINT}")
+    for name in sorted(set(listed) | set(_index_files(folder))):
+        if name not in listed:
+            raise IndexCorruptError(f"index file {folder / name} is not listed in its manifest; {REBUILD_HINT}")
+        if not (folder / name).is_file() or _sha256(folder / name) != listed[name]:
+            raise IndexCorruptError(f"index file {folder / name} is missing or does not match its manifest; "
+                                    f"{REBUILD_HINT}")
 
 
 def _read_manifest(folder: Path) -> dict:
     try:
-        manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+        manifest = json.loads((folder / _MANIFEST).read_text(encoding="utf-8"))
     except FileNotFoundError as e:
         raise IndexCorruptError(f"{folder} has no manifest.json; {REBUILD_HINT}") from e
     except (ValueError, UnicodeDecodeError) as e:
-        raise IndexCorruptError(f"{folder / 'manifest.json'} is not valid JSON ({e}); {REBUILD_HINT}") from e
+        raise IndexCorruptError(f"{folder / _MANIFEST} is not valid JSON ({e}); {REBUILD_HINT}") from e
     if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
-        raise IndexCorruptError(f"{folder / 'manifest.json'} is not a format-{FORMAT} manifest; {REBUILD_HINT}")
+        raise IndexCorruptError(f"{folder / _MANIFEST} is not a format-{FORMAT} manifest; {REBUILD_HINT}")
     return manifest
 
 

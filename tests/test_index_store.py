@@ -102,7 +102,8 @@ def test_build_writes_version_folder_and_manifest(pipeline, corpus, emb):
     assert manifest["model"]["fingerprint"] == emb.info.fingerprint
     assert manifest["model"]["normalized"] is True
     assert manifest["corpus_hash"] == digest and len(digest) >= 8
-    assert version.split("-")[1] == digest[:8]
+    assert re.fullmatch(r"v\d{6}-\d{8}T\d{6}-[0-9a-f]{8}", version), version
+    assert version.split("-")[2] == digest[:8]
     assert manifest["dictionary_hash"] == Dictionary().fingerprint()
     assert manifest["chunk_count"] == len(chunks)
     lines = (folder / "chunks.jsonl").read_text(encoding="utf-8").splitlines()
@@ -112,21 +113,17 @@ def test_build_writes_version_folder_and_manifest(pipeline, corpus, emb):
     assert manifest["documents"] == meta
     for package in ("faiss-cpu", "sentence-transformers", "bm25s", "jieba", "policy-qa"):
         assert manifest["versions"][package], package
-    assert set(manifest["files"]) == {"chunks.jsonl", "dense.faiss", "owners.npy"}
+    on_disk = {p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file()} - {"manifest.json"}
+    assert set(manifest["files"]) == on_disk
+    assert {"chunks.jsonl", "dense.faiss", "owners.npy", "bm25/data.csc.index.npy"} <= on_disk
     for name, digest_ in manifest["files"].items():
         assert digest_ == _sha256(folder / name), name
     assert np.load(folder / "owners.npy").shape == (pipeline.index.dense.ntotal,)
     assert _leftovers(index_dir) == []
 
 
-def test_second_build_switches_current_and_keeps_two_versions(tmp_path, corpus, emb, tok, monkeypatch):
+def test_second_build_switches_current_and_keeps_two_versions(tmp_path, corpus, emb, tok):
     index_dir = tmp_path / "index"
-    # distinct, increasing timestamps without sleeping a second between builds
-    clock = iter(f"20300101T0000{s:02d}" for s in range(10))
-    real_strftime = store.time.strftime
-    monkeypatch.setattr(store.time, "strftime",
-                        lambda fmt, *a: next(clock) if fmt == "%Y%m%dT%H%M%S" else real_strftime(fmt, *a))
-
     first = _build(index_dir, corpus, emb, tok, n=2)
     assert store.current_version(index_dir) == first.name
     assert _versions(index_dir) == [first.name]
@@ -147,22 +144,56 @@ def test_second_build_switches_current_and_keeps_two_versions(tmp_path, corpus, 
     assert loaded.version == third.name and len(loaded.chunks) == 5
 
 
-@pytest.mark.xfail(strict=True, raises=AssertionError, reason="BUG rag/store.py _prune: versions are ordered by name, and builds in the "
-                                       "same second differ only by a random suffix, so the previous version "
-                                       "can be deleted while an older one is kept")
 def test_builds_within_one_second_keep_the_previous_version(tmp_path, corpus, emb, tok, monkeypatch):
     index_dir = tmp_path / "index"
-    real_strftime, real_urandom = store.time.strftime, store.os.urandom
+    real_strftime = store.time.strftime
     monkeypatch.setattr(store.time, "strftime",
                         lambda fmt, *a: "20300101T000000" if fmt == "%Y%m%dT%H%M%S" else real_strftime(fmt, *a))
-    suffixes = iter([b"\xff\xff\xff", b"\x00\x00\x00", b"\x88\x88\x88"])
-    monkeypatch.setattr(store.os, "urandom", lambda n: next(suffixes) if n == 3 else real_urandom(n))
 
-    _build(index_dir, corpus, emb, tok, n=2)
+    first = _build(index_dir, corpus, emb, tok, n=2)
     second = _build(index_dir, corpus, emb, tok, n=3)
     third = _build(index_dir, corpus, emb, tok, n=4)
+    assert [v.name.split("-")[0] for v in (first, second, third)] == ["v000001", "v000002", "v000003"]
     assert store.current_version(index_dir) == third.name
     assert second.exists(), f"previous version {second.name} was pruned; kept {_versions(index_dir)}"
+    assert not first.exists()
+
+
+def test_sequence_continues_after_legacy_and_crashed_builds(tmp_path, corpus, emb, tok):
+    """A pre-sequence version name orders before every numbered one; a crashed build's claim is not reused."""
+    index_dir = tmp_path / "index"
+    legacy = index_dir / "versions" / "20990101T000000-deadbeef-ffffff"
+    legacy.mkdir(parents=True)
+    (index_dir / "versions" / ".v000007.tmp").mkdir()  # left by a build killed with SIGKILL
+    first = _build(index_dir, corpus, emb, tok, n=2)
+    assert first.name.startswith("v000008-")
+    assert legacy.exists(), "the previous version stays"
+    second = _build(index_dir, corpus, emb, tok, n=2)
+    assert second.name.startswith("v000009-")
+    assert not legacy.exists() and first.exists()
+
+
+def test_concurrent_builds_claim_distinct_sequence_numbers(tmp_path):
+    from concurrent.futures import ThreadPoolExecutor
+
+    versions = tmp_path / "versions"
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        claims = list(pool.map(lambda _: store._reserve(versions), range(32)))
+    assert sorted(n for n, _ in claims) == list(range(1, 33))
+    assert all(folder.is_dir() for _, folder in claims)
+
+
+def test_loaded_index_keeps_serving_after_its_folder_is_pruned(tmp_path, corpus, emb, tok):
+    """A server that has not reloaded yet holds no open files: pruning its version is harmless."""
+    index_dir = tmp_path / "index"
+    _build(index_dir, corpus, emb, tok, n=6)
+    loaded = store.load(index_dir, emb.info, tok.dictionary.fingerprint())
+    retriever = Retriever(loaded, emb, tok, load_synonyms())
+    before = [h.chunk.id for h in retriever.search(retriever.prepare("续贷"), k=3)]
+    _build(index_dir, corpus, emb, tok, n=2)
+    _build(index_dir, corpus, emb, tok, n=2)
+    assert not loaded.folder.exists()
+    assert [h.chunk.id for h in retriever.search(retriever.prepare("续贷"), k=3)] == before
 
 
 def test_pipeline_ensure_index_and_reload_if_changed(tmp_path, corpus, emb, tok):
@@ -345,18 +376,14 @@ def test_removed_bm25_folder_is_corrupt(damaged, emb):
         store.load(index_dir, emb.info)
 
 
-@pytest.mark.xfail(strict=True, raises=EOFError,
-                   reason="BUG rag/store.py load: bm25/ files are not in the manifest's sha256 list and EOFError "
-                          "is not among the caught exceptions, so an empty bm25 .npy escapes as a raw EOFError")
 def test_empty_bm25_array_is_corrupt(damaged, emb):
     index_dir, folder = damaged
     (folder / "bm25" / "data.csc.index.npy").write_bytes(b"")
-    with pytest.raises(IndexCorruptError, match=HINT):
+    with pytest.raises(IndexCorruptError, match=HINT) as err:
         store.load(index_dir, emb.info)
+    assert "data.csc.index.npy" in str(err.value)
 
 
-@pytest.mark.xfail(strict=True, raises=pytest.fail.Exception, reason="BUG rag/store.py: the manifest hashes chunks.jsonl, dense.faiss and "
-                                       "owners.npy only, so rewritten BM25 scores load silently")
 def test_rewritten_bm25_scores_are_detected(damaged, emb):
     index_dir, folder = damaged
     path = folder / "bm25" / "data.csc.index.npy"
@@ -364,6 +391,49 @@ def test_rewritten_bm25_scores_are_detected(damaged, emb):
     np.save(path, np.full_like(scores, 100.0))
     with pytest.raises(IndexCorruptError, match=HINT):
         store.load(index_dir, emb.info)
+
+
+def _rehash(folder: Path) -> None:
+    """Make the manifest agree with whatever is on disk, so only the parse step can object."""
+    manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+    manifest["files"] = {p.relative_to(folder).as_posix(): _sha256(p) for p in folder.rglob("*")
+                         if p.is_file() and p.name != "manifest.json"}
+    (folder / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
+
+
+@pytest.mark.parametrize("name, content", [
+    ("bm25/data.csc.index.npy", b""),
+    ("bm25/params.index.json", b"not json"),
+    ("bm25/vocab.index.json", b"[1, 2"),
+    ("dense.faiss", b"\x00" * 64),
+    ("chunks.jsonl", b'{"id": 1}\n'),
+])
+def test_unreadable_file_with_matching_hash_is_corrupt(damaged, emb, name, content):
+    index_dir, folder = damaged
+    (folder / name).write_bytes(content)
+    _rehash(folder)
+    with pytest.raises(IndexCorruptError, match=HINT):
+        store.load(index_dir, emb.info)
+
+
+def test_unlisted_file_is_corrupt(damaged, emb):
+    """A manifest that does not list a file in the folder does not describe that folder."""
+    index_dir, folder = damaged
+    manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+    del manifest["files"]["bm25/vocab.index.json"]
+    (folder / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
+    with pytest.raises(IndexCorruptError, match=HINT) as err:
+        store.load(index_dir, emb.info)
+    assert "vocab.index.json" in str(err.value) and "not listed" in str(err.value)
+
+
+def test_manifest_without_files_or_from_format_1_is_corrupt(damaged, emb):
+    index_dir, folder = damaged
+    manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+    for broken in ({**manifest, "files": {}}, {**manifest, "format": 1}):
+        (folder / "manifest.json").write_text(json.dumps(broken), encoding="utf-8")
+        with pytest.raises(IndexCorruptError, match=HINT):
+            store.load(index_dir, emb.info)
 
 
 def test_missing_index_raises_missing(tmp_path, emb):
@@ -388,3 +458,13 @@ def test_inconsistent_owners_are_corrupt_even_with_matching_hashes(damaged, emb)
     (folder / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
     with pytest.raises(IndexCorruptError, match=HINT):
         store.load(index_dir, emb.info)
+
+
+def test_verify_checks_the_files_without_the_model(damaged):
+    """What `policy-qa serve` can check before spending seconds on loading the model."""
+    index_dir, folder = damaged
+    found, manifest = store.verify(index_dir)
+    assert found == folder and manifest["chunk_count"] == 4
+    (folder / "owners.npy").write_bytes(b"\x93NUMPY")
+    with pytest.raises(IndexCorruptError, match=HINT):
+        store.verify(index_dir)
