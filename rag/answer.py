@@ -44,13 +44,12 @@ def select(index: LoadedIndex, scored: Scored, hits: list[Hit]) -> list[Quote]:
     if not hits:
         return []
     per_sentence = sentence_scores(scored)
-    position = {c.id: i for i, c in enumerate(index.chunks)}
     best = hits[0].score
     quotes = []
     for hit in hits[:MAX_CHUNKS]:
         if hit.score < KEEP_RATIO * best:
             break
-        rows = np.flatnonzero(index.owners == position[hit.chunk.id])
+        rows = index.passage_rows(index.positions[hit.chunk.id])
         sentences = split_sentences(hit.chunk.text)
         scores = per_sentence[rows] if len(rows) == len(sentences) else np.zeros(len(sentences))
         top = float(scores.max())

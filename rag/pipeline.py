@@ -11,11 +11,11 @@ import threading
 from dataclasses import dataclass
 from pathlib import Path
 
-from rag import store
+from rag import dense, store
 from rag.cache import LRUCache
 from rag.chunking import chunk_documents
 from rag.corpus import corpus_hash, parse_corpus
-from rag.embedding import Embedder, load_embedder
+from rag.embedding import Embedder, load_embedder, set_threads
 from rag.hybrid import Query, Retriever
 from rag.lexical import ChineseTokenizer
 from rag.query import load_synonyms, normalise_query
@@ -32,11 +32,13 @@ class PipelineConfig:
     passage_prompt: str | None = None
     fusion: str = "weighted"
     cache_size: int = 1024
+    threads: int = 0  # per torch/FAISS call; 0 leaves their default (one per core)
 
     @classmethod
     def from_settings(cls, settings) -> "PipelineConfig":
         return cls(settings.corpus_dir, settings.index_dir, settings.home_dir, settings.embed_model,
-                   settings.query_prompt, settings.passage_prompt, cache_size=settings.cache_size)
+                   settings.query_prompt, settings.passage_prompt, cache_size=settings.cache_size,
+                   threads=settings.threads)
 
 
 def load_chunks(corpus_dir: Path) -> tuple[list[Chunk], list[dict], str]:
@@ -54,6 +56,9 @@ class Pipeline:
 
     def __init__(self, config: PipelineConfig, embedder: Embedder | None = None):
         self.config = config
+        if config.threads:  # process-wide, like the settings they come from
+            dense.set_threads(config.threads)
+            set_threads(config.threads)
         self.embedder = embedder or load_embedder(config.embed_model, config.home,
                                                   config.query_prompt, config.passage_prompt)
         self.tokenizer = ChineseTokenizer()
@@ -70,6 +75,7 @@ class Pipeline:
     def load(self) -> store.LoadedIndex:
         """Open the current index, checked against this pipeline's model and dictionary."""
         loaded = store.load(self.config.index_dir, self.embedder.info, self.tokenizer.dictionary.fingerprint())
+        self.embedder.prepare_queries()
         self.retriever = Retriever(loaded, self.embedder, self.tokenizer, self.synonyms, self.config.fusion)
         self.vectors.clear()
         return loaded

@@ -31,10 +31,14 @@ class Settings(BaseSettings):
 
     search_mode: str = Field("hybrid", description="Default retrieval mode: hybrid, dense or bm25.")
     top_k: int = Field(5, ge=1, le=50)
-    refusal_threshold: float | None = Field(
-        None, description="Minimum relevance to answer; default is the value calibrated in eval/."
+    refusal_shift: float = Field(
+        0.0, description="Added to the calibrated refusal margins: positive refuses more, negative answers more."
     )
     cache_size: int = Field(1024, ge=0, description="LRU entries for query embeddings and answers.")
+    threads: int = Field(
+        1, ge=0, description="CPU threads one request may use in torch and FAISS (0 = one per core). "
+                             "1 lets concurrent requests run side by side; see README, Performance."
+    )
     reload_interval: float = Field(
         2.0, ge=0, description="Seconds between checks for a newly built index (0 = never reload)."
     )

@@ -32,6 +32,7 @@ import re
 import shutil
 import time
 from dataclasses import dataclass
+from functools import cached_property
 from importlib.metadata import version as pkg_version
 from pathlib import Path
 
@@ -60,7 +61,17 @@ class LoadedIndex:
     chunks: tuple[Chunk, ...]
     dense: faiss.Index
     bm25: BM25Index
-    owners: np.ndarray  # passage row → chunk position
+    owners: np.ndarray  # passage row → chunk position (ascending: passages follow chunk order)
+
+    @cached_property
+    def positions(self) -> dict[str, int]:
+        """Chunk id → position, built once per loaded index."""
+        return {c.id: i for i, c in enumerate(self.chunks)}
+
+    def passage_rows(self, position: int) -> np.ndarray:
+        """The passage rows (sentences) of the chunk at ``position``."""
+        start, end = np.searchsorted(self.owners, [position, position + 1])
+        return np.arange(start, end)
 
 
 @dataclass(frozen=True)
