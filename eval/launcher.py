@@ -1,4 +1,4 @@
-"""A real ``policy-qa serve`` process on a free loopback port, for the benchmark."""
+"""A real ``policy-qa serve`` process on a free loopback port, for the benchmark and the tests."""
 
 from __future__ import annotations
 
@@ -23,6 +23,7 @@ class ServerProcess:
     url: str
     process: subprocess.Popen
     log: Path
+    env: dict[str, str]
 
     def stop(self, timeout: float = 30.0) -> int:
         """SIGTERM, as a process manager would send; the exit code (killed if it hangs)."""
@@ -108,15 +109,16 @@ def cli_command() -> list[str]:
     return [str(script)] if script.is_file() else [sys.executable, "-m", "cli"]
 
 
-def start(env: Mapping[str, str], workers: int = 1, timeout: float = 300.0) -> ServerProcess:
+def start(env: Mapping[str, str], workers: int = 1, timeout: float = 300.0,
+          extra_args: tuple[str, ...] = ()) -> ServerProcess:
     """Start ``policy-qa serve`` with ``env`` (the full environment) and wait until it is healthy."""
     port = free_port()
-    fd, name = tempfile.mkstemp(prefix="pqa-bench-server-", suffix=".log")
+    fd, name = tempfile.mkstemp(prefix="pqa-server-", suffix=".log")
     with os.fdopen(fd, "wb") as out:
         process = subprocess.Popen([*cli_command(), "serve", "--host", "127.0.0.1", "--port", str(port),
-                                    "--workers", str(workers)],
+                                    "--workers", str(workers), *extra_args],
                                    env=dict(env), stdout=out, stderr=subprocess.STDOUT, cwd=str(REPO))
-    server = ServerProcess(f"http://127.0.0.1:{port}", process, Path(name))
+    server = ServerProcess(f"http://127.0.0.1:{port}", process, Path(name), dict(env))
     try:
         _wait_healthy(server, timeout, streak=1 if workers == 1 else 8 * workers)
     except BaseException:

@@ -2,57 +2,27 @@
 
 A server is started once per distinct environment and shared by every test that asks
 for the same one; all of them are stopped (SIGTERM) when the pytest process exits. The
-index is built once per pytest process into a temporary folder by the real CLI.
+index is built once per pytest process into a temporary folder by the real CLI. The
+process itself is run by the benchmark's launcher (eval/launcher.py).
 """
 
 from __future__ import annotations
 
 import atexit
-import os
-import signal
-import socket
-import subprocess
 import tempfile
 import threading
-import time
-from dataclasses import dataclass
 from pathlib import Path
 
-import httpx
+from eval.launcher import ServerProcess as Server
+from eval.launcher import free_port, start
+from retrieval_support import cli_env, run_cli
 
-from retrieval_support import REPO, cli_env, cli_path, run_cli
+__all__ = ["Server", "free_port", "launch", "shared_index", "shared_server"]
 
 _lock = threading.RLock()
-_servers: dict[tuple, "Server"] = {}
+_servers: dict[tuple, Server] = {}
 _index: dict[str, Path] = {}
 START_TIMEOUT = 180.0
-
-
-@dataclass
-class Server:
-    url: str
-    process: subprocess.Popen
-    log: Path
-    env: dict[str, str]
-
-    def stop(self, timeout: float = 30.0) -> int:
-        if self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
-            try:
-                self.process.wait(timeout)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
-        return self.process.returncode
-
-    def output(self) -> str:
-        return self.log.read_text(encoding="utf-8", errors="replace")
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def shared_index() -> Path:
@@ -66,33 +36,9 @@ def shared_index() -> Path:
         return _index["dir"]
 
 
-def launch(index_dir: Path, extra_args: tuple[str, ...] = (), wait: bool = True, **env: str) -> Server:
-    """A new server process (not shared); the caller stops it."""
-    port = free_port()
-    log = Path(tempfile.mkstemp(prefix="pqa-server-", suffix=".log")[1])
-    full_env = cli_env(index_dir, **env)
-    with log.open("wb") as out:
-        process = subprocess.Popen([*cli_path(), "serve", "--host", "127.0.0.1", "--port", str(port), *extra_args],
-                                   env=full_env, stdout=out, stderr=subprocess.STDOUT, cwd=str(REPO))
-    server = Server(f"http://127.0.0.1:{port}", process, log, full_env)
-    if wait:
-        wait_ready(server)
-    return server
-
-
-def wait_ready(server: Server, timeout: float = START_TIMEOUT) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if server.process.poll() is not None:
-            raise AssertionError(f"server exited with {server.process.returncode}:\n{server.output()}")
-        try:
-            if httpx.get(f"{server.url}/api/health", timeout=2).status_code == 200:
-                return
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.25)
-    server.stop()
-    raise AssertionError(f"server not ready after {timeout}s:\n{server.output()}")
+def launch(index_dir: Path, extra_args: tuple[str, ...] = (), workers: int = 1, **env: str) -> Server:
+    """A new server process (not shared), healthy on return; the caller stops it."""
+    return start(cli_env(index_dir, **env), workers, START_TIMEOUT, extra_args)
 
 
 def shared_server(**env: str) -> Server:

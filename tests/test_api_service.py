@@ -185,7 +185,7 @@ def test_cli_ask_json_prints_the_api_object(corpus_texts):
 
 def test_serve_with_two_workers(corpus_texts):
     """`serve --workers 2` runs the app factory in each worker, with the settings from the environment."""
-    server = server_support.launch(server_support.shared_index(), ("--workers", "2"))
+    server = server_support.launch(server_support.shared_index(), workers=2)
     try:
         with httpx.Client(base_url=server.url, timeout=60) as c:
             assert c.get("/api/health").json()["status"] == "ok"
