@@ -11,6 +11,7 @@ import sys
 from functools import wraps
 
 import click
+from pydantic import ValidationError
 
 from rag.errors import PolicyQAError
 from rag.settings import get_settings
@@ -23,6 +24,9 @@ def _friendly(fn):
             return fn(*args, **kwargs)
         except PolicyQAError as e:
             raise click.ClickException(f"{type(e).__name__}: {e}") from e
+        except ValidationError as e:  # a POLICY_QA_* variable out of range or of the wrong type
+            problems = "; ".join(f"POLICY_QA_{'_'.join(map(str, err['loc'])).upper()}: {err['msg']}" for err in e.errors())
+            raise click.ClickException(f"invalid setting: {problems}") from e
     return run
 
 

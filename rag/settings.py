@@ -58,8 +58,8 @@ class Settings(BaseSettings):
     wecom_corp_id: str | None = None
     wecom_bot_token: str | None = None
     wecom_bot_aes_key: str | None = None
-    wecom_replay_window: int = Field(600, description="Seconds a callback timestamp stays valid.")
-    wecom_msgid_ttl: int = Field(600, description="Seconds an answered msgid is remembered.")
+    wecom_replay_window: int = Field(600, ge=1, description="Seconds a callback timestamp stays valid.")
+    wecom_msgid_ttl: int = Field(600, ge=1, description="Seconds an answered msgid is remembered.")
 
     @property
     def home_dir(self) -> Path:

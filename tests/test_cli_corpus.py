@@ -122,3 +122,11 @@ def test_missing_corpus_folder_is_a_one_line_error(tmp_path):
     assert result.returncode != 0
     assert "CorpusError" in result.stderr and "POLICY_QA_CORPUS_DIR" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_invalid_setting_is_a_one_line_error():
+    env = {"PATH": "/usr/bin:/bin", "POLICY_QA_WECOM_MSGID_TTL": "0"}
+    done = subprocess.run([sys.executable, "-m", "cli", "measures"], env=env, capture_output=True, text=True,
+                          cwd=str(DATA_DIR.parent))
+    assert done.returncode == 1
+    assert done.stderr.strip() == "Error: invalid setting: POLICY_QA_WECOM_MSGID_TTL: Input should be greater than or equal to 1"
