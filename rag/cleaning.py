@@ -70,11 +70,15 @@ def segment(raw: str, family: str | None = None) -> list[Segment]:
     family = family or detect_family(raw)
     out: list[Segment] = []
     pos, n = 0, len(raw)
+    article = 0  # number of the last article heading: only the next one can be glued on
     while pos < n:
         if raw[pos].isspace() or raw[pos] in "\ufeff\u200b":
             pos += 1
             continue
-        seg = _match_meta(raw, pos) or _match_heading(raw, pos, family) or _sentence(raw, pos, family)
+        seg = (_match_meta(raw, pos) or _match_heading(raw, pos, family)
+               or _sentence(raw, pos, family, next_article=article + 1))
+        if seg.kind == "article":
+            article = seg.number
         if seg.text:
             out.append(seg)
         pos = seg.end
@@ -150,7 +154,7 @@ def _starts_structure(raw: str, pos: int, include_items: bool) -> bool:
     return include_items and bool(nb.ITEM.match(raw, pos)) and not raw[pos - 1].isdigit()
 
 
-def _sentence(raw: str, pos: int, family: str) -> Segment:
+def _sentence(raw: str, pos: int, family: str, next_article: int) -> Segment:
     end = pos
     while end < len(raw):
         ch = raw[end]
@@ -159,17 +163,23 @@ def _sentence(raw: str, pos: int, family: str) -> Segment:
         if ch in _SENTENCE_END:
             end += 1
             break
-        if end > pos and _glued_heading(raw, end, family):
+        if end > pos and _glued_heading(raw, end, family, next_article):
             break
         end += 1
     return _seg("sentence", raw, pos, end)
 
 
-def _glued_heading(raw: str, pos: int, family: str) -> bool:
+def _glued_heading(raw: str, pos: int, family: str, next_article: int) -> bool:
     if nb.UNITS.match(raw, pos) or _SIGNATURE.match(raw, pos) or _PUBLISH_DATE.match(raw, pos):
         return True
     if family == "articles":
         # Inside a sentence 第一条 is a cross-reference (本办法第一条); a glued article
         # heading is set off by white space at least.
-        return raw[pos - 1].isspace() and bool(nb.ARTICLE.match(raw, pos) or nb.CHAPTER.match(raw, pos))
+        if not raw[pos - 1].isspace():
+            return False
+        # A reference can be spaced too (本办法 第一条 规定); it points elsewhere, while a
+        # glued heading carries on the numbering, so only the next article number counts.
+        if m := nb.ARTICLE.match(raw, pos):
+            return nb.cn_to_int(m.group(1)) == next_article
+        return bool(nb.CHAPTER.match(raw, pos))
     return bool(nb.MEASURE.match(raw, pos))

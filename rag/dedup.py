@@ -90,20 +90,22 @@ def _judge(seg, first_seen, near, sentences, last_content_dropped, parent):
 
 def _near_duplicates(texts: list[str]) -> dict[str, tuple[str, tuple[str, ...]]]:
     """Map each contained or spliced sentence to (reason, the sentences it came from)."""
+    splices = {s: sources for s in texts if (sources := _splice_sources(s, texts))}
+    # A splice is no home for other wording: only intact sentences can host a contained one.
+    hosts = [t for t in texts if t not in splices]
     out: dict[str, tuple[str, tuple[str, ...]]] = {}
     for s in texts:
-        splice = _splice_sources(s, texts)
-        if splice:
-            out[s] = ("splice", splice)
-    # A splice is no home for other wording: only intact sentences can host a contained one.
-    hosts = [t for t in texts if t not in out]
-    for s in texts:
         core = _core(s)
-        if s in out or len(core) < MIN_CONTAINED:
-            continue
-        host = next((o for o in hosts if o != s and len(o) > len(s) and core in o), None)
+        # The longest host is never contained in another one (that one would be longer
+        # still), so kept_at names a copy that is kept, however deeply sentences nest.
+        host = (max((o for o in hosts if len(o) > len(s) and core in o), key=len, default=None)
+                if len(core) >= MIN_CONTAINED else None)
         if host:
+            # Wording that stands whole in one intact sentence is better cited there than
+            # as a splice: a splice source may itself be a dropped, shorter copy.
             out[s] = ("contained", (host,))
+        elif s in splices:
+            out[s] = ("splice", splices[s])
     return out
 
 

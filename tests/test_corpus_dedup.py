@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from collections import Counter
 
-import pytest
-
 from rag.cleaning import normalise, segment
 from rag.dedup import deduplicate
 from rag.report import dedup_report
@@ -128,10 +126,6 @@ def test_wording_of_a_contained_sentence_survives_when_its_host_looks_like_a_spl
     assert all(tuple(span) in kept_spans for d in result.dropped for span in d.kept_at)
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "rag/dedup.py _near_duplicates: splices are judged before containment, so a sentence contained in a "
-    "longer one is called a 'splice' when a third, shorter sentence shares its tail, and its kept_at "
-    "names that shorter sentence, which is itself dropped"))
 def test_nested_sentences_are_contained_in_the_longest_kept_one():
     shortest = "产品公募化、净值化改造。"
     middle = "加快资管产品公募化、净值化改造。"

@@ -183,9 +183,6 @@ def test_cross_reference_to_an_article_is_not_a_heading():
     ]
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "rag/cleaning.py _glued_heading: a cross-reference set off by spaces (本办法 第一条 规定) is still "
-    "taken for an article heading; the repeated 第一条 is then dropped and its wording is lost"))
 def test_cross_reference_with_spaces_keeps_its_wording():
     raw = ("某市科技金融支持办法\n第一条 为引导金融资源向科技型企业集聚，制定本办法。\n"
            "第二条 符合本办法 第一条 规定的企业，可以申请贴息。\n")
