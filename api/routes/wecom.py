@@ -9,7 +9,7 @@ gets here, by ``api.limits.BodySizeLimit``.)
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from functools import lru_cache
 from typing import Annotated
@@ -92,39 +92,40 @@ def _ask(service: Assistant, settings: Settings) -> Ask:
     return limited(service.ask, settings.max_question_chars)
 
 
+async def _reply(handle: Callable[..., str], crypto: WeComCrypto, request: Request, settings: Settings, service: Assistant) -> str:
+    """Run a channel's blocking handler off the event loop, with its HTTP error mapping."""
+    body = await request.body()
+    with _http_errors():
+        query = CallbackQuery.from_params(request.query_params)
+        return await run_in_threadpool(handle, crypto, _state(request, settings), query, body, _ask(service, settings))
+
+
+def _verified(crypto: WeComCrypto, request: Request) -> PlainTextResponse:
+    with _http_errors():
+        return PlainTextResponse(verify_url(crypto, request.query_params))
+
+
 @router.get("/wecom/bot", response_class=PlainTextResponse)
 def bot_verify(crypto: BotCrypto, request: Request) -> PlainTextResponse:
     """URL verification of the intelligent bot: the decrypted echostr, alone."""
-    with _http_errors():
-        return PlainTextResponse(verify_url(crypto, request.query_params))
+    return _verified(crypto, request)
 
 
 @router.post("/wecom/bot")
 async def bot_callback(crypto: BotCrypto, request: Request, settings: SettingsDep, service: ServiceDep) -> Response:
     """A bot message or stream refresh; the reply is an encrypted stream message."""
-    body = await request.body()
-    with _http_errors():
-        query = CallbackQuery.from_params(request.query_params)
-        reply = await run_in_threadpool(
-            bot_channel.handle, crypto, _state(request, settings), query, body, _ask(service, settings)
-        )
+    reply = await _reply(bot_channel.handle, crypto, request, settings, service)
     return Response(reply, media_type="application/json")
 
 
 @router.get("/wecom/app", response_class=PlainTextResponse)
 def app_verify(crypto: AppCrypto, request: Request) -> PlainTextResponse:
     """URL verification of the self-built app: the decrypted echostr, alone."""
-    with _http_errors():
-        return PlainTextResponse(verify_url(crypto, request.query_params))
+    return _verified(crypto, request)
 
 
 @router.post("/wecom/app")
 async def app_callback(crypto: AppCrypto, request: Request, settings: SettingsDep, service: ServiceDep) -> Response:
     """An app message: a passive encrypted text reply, or an empty 200 for events."""
-    body = await request.body()
-    with _http_errors():
-        query = CallbackQuery.from_params(request.query_params)
-        reply = await run_in_threadpool(
-            app_channel.handle, crypto, _state(request, settings), query, body, _ask(service, settings)
-        )
+    reply = await _reply(app_channel.handle, crypto, request, settings, service)
     return Response(reply, media_type="application/xml" if reply else "text/plain")
