@@ -85,7 +85,6 @@ def ask(question: str, top_k: int, as_json: bool) -> None:
         click.echo(json.dumps(out.model_dump(), ensure_ascii=False, indent=2))
         return
     click.echo(out.answer)
-    for c in out.citations:
-        where = " ".join(p for p in (c.measure, c.item) if p)
+    for c in answer.citations:
         units = f"\n    责任单位：{'、'.join(c.responsible_units)}" if c.responsible_units else ""
-        click.echo(f"\n[{c.ref}] {where}\n    {c.text}{units}")
+        click.echo(f"\n[{c.ref}] {c.where}\n    {c.text}{units}")

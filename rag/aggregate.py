@@ -100,7 +100,7 @@ def by_number(question: str, views: list[MeasureView]) -> Answer | None:
         room -= len(statements[-1])
     units = "、".join(view.responsible_units)
     if units:
-        statements.append(f"责任单位：{units}。[{', '.join(str(c.ref) for c in citations)}]".replace(", ", "]["))
+        statements.append(f"责任单位：{units}。" + "".join(f"[{c.ref}]" for c in citations))
     return Answer(question, summary, tuple(statements), tuple(citations), True, "aggregate")
 
 

@@ -49,13 +49,11 @@ def select(index: LoadedIndex, scored: Scored, hits: list[Hit]) -> list[Quote]:
     for hit in hits[:MAX_CHUNKS]:
         if hit.score < KEEP_RATIO * best:
             break
-        rows = index.passage_rows(index.positions[hit.chunk.id])
+        # The index split this chunk with the same splitter, one passage row per sentence.
         sentences = split_sentences(hit.chunk.text)
-        scores = per_sentence[rows] if len(rows) == len(sentences) else np.zeros(len(sentences))
-        top = float(scores.max())
-        chosen = [i for i in np.argsort(-scores, kind="stable")[:MAX_SENTENCES]
-                  if i == int(np.argmax(scores)) or scores[i] >= SENTENCE_RATIO * top]
-        order = sorted(int(i) for i in chosen)
+        scores = per_sentence[index.passage_rows(index.positions[hit.chunk.id])]
+        ranked = np.argsort(-scores, kind="stable")[:MAX_SENTENCES]
+        order = sorted(int(i) for i in ranked if scores[i] >= SENTENCE_RATIO * scores[ranked[0]])
         quotes.append(Quote(hit, tuple(sentences[i] for i in order), tuple(order)))
     return quotes
 

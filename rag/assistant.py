@@ -27,7 +27,10 @@ __all__ = ["Assistant", "Generator", "Turn"]
 
 
 class Generator(Protocol):
-    """Writes an answer from the extractive one's citations; None means keep the extractive one."""
+    """Writes an answer from the extractive one's citations; None means keep the extractive one.
+
+    A generator returns None for refusals and outline answers: they must stay as they are.
+    """
 
     def generate(self, question: str, extractive: Answer) -> Answer | None: ...
 
@@ -59,7 +62,7 @@ class Assistant:
 
     def _answer(self, text: str, top_k: int) -> Answer:
         answer, _ = self.explain(text, top_k)
-        if answer.found and answer.kind == "retrieval" and self.generator is not None:
+        if self.generator is not None:  # it keeps refusals and outline lists as they are
             return self.generator.generate(text, answer) or answer
         return answer
 

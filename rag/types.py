@@ -61,6 +61,11 @@ class Citation:
     responsible_units: tuple[str, ...]
     score: float
 
+    @property
+    def where(self) -> str:
+        """「（七）支持产业结构优化升级 3.持续推进金融促消费工作」: measure, then item if any."""
+        return f"{self.measure} {self.item}" if self.item else self.measure
+
     def to_dict(self) -> dict:
         d = asdict(self)
         d["responsible_units"] = list(self.responsible_units)

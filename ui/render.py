@@ -111,8 +111,7 @@ def copy_text(answer: Answer) -> str:
     if answer.citations:
         lines += ["", "引用："]
         for c in answer.citations:
-            where = c.measure + (f" {c.item}" if c.item else "")
-            lines.append(f"[{c.ref}] {where}（责任单位：{_units(c.responsible_units)}）：{c.text}")
+            lines.append(f"[{c.ref}] {c.where}（责任单位：{_units(c.responsible_units)}）：{c.text}")
     return "\n".join(lines)
 
 

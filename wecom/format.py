@@ -62,14 +62,10 @@ def _units(c: Citation) -> str:
     return f" · 责任单位：{'、'.join(c.responsible_units)}" if c.responsible_units else ""
 
 
-def _heading(c: Citation) -> str:
-    return f"{c.measure} {c.item}" if c.item else c.measure
-
-
 def quote_citation(c: Citation) -> str:
     """A markdown quote block: ``> [n] heading · 责任单位：…`` then the exact source text."""
     body = [f"> {line}" for line in c.text.splitlines() if line.strip()]
-    return "\n".join([f"> [{c.ref}] {_heading(c)}{_units(c)}", *body])
+    return "\n".join([f"> [{c.ref}] {c.where}{_units(c)}", *body])
 
 
 def compact_mark(c: Citation) -> str:

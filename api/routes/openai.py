@@ -33,9 +33,8 @@ router = guarded_router("openai")
 
 
 def render_citation(c: Citation) -> str:
-    where = " ".join(p for p in (c.measure, c.item) if p)
     units = f"（责任单位：{'、'.join(c.responsible_units)}）" if c.responsible_units else ""
-    return f"- [{c.ref}] {where}：{c.text}{units}"
+    return f"- [{c.ref}] {c.where}：{c.text}{units}"
 
 
 def render_content(answer: Answer) -> str:
