@@ -6,20 +6,21 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
+from rag.assistant import check_question as assistant_check
 from rag.errors import PolicyQAError, QuestionError
 from rag.settings import Settings
+
+_PROBLEM_TYPES = {"empty": "string_too_short", "too_long": "string_too_long"}
 
 
 def check_question(text: str, settings: Settings, loc: tuple = ("body", "question")) -> str:
     """The stripped question, or a 422 in the same shape as the schema's own errors."""
-    text, field = text.strip(), loc[-1]
-    if not text:
-        raise RequestValidationError([{"type": "string_too_short", "loc": loc, "msg": f"{field} is empty"}])
-    if len(text) > settings.max_question_chars:
-        raise RequestValidationError([{"type": "string_too_long", "loc": loc,
-                                       "msg": f"{field} has {len(text)} characters; "
-                                              f"at most {settings.max_question_chars} are allowed"}])
-    return text
+    try:
+        return assistant_check(text, settings.max_question_chars)
+    except QuestionError as err:
+        message = str(err).replace("the question", str(loc[-1]), 1)
+        raise RequestValidationError([{"type": _PROBLEM_TYPES.get(err.problem, "value_error"), "loc": loc,
+                                       "msg": message}]) from None
 
 
 def _validation(_: Request, exc: RequestValidationError) -> JSONResponse:

@@ -18,17 +18,19 @@ class BodySizeLimit:
     the mounted UI and the WeCom callbacks included, is covered.
     """
 
-    def __init__(self, app: ASGIApp, max_bytes: int):
+    def __init__(self, app: ASGIApp, max_bytes: int, uploads: dict[str, int] | None = None):
         self.app = app
         self.max_bytes = max_bytes
+        self.uploads = uploads or {}  # POST path → its own, larger limit (document uploads)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        limit = self.uploads.get(scope["path"], self.max_bytes) if scope["method"] == "POST" else self.max_bytes
         declared = _content_length(scope)
-        if declared is not None and declared > self.max_bytes:
-            await self._refuse(send, f"request body of {declared} bytes exceeds the limit of {self.max_bytes}")
+        if declared is not None and declared > limit:
+            await self._refuse(send, f"request body of {declared} bytes exceeds the limit of {limit}")
             return
         body = bytearray()
         while True:
@@ -36,8 +38,8 @@ class BodySizeLimit:
             if message["type"] != "http.request":  # client went away before sending the body
                 return
             body += message.get("body", b"")
-            if len(body) > self.max_bytes:
-                await self._refuse(send, f"request body exceeds the limit of {self.max_bytes} bytes")
+            if len(body) > limit:
+                await self._refuse(send, f"request body exceeds the limit of {limit} bytes")
                 return
             if not message.get("more_body", False):
                 break

@@ -16,13 +16,14 @@ import ui.app
 from api import errors
 from api.deps import current_assistant
 from api.limits import BodySizeLimit
-from api.routes import ask, health, measures, openai, search, wecom
+from api.routes import ask, documents, health, measures, openai, search, wecom
+from api.routes.documents import UPLOAD_PATH
 from api.security import RateLimiter
 from api.service import ReloadWatcher, load_in_background
 from rag.assistant import Assistant
 from rag.settings import Settings, get_settings
 
-ROUTERS = (health.router, ask.router, search.router, measures.router, openai.router, wecom.router)
+ROUTERS = (health.router, ask.router, search.router, measures.router, documents.router, openai.router, wecom.router)
 
 
 @asynccontextmanager
@@ -51,9 +52,11 @@ def create_app(settings: Settings | None = None, assistant: Assistant | None = N
     app.state.assistant = assistant
     app.state.load_error = None
     app.state.limiter = RateLimiter(settings.rate_limit)
-    app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
+    app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes,
+                       uploads={UPLOAD_PATH: settings.max_upload_bytes})
     errors.install(app)
     for router in ROUTERS:  # before the UI mount at "/", which would otherwise catch every path
         app.include_router(router)
-    blocks = ui.app.build_ui(lambda: current_assistant(app.state), max_question_chars=settings.max_question_chars)
+    blocks = ui.app.build_ui(lambda: current_assistant(app.state), max_question_chars=settings.max_question_chars,
+                             examples=ui.app.load_examples(settings.examples_path))
     return gradio.mount_gradio_app(app, blocks, path="/")

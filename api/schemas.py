@@ -6,8 +6,8 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
-from rag.outline import MeasureView
-from rag.types import Answer, Citation, Hit
+from rag.corpus.outline import MeasureView
+from rag.types import Answer, AnswerKind, Chunk, Citation, DocumentInfo, Hit, SearchMode, document_fields
 
 NonBlank = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
 
@@ -24,19 +24,40 @@ class AskRequest(BaseModel):
     history: list[HistoryTurn] = Field(default_factory=list, description="Earlier turns, oldest first.")
 
 
-class CitationOut(BaseModel):
-    ref: int = Field(description="The [n] marker in the answer.")
+class ChunkOut(BaseModel):
+    """A chunk of a policy as every endpoint shows it: its document, where it stands, its exact wording."""
+
     chunk_id: str
-    document: str
+    document_id: str
+    title: str = Field(description="The document's title.")
+    number: str | None = Field(description="The document's 文号, when it has one.")
+    issuers: list[str]
+    date: str | None = Field(description="The document's date (published, else signed, else effective), ISO.")
+    document: str = Field(description="The document's title (kept for older clients; same as title).")
     part: str | None
     measure: str
     item: str | None
     text: str = Field(description="Exact source text of the policy.")
     responsible_units: list[str]
+    lead_units: list[str] = Field(description="The 牵头单位 among responsible_units, when the note names them.")
+
+    @staticmethod
+    def fields(chunk: Chunk, document: DocumentInfo | None) -> dict:
+        return {"chunk_id": chunk.id, "document": chunk.document, "part": chunk.part, "measure": chunk.measure,
+                "item": chunk.item, "text": chunk.text, "responsible_units": list(chunk.responsible_units),
+                "lead_units": list(chunk.lead_units), **document_fields(chunk, document)}
+
+    @classmethod
+    def of(cls, chunk: Chunk, document: DocumentInfo | None = None) -> ChunkOut:
+        return cls(**cls.fields(chunk, document))
+
+
+class CitationOut(ChunkOut):
+    ref: int = Field(description="The [n] marker in the answer.")
     score: float
 
     @classmethod
-    def of(cls, citation: Citation) -> "CitationOut":
+    def of(cls, citation: Citation) -> CitationOut:
         return cls(**citation.to_dict())
 
 
@@ -44,13 +65,13 @@ class AskResponse(BaseModel):
     question: str
     answer: str
     found: bool = Field(description="False when the policy does not cover the question (a refusal).")
-    kind: str = Field(description="retrieval, refusal, aggregate or llm.")
+    kind: AnswerKind
     related: list[str] = Field(description="Nearest measures offered with a refusal.")
     citations: list[CitationOut]
     latency_ms: float
 
     @classmethod
-    def of(cls, question: str, answer: Answer, latency_ms: float) -> "AskResponse":
+    def of(cls, question: str, answer: Answer, latency_ms: float) -> AskResponse:
         return cls(question=question, answer=answer.text, found=answer.found, kind=answer.kind,
                    related=list(answer.related), citations=[CitationOut.of(c) for c in answer.citations],
                    latency_ms=round(latency_ms, 2))
@@ -59,30 +80,21 @@ class AskResponse(BaseModel):
 class SearchRequest(BaseModel):
     query: NonBlank = Field(examples=["绿色金融"])
     top_k: int = Field(5, ge=1, le=20)
-    mode: Literal["hybrid", "dense", "bm25"] = "hybrid"
+    mode: SearchMode = "hybrid"
 
 
-class SearchResult(BaseModel):
+class SearchResult(ChunkOut):
     rank: int
     score: float
-    chunk_id: str
-    document: str
-    part: str | None
-    measure: str
-    item: str | None
-    text: str
-    responsible_units: list[str]
 
     @classmethod
-    def of(cls, hit: Hit) -> "SearchResult":
-        c = hit.chunk
-        return cls(rank=hit.rank, score=round(hit.score, 6), chunk_id=c.id, document=c.document, part=c.part,
-                   measure=c.measure, item=c.item, text=c.text, responsible_units=list(c.responsible_units))
+    def of(cls, hit: Hit, document: DocumentInfo | None) -> SearchResult:
+        return cls(rank=hit.rank, score=round(hit.score, 6), **ChunkOut.fields(hit.chunk, document))
 
 
 class SearchResponse(BaseModel):
     query: str
-    mode: str
+    mode: SearchMode
     results: list[SearchResult]
 
 
@@ -93,31 +105,64 @@ class MeasureSummary(BaseModel):
     title: str
     part: str | None
     document: str
+    document_id: str
     items: list[str]
     responsible_units: list[str]
 
     @classmethod
-    def of(cls, view: MeasureView) -> "MeasureSummary":
+    def of(cls, view: MeasureView) -> MeasureSummary:
         return cls(id=view.id, number=view.number, heading=view.heading, title=view.title, part=view.part,
-                   document=view.document, items=list(view.items), responsible_units=list(view.responsible_units))
-
-
-class MeasureChunk(BaseModel):
-    chunk_id: str
-    item: str | None
-    text: str
-    responsible_units: list[str]
+                   document=view.document, document_id=view.document_id, items=list(view.items),
+                   responsible_units=list(view.responsible_units))
 
 
 class MeasureDetail(MeasureSummary):
     text: str
-    chunks: list[MeasureChunk]
+    chunks: list[ChunkOut]
 
     @classmethod
-    def of(cls, view: MeasureView) -> "MeasureDetail":
-        chunks = [MeasureChunk(chunk_id=c.id, item=c.item, text=c.text, responsible_units=list(c.responsible_units))
-                  for c in view.chunks]
-        return cls(**MeasureSummary.of(view).model_dump(), text=view.text, chunks=chunks)
+    def of(cls, view: MeasureView, document: DocumentInfo | None = None) -> MeasureDetail:
+        return cls(**MeasureSummary.of(view).model_dump(), text=view.text,
+                   chunks=[ChunkOut.of(c, document) for c in view.chunks])
+
+
+class DocumentOut(BaseModel):
+    """A document of the library: its identity, and how many chunks the index holds of it."""
+
+    id: str
+    title: str
+    number: str | None = Field(description="文号")
+    issuers: list[str]
+    signed: str | None = Field(description="成文日期, ISO")
+    published: str | None = Field(description="发布日期, ISO")
+    effective: str | None = Field(description="施行日期, ISO")
+    date: str | None = Field(description="published, else signed, else effective")
+    region: str | None = Field(description="national, province or city")
+    type: str | None = Field(description="条例, 办法, 意见, 措施, 方案, 通知 …")
+    status: str = Field(description="in_force, repealed or unknown")
+    notice_title: str | None
+    source: str = Field(description="File name in the corpus folder.")
+    chunks: int
+
+    @classmethod
+    def of(cls, document: DocumentInfo, chunks: int) -> DocumentOut:
+        data = document.as_dict()
+        data.pop("preamble", None)
+        return cls(**data, chunks=chunks)
+
+
+class DocumentDetail(DocumentOut):
+    measures: list[MeasureSummary]
+
+
+class LibraryChange(BaseModel):
+    """What adding or removing a document did to the index."""
+
+    documents: int
+    chunks: int
+    embedded: int = Field(description="Passages encoded by this build.")
+    reused: int = Field(description="Passages taken from the document cache.")
+    document: DocumentOut | None = Field(None, description="The added document.")
 
 
 class IndexSummary(BaseModel):

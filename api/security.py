@@ -53,17 +53,36 @@ class RateLimiter:
             return None
 
 
+def presented_key(request: Request) -> str | None:
+    scheme, _, presented = request.headers.get("authorization", "").partition(" ")
+    return presented.strip() if scheme.lower() == "bearer" and presented.strip() else None
+
+
+def check_admin(request: Request) -> None:
+    """403 unless admin keys are configured and one is presented (401 when none is)."""
+    admins = request.app.state.settings.admin_key_list
+    if not admins:
+        raise HTTPException(status_code=403, detail="changing the library over HTTP is disabled; "
+                                                    "set POLICY_QA_ADMIN_KEYS to allow it")
+    presented = presented_key(request)
+    if presented is None:
+        raise HTTPException(status_code=401, detail="an admin key is required; send Authorization: Bearer <key>",
+                            headers={"WWW-Authenticate": "Bearer"})
+    if not key_matches(presented, admins):
+        raise HTTPException(status_code=403, detail="this key may not change the library")
+
+
 def check_access(request: Request) -> None:
     """401 without a valid key (when keys are configured), then 429 over the caller's rate."""
     settings = request.app.state.settings
-    keys = settings.api_key_list
+    keys = settings.api_key_list + settings.admin_key_list if settings.api_key_list else []
     caller = f"ip:{request.client.host if request.client else 'unknown'}"
     if keys:
-        scheme, _, presented = request.headers.get("authorization", "").partition(" ")
-        if scheme.lower() != "bearer" or not key_matches(presented.strip(), keys):
+        presented = presented_key(request)
+        if presented is None or not key_matches(presented, keys):
             raise HTTPException(status_code=401, detail="missing or invalid API key; send Authorization: Bearer <key>",
                                 headers={"WWW-Authenticate": "Bearer"})
-        caller = f"key:{presented.strip()}"
+        caller = f"key:{presented}"
     wait = request.app.state.limiter.retry_after(caller)
     if wait is not None:
         raise HTTPException(status_code=429, detail=f"rate limit of {settings.rate_limit} requests per minute exceeded",

@@ -1,4 +1,4 @@
-"""Creating the assistant, loading it off the event loop, and keeping it on the newest index."""
+"""Loading the assistant off the event loop, and keeping it on the newest index."""
 
 from __future__ import annotations
 
@@ -9,20 +9,9 @@ from typing import Any
 
 from rag.assistant import Assistant
 from rag.errors import PolicyQAError
-from rag.llm import generator_from_settings
-from rag.pipeline import Pipeline, PipelineConfig
 from rag.settings import Settings
 
 log = logging.getLogger("policy_qa.api")
-
-
-def make_assistant(settings: Settings, pipeline: Pipeline | None = None) -> Assistant:
-    """An assistant over ``pipeline`` (loaded here when not loaded yet) with the configured LLM."""
-    pipeline = pipeline or Pipeline(PipelineConfig.from_settings(settings))
-    if pipeline.retriever is None:
-        pipeline.load()
-    return Assistant(pipeline, generator=generator_from_settings(settings),
-                     refusal_shift=settings.refusal_shift, cache_size=settings.cache_size)
 
 
 def load_in_background(state: Any, settings: Settings) -> threading.Thread:
@@ -30,7 +19,7 @@ def load_in_background(state: Any, settings: Settings) -> threading.Thread:
 
     def run() -> None:
         try:
-            state.assistant = make_assistant(settings)
+            state.assistant = Assistant.from_settings(settings)
             log.info("index %s loaded", state.assistant.version)
         except PolicyQAError as err:
             state.load_error = str(err)

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from cli.main import _friendly, main
+from cli.base import friendly, main
 from rag.settings import REPO_ROOT, get_settings
 
 DEFAULT_JSON = REPO_ROOT / "eval" / "results" / "bench.json"
@@ -21,7 +21,7 @@ DEFAULT_JSON = REPO_ROOT / "eval" / "results" / "bench.json"
               help="Worker processes of the server under test (`policy-qa serve --workers`).")
 @click.option("--threads", type=click.IntRange(0, 64), default=None,
               help="Compute threads per request (torch, FAISS), server and bench alike  [default: POLICY_QA_THREADS].")
-@_friendly
+@friendly
 def bench(json_path: Path, quick: bool, workers: int, threads: int | None) -> None:
     """Benchmark the service: starts its own `policy-qa serve` on 127.0.0.1 over a fresh index."""
     from eval.bench import BenchConfig, render, run

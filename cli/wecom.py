@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from cli.main import _friendly, _pipeline, main
+from cli.base import friendly, load_pipeline, main
 from rag.settings import get_settings
 
 
@@ -14,16 +14,15 @@ from rag.settings import get_settings
 @click.option("--timeout", default=10.0, show_default=True, type=click.FloatRange(min=0.1),
               help="Seconds to wait for the webhook.")
 @click.argument("question")
-@_friendly
+@friendly
 def wecom_push(webhook_url: str, timeout: float, question: str) -> None:
     """Answer QUESTION and post it to a group robot as markdown (at most 4,096 bytes)."""
-    from api.service import make_assistant
+    from rag.assistant import Assistant, check_question
     from wecom.push import push_markdown
-    from wecom.replies import check_question
 
     settings = get_settings()
-    question = check_question(question, settings.max_question_chars)
-    answer = make_assistant(settings, _pipeline()).ask(question)
+    check_question(question, settings.max_question_chars)  # before the model loads
+    answer = Assistant.from_settings(settings, load_pipeline()).ask(question)
     content = push_markdown(webhook_url, answer, timeout=timeout)
-    cited = "、".join(dict.fromkeys(c.measure for c in answer.citations)) or "无引用"
+    cited = "、".join(dict.fromkeys(c.chunk.measure for c in answer.citations)) or "无引用"
     click.echo(f"pushed {len(content.encode())} bytes of markdown ({cited})")

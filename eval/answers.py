@@ -13,9 +13,9 @@ import time
 from dataclasses import dataclass
 
 from eval.retrieval import Question
+from rag.answering.relevance import Relevance
 from rag.assistant import Assistant
-from rag.query import normalise_query
-from rag.relevance import Relevance
+from rag.retrieval.query import normalise_query
 
 SAFETY = 0.003
 
@@ -41,7 +41,7 @@ def run(assistant: Assistant, questions: list[Question]) -> list[Outcome]:
         start = time.perf_counter()
         answer, relevance = assistant.explain(normalise_query(q.question))
         latency = (time.perf_counter() - start) * 1000
-        cited = [c.text for c in answer.citations]
+        cited = [c.chunk.text for c in answer.citations]
         outcomes.append(Outcome(q, answer.found, answer.kind, relevance,
                                 any(g in answer.text for g in q.gold),
                                 any(g in t for g in q.gold for t in cited), latency))

@@ -25,20 +25,23 @@ from pathlib import Path
 import httpx
 import numpy as np
 
-from eval import launcher, load, scale
+from eval import backends, launcher, load, scale
 from eval.retrieval import QUESTIONS, load_questions
-from rag import dense
 from rag.assistant import Assistant
-from rag.hybrid import CANDIDATES, Retriever
 from rag.pipeline import Pipeline, PipelineConfig, load_chunks
-from rag.query import normalise_query
+from rag.retrieval import dense
+from rag.retrieval.hybrid import CANDIDATES, Retriever
+from rag.retrieval.query import normalise_query
+from rag.retrieval.store import passages
 from rag.settings import Settings
-from rag.store import passages
 
 ASK_RATIO_TARGET = 1.5
 SCALING_TARGET = 1.6
 RECALL_TARGET = 0.98
 HNSW_LATENCY_TARGET_MS = 5.0
+# issue 15, on the configured backend against torch, measured in the same run
+ASK_OVER_TORCH_TARGET = 0.7
+BUILD_OVER_TORCH_TARGET = 3.0
 
 
 class BenchError(RuntimeError):
@@ -59,7 +62,7 @@ class BenchConfig:
     seed: int = 7
 
     @classmethod
-    def for_run(cls, quick: bool, workers: int, threads: int) -> "BenchConfig":
+    def for_run(cls, quick: bool, workers: int, threads: int) -> BenchConfig:
         if quick:  # a smoke run: every stage, small sizes, well under a minute
             return cls(True, workers, threads, questions=8, load_seconds=1.5, build_repeats=1,
                        scale_chunks=3000, calibration_sample=32)
@@ -87,9 +90,10 @@ def run(settings: Settings, config: BenchConfig, log: Callable[[str], None] = pr
     report: dict = {"config": asdict(config), "machine": _machine(settings, config)}
     with tempfile.TemporaryDirectory(prefix="pqa-bench-") as tmp:
         index_dir = Path(tmp) / "index"
+        # torch in this process, the reference floor; the server runs the configured backend
         pipeline = Pipeline(PipelineConfig(settings.corpus_dir, index_dir, settings.home_dir, settings.embed_model,
                                            settings.query_prompt, settings.passage_prompt,
-                                           cache_size=settings.cache_size, threads=config.threads))
+                                           cache_size=settings.cache_size, threads=config.threads, backend="torch"))
         log("index build …")
         report["build"] = _build(pipeline, config.build_repeats)
         pipeline.load()
@@ -114,6 +118,8 @@ def run(settings: Settings, config: BenchConfig, log: Callable[[str], None] = pr
             report["server"]["exit_code"] = server.stop()
     log(f"scale, {config.scale_chunks:,} synthetic chunks …")
     report["scale"] = _scale(pipeline, questions, config, log)
+    log("embedding backends …")
+    report["backends"] = _backends(settings, config, pipeline, timed_questions, log)
     report["machine"]["load_average_end"] = _load_average()
     report["targets"] = _targets(report)
     return report
@@ -142,6 +148,8 @@ def _server_env(settings: Settings, config: BenchConfig, index_dir: Path) -> dic
         "POLICY_QA_HOME": str(settings.home_dir),
         "POLICY_QA_EMBED_MODEL": settings.embed_model,
         "POLICY_QA_THREADS": str(config.threads),
+        "POLICY_QA_BACKEND": settings.backend,
+        "POLICY_QA_PRECISION": settings.precision or "",  # empty: the backend's default
         "POLICY_QA_RATE_LIMIT": "0",  # the load test is not abuse
         "HF_HUB_OFFLINE": "1",
     })
@@ -153,7 +161,7 @@ def _build(pipeline: Pipeline, repeats: int) -> dict:
     chunks = load_chunks(pipeline.config.corpus_dir)[0]
     texts = passages(chunks).dense_texts
     pipeline.embedder.encode_passages(texts[:8])  # warm
-    build_s = statistics.median(timed(pipeline.build) / 1000 for _ in range(repeats))
+    build_s = statistics.median(timed(lambda: pipeline.build(reuse=False)) / 1000 for _ in range(repeats))
     encode_s = statistics.median(timed(pipeline.embedder.encode_passages, texts) / 1000 for _ in range(repeats))
     return {"chunks": len(chunks), "passages": len(texts), "build_s": round(build_s, 3),
             "build_chunks_per_s": round(len(chunks) / build_s, 2),
@@ -284,6 +292,7 @@ def _targets(report: dict) -> dict:
         "load_errors": (sum(t["errors"] for t in report["throughput"]), "<=", 0),
         "hnsw_recall_at_10": (hnsw["recall_at_10"], ">=", RECALL_TARGET),
         "hnsw_query_p50_ms": (hnsw["p50_ms"], "<", HNSW_LATENCY_TARGET_MS),
+        **_backend_targets(report["backends"]),
     }
     compare = {"<=": lambda a, b: a <= b, ">=": lambda a, b: a >= b, "<": lambda a, b: a < b}
     return {name: {"value": value, "target": f"{op} {bound}", "met": value is not None and compare[op](value, bound)}
@@ -323,7 +332,7 @@ def render(report: dict) -> str:
     server = report["server"]
     processes = ", ".join(f"{m.get('VmRSS', 0):.0f} / {m.get('RssAnon', 0):.0f}" for m in server["memory_mib"].values())
     lines += ["", "### Index build and memory", "",
-              f"- `Pipeline.build`: {build['build_s']:.2f} s = {build['build_chunks_per_s']:.1f} chunks/s, "
+              f"- `Pipeline.build` on torch: {build['build_s']:.2f} s = {build['build_chunks_per_s']:.1f} chunks/s, "
               f"{build['build_passages_per_s']:.1f} passages/s; bare encoder {build['encoder_passages_per_s']:.1f} "
               f"passages/s (encoding is {build['encoding_share']:.0%} of the build)",
               f"- server resident memory after the load test: {server['rss_total_mib']:.0f} MiB; per process, "
@@ -349,4 +358,52 @@ def render(report: dict) -> str:
               "", "### Targets", "", "| target | value | required | met |", "|---|---|---|---|"]
     lines += [f"| {name} | {t['value']} | {t['target']} | {'yes' if t['met'] else '**no**'} |"
               for name, t in report["targets"].items()]
-    return "\n".join(lines)
+    return "\n".join(lines[:lines.index("### Targets") - 1] + _render_backends(report["backends"])
+                     + lines[lines.index("### Targets") - 1:])
+
+
+def _backends(settings: Settings, config: BenchConfig, pipeline: Pipeline, questions: Sequence[str],
+              log: Callable[[str], None]) -> dict:
+    """Each backend in a fresh process, then /api/ask on a server of each, against torch's bare encoding."""
+    from rag.encoder.embedding import PRECISIONS
+
+    default = (settings.backend, settings.precision or PRECISIONS[settings.backend][0])
+    variants = list(backends.VARIANTS) if not config.quick else [("torch", "fp32")]
+    variants = sorted(set(variants) | {default}, key=lambda v: (v != ("torch", "fp32"), v != default))
+    texts = passages(load_chunks(settings.corpus_dir)[0]).dense_texts
+    rows = backends.measure_all(settings.embed_model, settings.home_dir, config.threads, questions, texts,
+                                variants, log)
+    env = _server_env(settings, config, Path("unused"))
+    for row in rows:
+        log(f"  /api/ask on a {row['backend']} {row['precision']} server …")
+        row.update(backends.server_latency(env, row["backend"], row["precision"],
+                                           pipeline.embedder.encode_queries, questions))
+    return {"default": list(default), "rows": rows}
+
+
+def _backend_targets(table: dict) -> dict:
+    rows = {(r["backend"], r["precision"]): r for r in table["rows"]}
+    chosen, torch = rows[tuple(table["default"])], rows[("torch", "fp32")]
+    return {
+        "ask_p50_over_torch_encode": (chosen["ask_over_torch_encode"], "<=", ASK_OVER_TORCH_TARGET),
+        "build_passages_per_s_over_torch": (round(chosen["passages_per_s"] / torch["passages_per_s"], 2), ">=",
+                                            BUILD_OVER_TORCH_TARGET),
+        "server_rss_over_torch_server": (round(chosen["server_rss_mib"] / torch["server_rss_mib"], 3), "<=", 1.0),
+        "default_top1_agreement_with_torch": (chosen.get("top1_agreement"), ">=", 1.0),
+    }
+
+
+def _render_backends(table: dict) -> list[str]:
+    lines = ["", f"### Embedding backends (default: {' '.join(table['default'])}), each in a fresh process", "",
+             "| backend | precision | query p50 / p95 ms, 1 thread | per query p50 / p95 ms, 2 threads at once | "
+             "2 threads ÷ 1 | passages/s | process RSS MiB | min cosine to torch | top-1 = torch | "
+             "/api/ask p50 ms | ÷ torch encode p50 | server RSS MiB | fingerprint |",
+             "|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
+    for r in table["rows"]:
+        one, two = r["query_ms_1_thread"], r["query_ms_2_threads"]
+        lines.append(f"| {r['backend']} | {r['precision']} | {one['p50']:.2f} / {one['p95']:.2f} | "
+                     f"{two['p50']:.2f} / {two['p95']:.2f} | {r['two_threads_speedup']:.2f} | "
+                     f"{r['passages_per_s']:.1f} | {r['rss_mib']:.0f} | {r.get('min_cosine_to_torch', 1):.6f} | "
+                     f"{r.get('top1_agreement', 1):.3f} | {r['ask_p50_ms']:.2f} | {r['ask_over_torch_encode']:.2f} | "
+                     f"{r['server_rss_mib']:.0f} | {r['fingerprint']} |")
+    return lines

@@ -52,7 +52,7 @@ class ServerProcess:
         """User + system CPU time used so far by the server and its workers."""
         return sum(_cpu_seconds(pid) for pid in [self.process.pid, *_descendants(self.process.pid)])
 
-    def __enter__(self) -> "ServerProcess":
+    def __enter__(self) -> ServerProcess:
         return self
 
     def __exit__(self, *exc) -> None:

@@ -15,10 +15,10 @@ from pathlib import Path
 
 import numpy as np
 
-from rag import dense
-from rag.corpus import read_corpus
-from rag.hybrid import Retriever
+from rag.corpus.folder import read_corpus
 from rag.pipeline import Pipeline
+from rag.retrieval import dense
+from rag.retrieval.hybrid import Retriever
 
 QUESTIONS = Path(__file__).with_name("questions") / "dev.jsonl"
 

@@ -27,10 +27,10 @@ from pathlib import Path
 import faiss
 import numpy as np
 
-from rag import dense
-from rag.hybrid import Query, Retriever
-from rag.lexical import BM25Index, ChineseTokenizer
-from rag.store import LoadedIndex
+from rag.retrieval import dense
+from rag.retrieval.hybrid import Query, Retriever
+from rag.retrieval.lexical import BM25Index, ChineseTokenizer
+from rag.retrieval.store import LoadedIndex
 from rag.types import Chunk
 
 REGIONS = ("福州", "厦门", "漳州", "泉州", "三明", "莆田", "南平", "龙岩", "宁德", "平潭")
@@ -162,7 +162,7 @@ def exact_latency_by_size(vectors: np.ndarray, queries: np.ndarray, sizes: Seque
 
 def compare(vectors: np.ndarray, queries: np.ndarray, candidates: int, build_threads: int,
             query_threads: int) -> tuple[list[IndexRun], faiss.Index]:
-    """Exact and HNSW indexes (rag.dense's own builder and parameters) measured; the HNSW one kept.
+    """Exact and HNSW indexes (rag.retrieval.dense's own builder and parameters) measured; the HNSW one kept.
 
     Builds are offline jobs and use ``build_threads``; queries run as a server runs them.
     """

@@ -26,12 +26,22 @@ class IndexMismatchError(PolicyQAError):
 
 
 class QuestionError(PolicyQAError):
-    """A question is empty, too long or otherwise unusable."""
+    """A question is empty, too long or otherwise unusable.
+
+    ``problem`` (``empty`` or ``too_long``), ``length`` and ``limit`` let each channel say
+    it in its own words.
+    """
+
+    def __init__(self, message: str, problem: str = "invalid", length: int = 0, limit: int = 0):
+        super().__init__(message)
+        self.problem = problem
+        self.length = length
+        self.limit = limit
 
 
-class SignatureError(PolicyQAError):
-    """A WeCom callback signature, receive id or timestamp does not verify."""
+class LLMError(PolicyQAError):
+    """The chat endpoint could not be reached or gave no usable reply."""
 
 
-class PayloadError(PolicyQAError):
-    """A WeCom payload is malformed: bad base64, bad padding, bad XML or JSON."""
+class LLMConfigError(PolicyQAError):
+    """The LLM settings are incomplete."""

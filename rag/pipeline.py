@@ -7,19 +7,34 @@ so a request in flight finishes on the index it started with.
 
 from __future__ import annotations
 
+import hashlib
 import threading
 from dataclasses import dataclass
 from pathlib import Path
 
-from rag import dense, store
+import numpy as np
+
 from rag.cache import LRUCache
-from rag.chunking import chunk_documents
-from rag.corpus import corpus_hash, parse_corpus
-from rag.embedding import Embedder, load_embedder, set_threads
-from rag.hybrid import Query, Retriever
-from rag.lexical import ChineseTokenizer
-from rag.query import load_synonyms, normalise_query
-from rag.types import Chunk, Hit
+from rag.corpus.chunking import chunk_documents
+from rag.corpus.folder import list_documents, parse_corpus, parse_file, read_source
+from rag.corpus.identity import sidecar_path
+from rag.encoder.embedding import Embedder, load_embedder, set_threads
+from rag.errors import CorpusError
+from rag.library import (
+    CachedDocument,
+    DocumentCache,
+    add_files,
+    cached_document,
+    document_key,
+    remove_files,
+    undo_add,
+    undo_remove,
+)
+from rag.retrieval import dense, store
+from rag.retrieval.hybrid import Fusion, Query, Retriever
+from rag.retrieval.lexical import ChineseTokenizer
+from rag.retrieval.query import load_synonyms, normalise_query
+from rag.types import Chunk, DocumentInfo, Hit, SearchMode
 
 
 @dataclass(frozen=True)
@@ -30,25 +45,62 @@ class PipelineConfig:
     embed_model: str
     query_prompt: str | None = None
     passage_prompt: str | None = None
-    fusion: str = "weighted"
+    fusion: Fusion = "weighted"
     cache_size: int = 1024
     threads: int = 0  # per torch/FAISS call; 0 leaves their default (one per core)
+    backend: str = "torch"
+    precision: str | None = None
 
     @classmethod
-    def from_settings(cls, settings) -> "PipelineConfig":
+    def from_settings(cls, settings) -> PipelineConfig:
         return cls(settings.corpus_dir, settings.index_dir, settings.home_dir, settings.embed_model,
                    settings.query_prompt, settings.passage_prompt, cache_size=settings.cache_size,
-                   threads=settings.threads)
+                   threads=settings.threads, backend=settings.backend, precision=settings.precision)
 
 
-def load_chunks(corpus_dir: Path) -> tuple[list[Chunk], list[dict], str]:
-    """Chunks of the corpus, document metadata for the manifest, and the corpus hash."""
+def load_chunks(corpus_dir: Path) -> tuple[list[Chunk], list[DocumentInfo], str]:
+    """Chunks of the corpus, the documents' identities for the manifest, and the corpus hash."""
     parsed = parse_corpus(corpus_dir)
     docs = [p.document for p in parsed]
-    meta = [{"title": d.title, "source": d.source, "notice_title": d.notice_title, "issuer": d.issuer,
-             "publish_date": d.publish_date, "signing_date": d.signing_date, "preamble": d.preamble}
-            for d in docs]
-    return chunk_documents(docs), meta, corpus_hash([p.source for p in parsed])
+    return chunk_documents(docs), [d.info for d in docs], corpus_hash([key for _, key in keyed_documents(corpus_dir)])
+
+
+def keyed_documents(corpus_dir: Path) -> list[tuple[Path, str]]:
+    """Each document file with its cache key (name, bytes, sidecar, parser)."""
+    keyed = []
+    for path in list_documents(corpus_dir):
+        sidecar = sidecar_path(path)
+        keyed.append((path, document_key(path.name, path.read_bytes(), sidecar.read_bytes() if sidecar.is_file() else None)))
+    return keyed
+
+
+def corpus_hash(keys: list[str]) -> str:
+    """What the index was built from, in one digest: its documents' keys in order."""
+    return hashlib.sha256("\0".join(keys).encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class BuildReport:
+    """What a build did: ``embedded`` passages were encoded now, ``reused`` came from the document cache."""
+
+    folder: Path
+    documents: int
+    chunks: int
+    embedded: int
+    reused: int
+
+    def to_dict(self) -> dict:
+        return {"index": str(self.folder), "documents": self.documents, "chunks": self.chunks,
+                "embedded": self.embedded, "reused": self.reused}
+
+
+def _unique_ids(documents: list[CachedDocument]) -> None:
+    seen: dict[str, str] = {}
+    for d in documents:
+        if d.info.id in seen:
+            raise CorpusError(f"two documents have the id {d.info.id!r} ({seen[d.info.id]}, {d.info.source}); "
+                              f"remove one, or give one another id in its sidecar {d.info.source}.meta.json")
+        seen[d.info.id] = d.info.source
 
 
 class Pipeline:
@@ -60,17 +112,85 @@ class Pipeline:
             dense.set_threads(config.threads)
             set_threads(config.threads)
         self.embedder = embedder or load_embedder(config.embed_model, config.home,
-                                                  config.query_prompt, config.passage_prompt)
+                                                  config.query_prompt, config.passage_prompt,
+                                                  config.backend, config.precision)
         self.tokenizer = ChineseTokenizer()
         self.synonyms = load_synonyms()
         self.vectors = LRUCache(config.cache_size)
         self._lock = threading.Lock()
+        self._build_lock = threading.RLock()  # one library change at a time in this process
         self.retriever: Retriever | None = None
 
-    def build(self, progress: bool = False) -> Path:
-        """Re-read the corpus and write a new index version (the live one is untouched)."""
-        chunks, meta, digest = load_chunks(self.config.corpus_dir)
-        return store.build(chunks, self.embedder, self.tokenizer, self.config.index_dir, meta, digest, progress)
+    def build(self, progress: bool = False, reuse: bool = True) -> BuildReport:
+        """Write a new index version from the corpus folder (the live one is untouched).
+
+        A document whose file, sidecar, parser and model are unchanged since an earlier build
+        is taken from the document cache: neither parsed nor embedded again. ``reuse=False``
+        parses and embeds everything (what a benchmark of the build measures).
+        """
+        with self._build_lock:
+            return self._build(progress, reuse)
+
+    def _build(self, progress: bool, reuse: bool) -> BuildReport:
+        cache = DocumentCache(self.config.home / "cache" / "documents", self.embedder.info.fingerprint)
+        keys, documents = [], []
+        for path, key in keyed_documents(self.config.corpus_dir):
+            keys.append(key)
+            documents.append(cached_document(cache, key, lambda p=path: self._parse(p),
+                                             lambda chunks: self._encode(chunks, progress), reuse))
+        _unique_ids(documents)
+        chunks = [c for d in documents for c in d.chunks]
+        vectors = np.vstack([d.vectors for d in documents])
+        digest = corpus_hash(keys)
+        folder = store.build(chunks, self.embedder, self.tokenizer, self.config.index_dir,
+                             [d.info for d in documents], digest, progress, vectors=vectors)
+        cache.prune(keys)
+        reused = sum(len(d.vectors) for d in documents if d.reused)
+        return BuildReport(folder, len(documents), len(chunks), len(vectors) - reused, reused)
+
+    def add(self, paths: list[Path], replace: bool = False) -> BuildReport:
+        """Copy checked documents into the corpus folder and build; on a failed build the folder is as it was."""
+        with self._build_lock:
+            added = add_files(self.config.corpus_dir, paths, lambda p: self._parse(p)[0], replace)
+            try:
+                return self.build()
+            except BaseException:
+                undo_add(added)
+                raise
+
+    def remove(self, document_id: str) -> BuildReport:
+        """Take a document out of the library (its files go to ``.removed/``) and build."""
+        with self._build_lock:
+            source = self.source_of(document_id)
+            moved = remove_files(self.config.corpus_dir, source)
+            try:
+                return self.build()
+            except BaseException:
+                undo_remove(self.config.corpus_dir, moved)
+                raise
+
+    def source_of(self, document_id: str) -> str:
+        """The corpus file of a document id, from the built index (cheap) or by reading the folder."""
+        if store.current_version(self.config.index_dir) is not None:
+            _, manifest = store.verify(self.config.index_dir)
+            for d in manifest.documents:
+                if d.id == document_id and (Path(self.config.corpus_dir) / d.source).is_file():
+                    return d.source
+        for path in list_documents(self.config.corpus_dir):
+            if self._parse(path)[0].id == document_id:
+                return path.name
+        raise CorpusError(f"no document {document_id!r} in {self.config.corpus_dir}; `policy-qa docs` lists them")
+
+    @staticmethod
+    def _parse(path: Path) -> tuple[DocumentInfo, list[Chunk]]:
+        document = parse_file(read_source(path)).document
+        return document.info, chunk_documents([document])
+
+    def _encode(self, chunks: list[Chunk], progress: bool) -> np.ndarray:
+        texts = store.passages(chunks).dense_texts
+        if not texts:
+            return np.zeros((0, self.embedder.info.dimension), dtype=np.float32)
+        return self.embedder.encode_passages(texts, progress=progress)
 
     def load(self) -> store.LoadedIndex:
         """Open the current index, checked against this pipeline's model and dictionary."""
@@ -115,6 +235,6 @@ class Pipeline:
             self.vectors.put(text, prepared.vector)
         return retriever, prepared
 
-    def search(self, question: str, k: int = 5, mode: str = "hybrid") -> list[Hit]:
+    def search(self, question: str, k: int = 5, mode: SearchMode = "hybrid") -> list[Hit]:
         retriever, prepared = self.query(question)
         return retriever.search(prepared, k, mode)

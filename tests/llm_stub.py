@@ -55,7 +55,7 @@ class StubLLM:
         """What POLICY_QA_LLM_BASE_URL should be set to."""
         return f"{self.url}/v1"
 
-    def start(self) -> "StubLLM":
+    def start(self) -> StubLLM:
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(self))
         self._server.daemon_threads = True
         threading.Thread(target=self._server.serve_forever, name="llm-stub", daemon=True).start()

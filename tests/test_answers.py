@@ -6,18 +6,20 @@ import re
 
 import pytest
 
-import retrieval_support as support
+from rag.corpus.measures import UNLABELLED
 from rag.types import Turn
+
+import retrieval_support as support
 
 TECH = "科技型企业有哪些融资支持？"
 OUT_OF_SCOPE = "公积金贷款最高能贷多少"
 
 
 @pytest.fixture(scope="module")
-def assistant(tmp_path_factory):
+def assistant(real_pipeline):
     from rag.assistant import Assistant
 
-    return Assistant(support.real_pipeline(tmp_path_factory))
+    return Assistant(real_pipeline)
 
 
 @pytest.fixture(scope="module")
@@ -44,16 +46,16 @@ def test_answer_quotes_policy_wording_with_valid_markers(assistant):
         body = statement.split("：", 1)[1]
         for quote, ref in re.findall(r"(.+?)\[(\d+)\]", body):
             for piece in quote.split("……"):
-                assert piece in by_ref[int(ref)].text
-    assert any("投贷联动" in c.text for c in answer.citations)
-    assert all(c.responsible_units for c in answer.citations)
+                assert piece in by_ref[int(ref)].chunk.text
+    assert any("投贷联动" in c.chunk.text for c in answer.citations)
+    assert all(c.chunk.responsible_units for c in answer.citations)
 
 
 def test_summary_counts_the_measures_quoted(assistant):
     answer = assistant.ask("台资中小企业融资有什么政策？")
     n = int(re.search(r"有 (\d+) 条", answer.summary).group(1))
-    assert n == len({c.measure for c in answer.citations})
-    assert any("台资" in c.text for c in answer.citations)
+    assert n == len({c.chunk.measure for c in answer.citations})
+    assert any("台资" in c.chunk.text for c in answer.citations)
 
 
 def test_out_of_scope_is_refused_without_content(assistant):
@@ -62,14 +64,15 @@ def test_out_of_scope_is_refused_without_content(assistant):
     assert "政策未涉及" in answer.text
     assert answer.citations == ()
     assert 1 <= len(answer.related) <= 3
-    assert all(m.startswith("（") for m in answer.related)
+    # numbered measures, or a run of items whose measure heading the file lacks, named by its item
+    assert all(m.startswith(("（", f"{UNLABELLED} · ")) for m in answer.related)
 
 
 def test_traditional_question_gets_the_simplified_answer(assistant):
     simplified = assistant.ask("绿色金融方面，福建有哪些扶持做法？")
     traditional = assistant.ask("綠色金融方面，福建有哪些扶持做法？")
     assert traditional.found
-    assert [c.chunk_id for c in traditional.citations] == [c.chunk_id for c in simplified.citations]
+    assert [c.chunk.id for c in traditional.citations] == [c.chunk.id for c in simplified.citations]
     assert traditional.question == "綠色金融方面，福建有哪些扶持做法？"
 
 
@@ -77,7 +80,7 @@ def test_unit_question_lists_every_measure_of_the_unit(assistant, chunks):
     answer = assistant.ask("省财政厅牵头或参与哪些措施？")
     assert answer.kind == "aggregate" and answer.found
     expected = list(dict.fromkeys(c.measure for c in chunks if "省财政厅" in c.responsible_units))
-    assert [c.measure for c in answer.citations] == expected
+    assert [c.chunk.measure for c in answer.citations] == expected
     assert len(answer.statements) == len(expected)
     lead = [s for s in answer.statements if "（牵头）" in s]
     assert lead and lead[0].startswith("（四）")  # 责任单位：省财政厅、国资委、金融监管局…
@@ -93,7 +96,7 @@ def test_unit_alias_without_province_prefix(assistant):
 def test_measure_by_number(assistant):
     answer = assistant.ask("第（十二）条讲什么？")
     assert answer.kind == "aggregate" and answer.found
-    assert all(c.measure.startswith("（十二）") for c in answer.citations)
+    assert all(c.chunk.measure.startswith("（十二）") for c in answer.citations)
     assert "推动台企金融服务便利化" in answer.summary
     assert "责任单位" in answer.statements[-1] and "省委台港澳办" in answer.statements[-1]
 
@@ -108,7 +111,7 @@ def test_whole_outline(assistant, chunks):
     answer = assistant.ask("一共有哪些措施？")
     assert answer.kind == "aggregate"
     numbered = list(dict.fromkeys(c.measure for c in chunks if c.measure.startswith("（")))
-    assert [c.measure for c in answer.citations] == numbered
+    assert [c.chunk.measure for c in answer.citations] == numbered
     assert f"{len(numbered)} 条措施" in answer.summary
     assert len(answer.statements) == 4  # one line per part 一、…四、
 
@@ -122,14 +125,14 @@ def test_follow_up_uses_the_previous_question(assistant):
     history = [Turn("user", TECH), Turn("assistant", assistant.ask(TECH).text)]
     follow = assistant.ask("那台资企业呢？", history=history)
     assert follow.found
-    assert any("台资" in c.text for c in follow.citations)
+    assert any("台资" in c.chunk.text for c in follow.citations)
     assert "融资" in follow.summary  # the topic carried over from the previous question
     assert "融资" not in assistant.ask("那台资企业呢？").summary
 
 
 def test_rewrite_rules():
-    from rag.followup import rewrite
-    from rag.lexical import ChineseTokenizer
+    from rag.answering.followup import rewrite
+    from rag.retrieval.lexical import ChineseTokenizer
 
     words = ChineseTokenizer().words
     history = [Turn("user", "科技型企业有哪些融资支持？")]
@@ -146,7 +149,7 @@ def test_off_topic_and_everyday_questions_are_refused(assistant):
 
 
 def test_figure_questions_need_a_figure_in_the_quote():
-    from rag.relevance import unanswered_figure
+    from rag.answering.relevance import unanswered_figure
 
     assert unanswered_figure("质押率是多少", "推动建立无形资产交易市场。")
     assert not unanswered_figure("杠杆要做到几倍", "放大倍数达4倍。")

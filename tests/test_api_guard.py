@@ -9,16 +9,16 @@ from __future__ import annotations
 import httpx
 import pytest
 
-import server_support
-
 KEYS = ("k1", "k2")
 RATE = 60
 GOOD = {"question": "科技型企业有哪些融资支持？"}
 
+pytestmark = pytest.mark.server
+
 
 @pytest.fixture(scope="module")
-def server():
-    return server_support.shared_server(POLICY_QA_API_KEYS=",".join(KEYS), POLICY_QA_RATE_LIMIT=str(RATE))
+def server(servers):
+    return servers(POLICY_QA_API_KEYS=",".join(KEYS), POLICY_QA_RATE_LIMIT=str(RATE))
 
 
 @pytest.fixture(scope="module")
@@ -148,7 +148,7 @@ def test_oversized_chunked_body_is_413(client):
 
 def test_a_chunked_body_under_the_limit_is_served(client):
     def pieces():
-        yield '{"question": '.encode()
+        yield b'{"question": '
         yield '"科技型企业有哪些融资支持？"}'.encode()
 
     r = client.post("/api/ask", content=pieces(), headers={"Content-Type": "application/json"})

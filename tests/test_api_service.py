@@ -12,14 +12,16 @@ from retrieval_support import DATA_DIR, cli_env, run_cli
 
 IN_SCOPE = "科技型企业有哪些融资支持？"
 OUT_OF_SCOPE = "个人所得税专项附加扣除标准是多少？"
-CITATION_FIELDS = {"ref", "chunk_id", "document", "part", "measure", "item", "text", "responsible_units", "score"}
+CITATION_FIELDS = {"ref", "chunk_id", "document", "part", "measure", "item", "text", "responsible_units", "score",
+                   "document_id", "title", "number", "issuers", "date", "lead_units"}
 ASK_FIELDS = {"question", "answer", "found", "kind", "related", "citations", "latency_ms"}
+
+pytestmark = pytest.mark.server
 
 
 @pytest.fixture(scope="module")
-def client():
-    server = server_support.shared_server()
-    with httpx.Client(base_url=server.url, timeout=60) as c:
+def client(live_server):
+    with httpx.Client(base_url=live_server.url, timeout=60) as c:
         yield c
 
 
@@ -93,7 +95,8 @@ def test_measures_outline_and_detail(client):
     outline = client.get("/api/measures").json()
     numbered = [m for m in outline if m["number"] is not None]
     assert len(numbered) >= 10
-    assert set(outline[0]) == {"id", "number", "heading", "title", "part", "document", "items", "responsible_units"}
+    assert set(outline[0]) == {"id", "number", "heading", "title", "part", "document", "document_id", "items",
+                               "responsible_units"}
     six = next(m for m in numbered if m["number"] == 6)
     assert six["title"] and six["title"] in six["heading"] and six["responsible_units"]
     for key in (six["id"], "6", "六", "（六）", "第六条"):
@@ -174,8 +177,8 @@ def test_openapi_document_and_docs_page(client):
     assert docs.status_code == 200 and "swagger-ui" in docs.text.lower()
 
 
-def test_cli_ask_json_prints_the_api_object(corpus_texts):
-    done = run_cli(["ask", "--json", "-k", "3", IN_SCOPE], cli_env(server_support.shared_index()))
+def test_cli_ask_json_prints_the_api_object(corpus_texts, server_index):
+    done = run_cli(["ask", "--json", "-k", "3", IN_SCOPE], cli_env(server_index))
     assert done.returncode == 0, done.stderr
     body = json.loads(done.stdout)
     assert set(body) == ASK_FIELDS
@@ -183,9 +186,9 @@ def test_cli_ask_json_prints_the_api_object(corpus_texts):
     assert_cited_from_corpus(body["citations"], corpus_texts)
 
 
-def test_serve_with_two_workers(corpus_texts):
+def test_serve_with_two_workers(corpus_texts, server_index):
     """`serve --workers 2` runs the app factory in each worker, with the settings from the environment."""
-    server = server_support.launch(server_support.shared_index(), workers=2)
+    server = server_support.launch(server_index, workers=2)
     try:
         with httpx.Client(base_url=server.url, timeout=60) as c:
             assert c.get("/api/health").json()["status"] == "ok"

@@ -98,10 +98,9 @@ def test_percentiles_of_known_values():
     assert p["p50"] == pytest.approx(50.5) and p["p95"] == pytest.approx(95.05) and p["p99"] == pytest.approx(99.01)
 
 
-def test_load_counts_answers_and_errors_against_a_real_server():
-    import server_support
-
-    server = server_support.shared_server()
+@pytest.mark.server
+def test_load_counts_answers_and_errors_against_a_real_server(live_server):
+    server = live_server
     good = load.run(f"{server.url}/api/ask", "question", "answer", load.variants(["科技企业有哪些融资支持？"]),
                     clients=2, duration=1.0)
     assert good.requests >= 2 and good.errors == 0 and good.throughput > 0
@@ -110,6 +109,7 @@ def test_load_counts_answers_and_errors_against_a_real_server():
     assert bad.requests >= 2 and bad.errors == bad.requests and bad.first_error.startswith("HTTP 422")
 
 
+@pytest.mark.server  # the benchmark starts its own server
 def test_bench_quick_runs_every_stage(tmp_path):
     from retrieval_support import cli_env, run_cli
 
@@ -133,20 +133,19 @@ def test_bench_quick_runs_every_stage(tmp_path):
 @settings(max_examples=200, deadline=None)
 @given(st.lists(st.sampled_from([0.0, 0.25, 0.5, 0.5, 1.0, -1.0]), min_size=1, max_size=60), st.integers(1, 70))
 def test_top_k_equals_a_stable_full_sort_even_with_ties(values, k):
-    from rag.hybrid import _top
+    from rag.retrieval.hybrid import _top
 
     scores = np.asarray(values, dtype=np.float32)
     expected = [(int(i), float(scores[i])) for i in np.argsort(-scores, kind="stable")[:k]]
     assert _top(scores, k) == expected
 
 
-def test_traced_single_questions_equal_the_library_encoding_even_concurrently():
+def test_traced_single_questions_equal_the_library_encoding_even_concurrently(embedder):
     from concurrent.futures import ThreadPoolExecutor
 
     from eval.retrieval import load_questions
-    from retrieval_support import embedder
 
-    emb = embedder()
+    emb = embedder
     emb.prepare_queries()
     assert emb._single_query is not None, "the embedded model should take the traced path"
     questions = [q.question for q in load_questions()][:24]

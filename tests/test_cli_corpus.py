@@ -10,12 +10,12 @@ import sys
 from pathlib import Path
 
 import pytest
-
 from conftest import DATA_DIR, REAL_FILE, assert_spans_match
-from rag.cleaning import normalise
+
+from rag.corpus.cleaning import normalise
 from rag.types import Chunk
 
-CHUNK_KEYS = {"id", "document", "part", "measure", "item", "text", "responsible_units", "spans"}
+CHUNK_KEYS = {"id", "document", "part", "measure", "item", "text", "responsible_units", "spans", "document_id", "lead_units"}
 
 
 def _script() -> str:

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from rag import store
+from rag.retrieval import store
 
 import retrieval_support as support
 
@@ -14,8 +14,8 @@ RESULT_KEYS = {"chunk_id", "measure", "text", "score"}
 
 
 @pytest.fixture(scope="module")
-def pipeline(tmp_path_factory):
-    return support.real_pipeline(tmp_path_factory)
+def pipeline(real_pipeline):
+    return real_pipeline
 
 
 QUESTIONS = ["科技型企业有哪些融资支持", "對台資企業有哪些支持", "台资小微企业贷款到期了能续贷吗"]
@@ -50,6 +50,7 @@ def _check_results(results: list[dict], k: int, pipeline) -> None:
     assert len({r["chunk_id"] for r in results}) == k
 
 
+@pytest.mark.slow  # `runs` starts three CLI processes that each import torch and load the model
 def test_search_json(pipeline, runs):
     out = runs["json"]
     assert out.returncode == 0, out.stderr
@@ -65,6 +66,7 @@ def test_search_json(pipeline, runs):
         "search must not rebuild an existing index"
 
 
+@pytest.mark.slow
 def test_search_questions_from_stdin(pipeline, runs):
     out = runs["stdin"]
     assert out.returncode == 0, out.stderr
@@ -78,6 +80,7 @@ def test_search_questions_from_stdin(pipeline, runs):
     assert "续贷" in rows[2]["results"][0]["text"]
 
 
+@pytest.mark.slow
 def test_search_mode_bm25(pipeline, runs):
     out = runs["bm25"]
     assert out.returncode == 0, out.stderr
@@ -95,7 +98,7 @@ def test_search_mode_bm25(pipeline, runs):
 
 
 @pytest.fixture
-def cli(pipeline, monkeypatch):
+def cli(pipeline, embedder, monkeypatch):
     """Runs the click command in-process against the shared index, counting model loads."""
     from click.testing import CliRunner
 
@@ -107,7 +110,7 @@ def cli(pipeline, monkeypatch):
 
     def load_embedder(name, home, *args, **kwargs):
         loads.append((name, str(home)))
-        return support.embedder()
+        return embedder
 
     monkeypatch.setattr(rag.pipeline, "load_embedder", load_embedder)
     for key, value in support.cli_env(pipeline.config.index_dir).items():

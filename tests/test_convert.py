@@ -15,7 +15,7 @@ from pathlib import Path  # noqa: E402
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 
-from rag import convert  # noqa: E402
+from rag.encoder import convert  # noqa: E402
 from rag.errors import ModelError  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[1]
@@ -184,7 +184,7 @@ def test_publish_keeps_a_concurrent_winner(converted, tmp_path):
 
 
 def test_racing_processes_convert_once(tmp_path):
-    code = ("import sys; from pathlib import Path; from rag.convert import ensure_embedded_model; "
+    code = ("import sys; from pathlib import Path; from rag.encoder.convert import ensure_embedded_model; "
             "print(ensure_embedded_model(Path(sys.argv[1])))")
     env = {**os.environ, "PYTHONPATH": str(REPO)}
     procs = [subprocess.Popen([sys.executable, "-c", code, str(tmp_path)], cwd=REPO, env=env, text=True,

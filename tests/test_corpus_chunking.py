@@ -5,10 +5,11 @@ from __future__ import annotations
 import shutil
 
 from conftest import REAL_FILE, assert_spans_match
-from rag.chunking import MAX_CHARS, chunk_documents, chunk_measure
-from rag.corpus import parse_corpus, parse_file, read_corpus
-from rag.measures import Item
-from rag.report import dedup_report
+
+from rag.corpus.chunking import MAX_CHARS, chunk_documents, chunk_measure
+from rag.corpus.folder import parse_corpus, parse_file, read_corpus
+from rag.corpus.measures import UNLABELLED, Item
+from rag.corpus.report import dedup_report
 
 STRUCTURE = ("part", "measure", "chapter", "article", "units", "notice_title", "publish_date",
              "signature", "doc_title")
@@ -126,8 +127,12 @@ def test_measures_split_only_at_items_notes_or_the_size_limit(real_parsed):
         # a chunk ends where a sentence ends: never inside one
         for c in chunks:
             assert c.text.endswith(("。", "！", "？", "；", "：")), c.text
-    seven = [c for c in chunk_measure(next(m for m in real_parsed.document.measures if m.number == 7))]
-    assert len({c.item for c in seven}) == 5  # the body and four numbered items never share a chunk
+    # The four numbered items after （七） are two runs (2. 3., then 2. 3.) that continue no
+    # measure of the file: they stand apart from （七）'s body, and never share a chunk.
+    seven = chunk_measure(next(m for m in real_parsed.document.measures if m.number == 7))
+    assert {c.item for c in seven} == {None}
+    stray = chunk_measure(next(m for m in real_parsed.document.measures if m.heading == UNLABELLED))
+    assert len({c.item for c in stray}) == 4
 
 
 def test_small_max_chars_still_keeps_every_sentence(real_parsed):

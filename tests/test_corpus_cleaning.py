@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import pytest
-
 from conftest import REAL_FILE, assert_spans_match
-from rag.chunking import chunk_documents
-from rag.cleaning import normalise, segment, strip_markdown
-from rag.corpus import SourceFile, parse_file
-from rag.measures import split_units
+
+from rag.corpus.chunking import chunk_documents
+from rag.corpus.cleaning import normalise, segment, strip_markdown
+from rag.corpus.folder import SourceFile, parse_file
+from rag.corpus.measures import split_units
+from rag.corpus.notes import read_note
 
 
 @pytest.mark.parametrize(
@@ -39,7 +40,8 @@ def test_units_note_in_segment_is_split_the_same_with_either_colon():
     half = segment("（一）推动银行业高质量发展。督促城商行建立审慎经营文化。(责任单位:省财政厅、国资委)")
     for segs in (full, half):
         assert [s.kind for s in segs] == ["measure", "sentence", "units"]
-        assert split_units(segs[-1].title) == ("省财政厅", "省国资委")
+        # the segment keeps the note's whole text, label included: the label tells the role
+        assert read_note(segs[-1].title).units == ("省财政厅", "省国资委")
 
 
 @pytest.mark.parametrize(
@@ -138,7 +140,7 @@ def test_noise_does_not_change_chunks(tmp_path):
         [(c.measure, c.item, c.part, c.responsible_units) for c in clean_chunks]
     assert [c.id for c in noisy_chunks] == [c.id for c in clean_chunks]
     assert noisy.document.title == clean.document.title
-    assert noisy.document.publish_date == clean.document.publish_date == "2021-02-09"
+    assert noisy.document.info.published == clean.document.info.published == "2021-02-09"
     # the noisy file's spans still point at its own raw text
     noisy_raw = noisy.source.raw
     for c in noisy_chunks:

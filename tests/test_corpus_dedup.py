@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from collections import Counter
 
-from rag.cleaning import normalise, segment
-from rag.dedup import deduplicate
-from rag.report import dedup_report
+from rag.corpus.cleaning import normalise, segment
+from rag.corpus.dedup import deduplicate
+from rag.corpus.report import dedup_report
 
 SPLICE = "推进再保险市场建和养老保险等机构，大力发展各类健康和养老保险业务。"
 SPLICE_HEAD = "推进再保险市场建设，完善巨灾保险。"

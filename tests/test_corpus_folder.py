@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import pytest
-
 from conftest import ARTICLES_FIXTURE, MARKDOWN_FIXTURE, REAL_FILE, assert_spans_match
-from rag.chunking import chunk_documents
-from rag.cleaning import detect_family, segment, strip_markdown
-from rag.corpus import parse_corpus, read_corpus
-from rag.dedup import deduplicate
+
+from rag.corpus.chunking import chunk_documents
+from rag.corpus.cleaning import detect_family, segment, strip_markdown
+from rag.corpus.dedup import deduplicate
+from rag.corpus.folder import parse_corpus, read_corpus
+from rag.corpus.measures import parse_document
 from rag.errors import CorpusError
-from rag.measures import parse_document
+from rag.types import DocumentInfo
 
 ARTICLES_TITLE = "某市科技金融支持办法"
 MARKDOWN_TITLE = "某市绿色金融发展若干措施"
@@ -33,9 +34,10 @@ def chunks_by_file(parsed):
 def test_folder_reads_txt_and_md_in_name_order(mixed_corpus, tmp_path):
     assert [s.path.name for s in read_corpus(mixed_corpus)] == sorted(
         [REAL_FILE.name, ARTICLES_FIXTURE.name, MARKDOWN_FIXTURE.name])
-    # other files are ignored; a BOM is tolerated
-    (tmp_path / "notes.docx").write_bytes(b"PK\x03\x04")
-    (tmp_path / "readme.json").write_text("{}", encoding="utf-8")
+    # JSON (sidecars, examples) and hidden files are no documents; a BOM is tolerated
+    (tmp_path / "a.txt.meta.json").write_text("{}", encoding="utf-8")
+    (tmp_path / "examples.json").write_text("[]", encoding="utf-8")
+    (tmp_path / ".notes.txt").write_text("草稿", encoding="utf-8")
     (tmp_path / "a.txt").write_text("\ufeff某市科技金融支持办法\n第一条 为引导金融资源，制定本办法。\n第二条 本办法自印发之日起施行。\n",
                                     encoding="utf-8")
     files = read_corpus(tmp_path)
@@ -43,14 +45,21 @@ def test_folder_reads_txt_and_md_in_name_order(mixed_corpus, tmp_path):
     assert not files[0].raw.startswith("\ufeff")
 
 
-def test_missing_empty_and_non_utf8_folders_raise_corpus_error(tmp_path):
+def test_a_broken_document_is_one_line_naming_it(tmp_path):
+    (tmp_path / "notes.docx").write_bytes(b"PK\x03\x04")
+    with pytest.raises(CorpusError, match="notes.docx") as err:
+        read_corpus(tmp_path)
+    assert "\n" not in str(err.value)
+
+
+def test_missing_and_empty_folders_raise_corpus_error_and_gbk_is_decoded(tmp_path):
     with pytest.raises(CorpusError, match="does not exist"):
         read_corpus(tmp_path / "nope")
-    with pytest.raises(CorpusError, match="no .txt or .md"):
+    with pytest.raises(CorpusError, match="holds no policy file"):
         read_corpus(tmp_path)
-    (tmp_path / "gbk.txt").write_bytes("某市科技金融支持办法".encode("gb18030"))
-    with pytest.raises(CorpusError, match="iconv"):
-        read_corpus(tmp_path)
+    (tmp_path / "gbk.txt").write_bytes("某市科技金融支持办法\n第一条 为引导金融资源，制定本办法。\n".encode("gb18030"))
+    (gbk,) = read_corpus(tmp_path)
+    assert gbk.raw.startswith("某市科技金融支持办法")
 
 
 def test_each_chunk_records_its_document_title(parsed, chunks_by_file):
@@ -91,12 +100,13 @@ def test_articles_map_to_measures_and_chapters_to_parts(parsed, chunks_by_file):
     assert not any(c.text == ARTICLES_TITLE for c in chunks)
 
 
-def test_article_items_map_to_items(chunks_by_file):
+def test_an_article_and_its_items_are_one_chunk(chunks_by_file):
+    # The lead-in 「按以下方式给予支持：」 is never quoted without its 项, and the 项 keep their labels.
     three = [c for c in chunks_by_file[ARTICLES_FIXTURE.name] if c.measure == "第三条"]
     assert [(c.item, c.text) for c in three] == [
-        (None, "对合作银行向科技型企业发放的信用贷款，按以下方式给予支持："),
-        ("1.", "单户贷款金额不超过500万元的，按贷款利息的30%给予贴息。"),
-        ("2.", "首次获得银行贷款的企业，贴息比例提高至40%。"),
+        (None, "对合作银行向科技型企业发放的信用贷款，按以下方式给予支持："
+               "（一）单户贷款金额不超过500万元的，按贷款利息的30%给予贴息。"
+               "（二）首次获得银行贷款的企业，贴息比例提高至40%。"),
     ]
 
 
@@ -129,7 +139,7 @@ def test_repeated_paragraph_is_dropped_once_kept_once(parsed, chunks_by_file):
 def test_chunks_never_cross_an_article(parsed, chunks_by_file):
     p = parsed[ARTICLES_FIXTURE.name]
     raw = p.source.raw
-    headings = [s for s in segment(raw) if s.kind in ("chapter", "article", "item")]
+    headings = [s for s in segment(raw) if s.kind in ("chapter", "article")]  # 项 labels are wording
     owner = {s.span: m.heading for m in p.document.measures for it in m.items for b in it.blocks for s in b.sentences}
     sentences = [s for s in p.dedup.kept if s.kind == "sentence"]
     for c in chunks_by_file[ARTICLES_FIXTURE.name]:
@@ -146,7 +156,7 @@ def test_chunks_never_cross_an_article(parsed, chunks_by_file):
 def test_markdown_document(parsed, chunks_by_file):
     p = parsed[MARKDOWN_FIXTURE.name]
     doc = p.document
-    assert doc.preamble == "为推动绿色低碳转型，引导金融机构加大绿色信贷投放，制定以下措施。"
+    assert doc.info.preamble == "为推动绿色低碳转型，引导金融机构加大绿色信贷投放，制定以下措施。"
     chunks = chunks_by_file[MARKDOWN_FIXTURE.name]
     assert [(c.part, c.measure) for c in chunks] == [
         (None, "前言"),
@@ -166,15 +176,17 @@ def test_markdown_document(parsed, chunks_by_file):
 
 def test_item_numbering_restarts_in_every_article(parsed, chunks_by_file):
     assert not [d for d in parsed[ARTICLES_FIXTURE.name].dedup.dropped if d.segment.kind == "item"]
-    six = [c for c in chunks_by_file[ARTICLES_FIXTURE.name] if c.measure == "第六条"]
-    assert [c.item for c in six] == [None, "1.", "2."]
+    (six,) = [c for c in chunks_by_file[ARTICLES_FIXTURE.name] if c.measure == "第六条"]
+    assert six.item is None
+    assert six.text.startswith("支持科技型企业通过多层次资本市场融资：（一）在区域性股权市场挂牌的")
+    assert "（二）在境内外证券交易所首发上市的" in six.text
 
 
 def test_cross_reference_to_an_article_is_not_a_heading():
     raw = ("某市科技金融支持办法\n第一条 为引导金融资源向科技型企业集聚，制定本办法。\n"
            "第二条 符合本办法第一条规定的企业，可以申请贴息。\n第三条 贴息标准按照第二条执行。\n")
     kept = deduplicate(segment(raw)).kept
-    doc = parse_document(kept, "x.txt", "x")
+    doc = parse_document(kept, DocumentInfo("x", "x", source="x.txt"))
     chunks = chunk_documents([doc])
     assert [(c.measure, c.text) for c in chunks] == [
         ("第一条", "为引导金融资源向科技型企业集聚，制定本办法。"),
@@ -186,7 +198,7 @@ def test_cross_reference_to_an_article_is_not_a_heading():
 def test_cross_reference_with_spaces_keeps_its_wording():
     raw = ("某市科技金融支持办法\n第一条 为引导金融资源向科技型企业集聚，制定本办法。\n"
            "第二条 符合本办法 第一条 规定的企业，可以申请贴息。\n")
-    doc = parse_document(deduplicate(segment(raw)).kept, "x.txt", "x")
+    doc = parse_document(deduplicate(segment(raw)).kept, DocumentInfo("x", "x", source="x.txt"))
     assert [(c.measure, c.text) for c in chunk_documents([doc])] == [
         ("第一条", "为引导金融资源向科技型企业集聚，制定本办法。"),
         ("第二条", "符合本办法第一条规定的企业，可以申请贴息。"),

@@ -5,8 +5,10 @@ from __future__ import annotations
 import re
 
 from conftest import REAL_FILE
-from rag.numbering import MEASURE, cn_to_int
-from rag.outline import find_measure, measure_number, outline_from_chunks, render_outline
+
+from rag.corpus.measures import UNLABELLED
+from rag.corpus.numbering import MEASURE, cn_to_int
+from rag.corpus.outline import find_measure, measure_number, outline_from_chunks, render_outline
 
 TITLE = "福建省加快金融业发展更好服务全方位推动高质量发展超越的若干措施"
 PRESENT = ["一", "二", "三", "四", "五", "六", "七", "八", "十一", "十二", "十四", "十五", "十六", "十八", "二十"]
@@ -29,12 +31,12 @@ def test_document_metadata(real_parsed):
     doc = real_parsed.document
     assert doc.title == TITLE
     assert doc.source == REAL_FILE.name
-    assert doc.issuer == "福建省人民政府办公厅"
-    assert doc.publish_date == "2021-02-09"
-    assert doc.signing_date == "2021年2月5日"
-    assert doc.notice_title == "福建省人民政府办公厅关于印发福建省加快金融业发展更好服务全方位推动高质量发展超越若干措施的通知"
-    assert doc.preamble.startswith("为深入学习")
-    assert doc.preamble.endswith("特制定以下措施。")
+    assert doc.info.issuers == ("福建省人民政府办公厅",)
+    assert doc.info.published == "2021-02-09"
+    assert doc.info.signed == "2021-02-05"
+    assert doc.info.notice_title == "福建省人民政府办公厅关于印发福建省加快金融业发展更好服务全方位推动高质量发展超越若干措施的通知"
+    assert doc.info.preamble.startswith("为深入学习")
+    assert doc.info.preamble.endswith("特制定以下措施。")
 
 
 def test_every_chunk_records_the_document_title(real_chunks):
@@ -52,7 +54,7 @@ def test_measures_present_are_exactly_those_numbered_in_the_source(real_parsed, 
     for n in ABSENT:
         assert not any(h.startswith(f"（{n}）") for h in headings), f"measure （{n}） was invented"
         assert not any(c.measure.startswith(f"（{n}）") for c in real_chunks)
-    numbers = [m.number for m in real_parsed.document.measures if m.kind == "measure"]
+    numbers = [m.number for m in real_parsed.document.measures if m.kind == "measure" and m.number is not None]
     assert numbers == sorted(numbers)
     assert {measure_number(c.measure) for c in real_chunks} - {None} == in_source
 
@@ -69,6 +71,9 @@ def test_part_follows_measure_numbering(real_parsed, real_chunks):
     for measure in real_parsed.document.measures:
         if measure.kind != "measure":
             assert measure.part is None
+            continue
+        if measure.number is None:  # runs whose heading is missing: the part they stand in
+            assert measure.heading == UNLABELLED and measure.part == "二、金融服务经济社会全方位发展超越"
             continue
         expected = [p for p, numbers in PARTS.items() if measure.number in numbers]
         assert [measure.part] == expected, measure.heading
@@ -105,7 +110,7 @@ def test_units_with_distributed_prefixes_reach_the_chunks(real_chunks):
 def test_preamble_and_notice_are_front_matter(real_parsed, real_chunks):
     front = [c for c in real_chunks if c.part is None]
     assert [c.measure for c in front] == ["印发通知", "前言"]
-    assert front[1].text == real_parsed.document.preamble
+    assert front[1].text == real_parsed.document.info.preamble
     assert real_chunks[:2] == front
 
 
@@ -118,3 +123,21 @@ def test_outline_and_find_measure(real_chunks):
     assert find_measure(views, "九") is None
     text = render_outline(views)
     assert "（六）提高金融服务科技创新能力" in text and "责任单位" in text
+
+
+def test_item_runs_that_continue_no_measure_of_the_file_are_marked_unlabelled(real_parsed, real_chunks):
+    # 2. 3. after （七）'s note, then 2. 3. again: neither run begins in （七), and the only
+    # measure with an item 1. is （八）, which both would continue, so nothing says whose they are.
+    rural = _chunk_with(real_chunks, "乡村振兴战略")
+    assert (rural.measure, rural.item) == (UNLABELLED, "2.做好“三农”金融服务")
+    assert rural.part == "二、金融服务经济社会全方位发展超越"
+    stray = next(m for m in real_parsed.document.measures if m.heading == UNLABELLED)
+    assert [it.label for it in stray.items] == ["2.配合实施居民增收计划", "3.持续推进金融促消费工作",
+                                                "2.做好“三农”金融服务", "3.推进普惠金融试验区建设"]
+    seven = next(m for m in real_parsed.document.measures if m.number == 7)
+    assert [it.number for it in seven.items] == [None]
+    assert "省农业农村厅" not in seven.responsible_units  # the 三农 item's units are its own
+    eight = next(m for m in real_parsed.document.measures if m.number == 8)
+    assert [it.label for it in eight.items] == ["1.保障重点项目、重大工程资金需求"]
+    headings = [m.heading for m in real_parsed.document.measures]
+    assert headings.index(UNLABELLED) == headings.index("（七）支持产业结构优化升级") + 1

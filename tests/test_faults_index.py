@@ -15,11 +15,14 @@ from pathlib import Path
 import httpx
 import pytest
 
+from rag.retrieval import store
+
 import server_support
-from rag import store
 from retrieval_support import cli_env, run_cli_many
 
 REFUSE_TIMEOUT = 150  # a server that wrongly starts would run forever; run_cli kills it then
+
+pytestmark = pytest.mark.server
 
 
 def _folder(index_dir: Path) -> Path:
@@ -67,8 +70,8 @@ CORRUPTIONS: dict[str, Callable[[Path], None]] = {
 
 
 @pytest.fixture(scope="module")
-def damaged(tmp_path_factory) -> dict[str, Path]:
-    source = server_support.shared_index()
+def damaged(tmp_path_factory, server_index) -> dict[str, Path]:
+    source = server_index
     copies = {}
     for name, corrupt in CORRUPTIONS.items():
         copy = tmp_path_factory.mktemp(name) / "index"

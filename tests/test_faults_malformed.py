@@ -10,7 +10,6 @@ from dataclasses import dataclass
 import httpx
 import pytest
 
-import server_support
 from wecom_support import SERVER_ENV
 
 TIMEOUT = 180.0
@@ -60,10 +59,12 @@ MALFORMED = [
     Malformed("not UTF-8", '{"question": "续贷"}'.encode("gbk"), 422),
 ]
 
+pytestmark = pytest.mark.server
+
 
 @pytest.fixture(scope="module")
-def server():
-    return server_support.shared_server(**SERVER_ENV)
+def server(servers):
+    return servers(**SERVER_ENV)
 
 
 async def _post(client: httpx.AsyncClient, body: bytes) -> httpx.Response:

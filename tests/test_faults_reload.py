@@ -15,8 +15,9 @@ from collections import Counter
 import httpx
 import pytest
 
+from rag.retrieval import store
+
 import server_support
-from rag import store
 from retrieval_support import DATA_DIR, run_cli
 
 NEW_TERM = "海丝数据资产贷"
@@ -25,13 +26,15 @@ ADDED = f"试点推出“{NEW_TERM}”，以企业数据资产作为增信手段
 LOAD_QUESTIONS = ["台资小微企业贷款到期了能续贷吗？", "科技型企业有哪些融资支持？", "绿色金融有哪些支持措施？"]
 TIMEOUT = 60.0
 
+pytestmark = pytest.mark.server
+
 
 @pytest.fixture(scope="module")
-def served(tmp_path_factory):
+def served(tmp_path_factory, server_index):
     """A server on private copies of the index and the corpus, checking for new builds every 0.5 s."""
     root = tmp_path_factory.mktemp("reload")
     index_dir, corpus_dir = root / "index", root / "corpus"
-    shutil.copytree(server_support.shared_index(), index_dir)
+    shutil.copytree(server_index, index_dir)
     shutil.copytree(DATA_DIR, corpus_dir)
     server = server_support.launch(index_dir, POLICY_QA_CORPUS_DIR=str(corpus_dir), POLICY_QA_RELOAD_INTERVAL="0.5")
     yield server, index_dir, corpus_dir
@@ -78,7 +81,7 @@ class LoadLoop:
                     if outcome != "ok":
                         self.failures.append(outcome)
 
-    def __enter__(self) -> "LoadLoop":
+    def __enter__(self) -> LoadLoop:
         for t in self._threads:
             t.start()
         return self

@@ -24,6 +24,8 @@ import server_support
 
 TIMEOUT = 120.0
 
+pytestmark = pytest.mark.server
+
 
 @dataclass
 class HeldRequest:
@@ -81,8 +83,8 @@ def _wait_for(predicate, timeout: float, what: str) -> None:
 
 
 @pytest.fixture
-def server():
-    server = server_support.launch(server_support.shared_index())
+def server(server_index):
+    server = server_support.launch(server_index)
     yield server
     server.stop()
 

@@ -7,17 +7,19 @@ import shutil
 
 import pytest
 
-from rag import store
+from rag.retrieval import store
 
 import retrieval_support as support
 
+pytestmark = pytest.mark.slow  # a CLI build and two CLI searches, each process loading a model
+
 
 @pytest.fixture(scope="module")
-def custom(tmp_path_factory):
+def custom(tmp_path_factory, model_dir):
     """A copy of the converted model under another path, and an index built with it by the CLI."""
     root = tmp_path_factory.mktemp("custom-model")
     model = root / "my-e5-copy"
-    shutil.copytree(support.model_dir(), model)
+    shutil.copytree(model_dir, model)
     index_dir = root / "index"
     env = support.cli_env(index_dir, POLICY_QA_EMBED_MODEL=str(model))
     build = support.run_cli(["build", "--quiet"], env)
@@ -29,7 +31,7 @@ def custom(tmp_path_factory):
     return model, index_dir, env, build, version, searches
 
 
-def test_build_with_custom_model_records_its_path(custom):
+def test_build_with_custom_model_records_its_path(custom, embedder):
     model, index_dir, _, build, _, _ = custom
     assert build.returncode == 0, build.stderr
     assert str(model) in build.stdout and "dim 384" in build.stdout
@@ -39,7 +41,7 @@ def test_build_with_custom_model_records_its_path(custom):
     assert manifest["model"]["name"] == str(model)
     assert manifest["model"]["dimension"] == 384
     # same weights and prompts as the embedded model: the fingerprint is about what the model computes
-    assert manifest["model"]["fingerprint"] == support.embedder().info.fingerprint
+    assert manifest["model"]["fingerprint"] == embedder.info.fingerprint
     assert not (support.shared_home() / "models" / model.name).exists(), "a path is used as is, not converted"
 
 

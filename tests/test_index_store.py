@@ -12,13 +12,13 @@ import faiss
 import numpy as np
 import pytest
 
-from rag import dense, store
-from rag.embedding import ModelInfo
+from rag.encoder.embedding import ModelInfo
 from rag.errors import IndexCorruptError, IndexMismatchError, IndexMissingError
-from rag.hybrid import Retriever
-from rag.lexical import Dictionary
 from rag.pipeline import Pipeline, load_chunks
-from rag.query import load_synonyms
+from rag.retrieval import dense, store
+from rag.retrieval.hybrid import Retriever
+from rag.retrieval.lexical import Dictionary
+from rag.retrieval.query import load_synonyms
 
 import retrieval_support as support
 
@@ -26,8 +26,8 @@ HINT = "policy-qa build"
 
 
 @pytest.fixture(scope="module")
-def pipeline(tmp_path_factory):
-    return support.real_pipeline(tmp_path_factory)
+def pipeline(real_pipeline):
+    return real_pipeline
 
 
 @pytest.fixture(scope="module")
@@ -37,13 +37,13 @@ def corpus():
 
 
 @pytest.fixture(scope="module")
-def emb():
-    return support.embedder()
+def emb(embedder):
+    return embedder
 
 
 @pytest.fixture(scope="module")
-def tok():
-    return support.tokenizer()
+def tok(chinese_tokenizer):
+    return chinese_tokenizer
 
 
 def _build(index_dir: Path, corpus, emb, tok, n: int = 3, **kw) -> Path:
@@ -110,7 +110,7 @@ def test_build_writes_version_folder_and_manifest(pipeline, corpus, emb):
     assert len(lines) == len(chunks)
     assert [json.loads(line)["id"] for line in lines] == [c.id for c in chunks]
     assert manifest["index_type"] == "flat"
-    assert manifest["documents"] == meta
+    assert manifest["documents"] == [m.to_dict() for m in meta]
     for package in ("faiss-cpu", "sentence-transformers", "bm25s", "jieba", "policy-qa"):
         assert manifest["versions"][package], package
     on_disk = {p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file()} - {"manifest.json"}
@@ -326,7 +326,7 @@ def test_load_with_matching_model_succeeds(small_index, emb, tok):
     loaded = store.load(small_index, emb.info, tok.dictionary.fingerprint())
     assert len(loaded.chunks) == 4
     assert loaded.dense.ntotal == len(loaded.owners) > 0
-    assert loaded.manifest["model"]["fingerprint"] == emb.info.fingerprint
+    assert loaded.manifest.model.fingerprint == emb.info.fingerprint
 
 
 def test_truncated_dense_faiss_is_corrupt(damaged, emb):
@@ -464,7 +464,7 @@ def test_verify_checks_the_files_without_the_model(damaged):
     """What `policy-qa serve` can check before spending seconds on loading the model."""
     index_dir, folder = damaged
     found, manifest = store.verify(index_dir)
-    assert found == folder and manifest["chunk_count"] == 4
+    assert found == folder and manifest.chunk_count == 4
     (folder / "owners.npy").write_bytes(b"\x93NUMPY")
     with pytest.raises(IndexCorruptError, match=HINT):
         store.verify(index_dir)

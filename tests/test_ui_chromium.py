@@ -13,13 +13,13 @@ import httpx
 import pytest
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 
-import server_support
-
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
                  "--disable-background-networking"]
 ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
 TIMEOUT_MS = 60_000  # a cold server answers its first question after loading the model
+
+pytestmark = [pytest.mark.browser, pytest.mark.server]
 
 # Records every length the last bot message passes through, to see the answer stream.
 WATCH_STREAM = """() => {
@@ -32,8 +32,13 @@ WATCH_STREAM = """() => {
 
 
 @pytest.fixture(scope="module")
-def base_url() -> str:
-    return server_support.shared_server().url
+def server(live_server):
+    return live_server
+
+
+@pytest.fixture(scope="module")
+def base_url(server) -> str:
+    return server.url
 
 
 @pytest.fixture(scope="module")
@@ -66,7 +71,7 @@ def bot_messages(page: Page):
     return page.locator('#chat [data-testid="bot"]')
 
 
-def wait_for_answer(page: Page, asked_before: int) -> None:
+def wait_for_answer(page: Page, server, asked_before: int) -> None:
     """Until the new question is in the chat and its answer has finished streaming.
 
     The handler empties the copy box together with showing the question and fills it
@@ -77,20 +82,20 @@ def wait_for_answer(page: Page, asked_before: int) -> None:
         expect(page.locator("#copy-answer textarea")).not_to_have_value("", timeout=TIMEOUT_MS)
     except AssertionError:
         shown = bot_messages(page).last.inner_text() if bot_messages(page).count() else "(no answer)"
-        log = server_support.shared_server().output()[-3000:]
+        log = server.output()[-3000:]
         raise AssertionError(f"the answer never completed; the chat shows {shown!r}\nserver log:\n{log}") from None
 
 
-def ask(page: Page, question: str) -> None:
+def ask(page: Page, server, question: str) -> None:
     before = user_messages(page).count()
     page.fill("#question textarea", question)
     page.click("#ask")
-    wait_for_answer(page, before)
+    wait_for_answer(page, server, before)
 
 
-def test_question_streams_a_cited_answer_with_highlighted_cards(page: Page):
+def test_question_streams_a_cited_answer_with_highlighted_cards(page: Page, server):
     page.evaluate(WATCH_STREAM)
-    ask(page, "科技型企业有哪些融资支持？")
+    ask(page, server, "科技型企业有哪些融资支持？")
 
     answer = bot_messages(page).last
     expect(answer).to_contain_text("[1]")
@@ -126,10 +131,10 @@ def api_answer(base_url: str, question: str, history: list[dict] = ()) -> str:
     return response.json()["answer"]
 
 
-def test_follow_up_uses_the_conversation(page: Page, base_url: str):
+def test_follow_up_uses_the_conversation(page: Page, server, base_url: str):
     first, follow_up = "科技型企业有哪些融资支持？", "那台资企业呢？"
-    ask(page, first)
-    ask(page, follow_up)
+    ask(page, server, first)
+    ask(page, server, follow_up)
 
     expect(bot_messages(page)).to_have_count(2)
     expect(user_messages(page).last).to_have_text(follow_up)
@@ -148,8 +153,8 @@ def test_follow_up_uses_the_conversation(page: Page, base_url: str):
     assert shown != api_answer(base_url, follow_up)
 
 
-def test_out_of_scope_question_is_refused_with_related_measures(page: Page):
-    ask(page, "如何办理个人护照？")
+def test_out_of_scope_question_is_refused_with_related_measures(page: Page, server):
+    ask(page, server, "如何办理个人护照？")
 
     expect(bot_messages(page).last).to_contain_text("政策未涉及")
     notice = page.locator("#evidence .refusal")
@@ -159,9 +164,9 @@ def test_out_of_scope_question_is_refused_with_related_measures(page: Page):
     page.screenshot(path=str(ARTIFACTS / "ui-refusal.png"), full_page=True)
 
 
-def test_example_question_is_asked_on_click(page: Page):
+def test_example_question_is_asked_on_click(page: Page, server):
     page.get_by_role("button", name="第（十二）条讲什么？").click()
-    wait_for_answer(page, 0)
+    wait_for_answer(page, server, 0)
 
     expect(user_messages(page)).to_have_text(["第（十二）条讲什么？"])
     expect(bot_messages(page).last).to_contain_text("（十二）")
@@ -184,3 +189,21 @@ def test_measure_browser_shows_full_text_and_units(page: Page, base_url: str):
     expect(shown.locator(".units")).to_have_text("责任单位：" + "、".join(detail["responsible_units"]))
     assert shown.locator("p").all_inner_texts() == [c["text"] for c in detail["chunks"]]
     page.screenshot(path=str(ARTIFACTS / "ui-measure.png"), full_page=True)
+
+
+def test_heading_cards_and_browser_name_the_document(page: Page, server, base_url: str):
+    """The page describes the library it answers from, every card names its document, and the
+    measure browser picks a document first."""
+    (document,) = httpx.get(f"{base_url}/api/documents", timeout=10).json()
+    header = page.locator("#library-header")
+    expect(header).to_contain_text(f"《{document['title']}》")
+    expect(header).to_contain_text(document["issuers"][0])
+
+    ask(page, server, "科技型企业有哪些融资支持？")
+    cards = page.locator("#evidence details.citation-card")
+    expect(cards.first.locator(".document")).to_contain_text(f"《{document['title']}》")
+    assert f"《{document['title']}》" in page.locator("#copy-answer textarea").input_value()
+
+    page.get_by_role("tab", name="措施浏览").click()
+    expect(page.locator("#document-picker input")).to_have_value(f"《{document['title']}》 {document['date']}")
+    page.screenshot(path=str(ARTIFACTS / "ui-library.png"), full_page=True)

@@ -4,16 +4,17 @@ refusals, measure pages, streaming pieces, and the handler's answers when it can
 from __future__ import annotations
 
 from html.parser import HTMLParser
+from pathlib import Path
 
 import pytest
 
-import retrieval_support
 from rag.assistant import Turn
+from rag.corpus.outline import outline_from_chunks
 from rag.errors import PolicyQAError
-from rag.outline import outline_from_chunks
-from rag.types import Answer, Chunk, Citation
+from rag.retrieval.query import normalise_query
+from rag.types import Answer, Chunk, Citation, DocumentInfo
 from ui import render
-from ui.app import ChatHandlers, history_turns
+from ui.app import FALLBACK_EXAMPLES, ChatHandlers, history_turns, load_examples
 
 HOSTILE = '<script>alert("x")</script>&<img src=x onerror=1>'
 
@@ -40,11 +41,11 @@ class Tags(HTMLParser):
 
 def citation(ref=1, measure="（六）提高金融服务科技创新能力", item=None, text="引导金融机构为科技型企业提供融资服务。",
              units=("省金融监管局", "福建银保监局")) -> Citation:
-    return Citation(ref, f"c{ref}", "福建省若干措施", "二、金融服务", measure, item, text, units, 0.9)
+    return Citation(ref, Chunk(f"c{ref}", "福建省若干措施", "二、金融服务", measure, item, text, units, ()), 0.9)
 
 
 def answer(*citations: Citation) -> Answer:
-    statements = tuple(f"{c.measure}：{c.text}[{c.ref}]" for c in citations)
+    statements = tuple(f"{c.chunk.measure}：{c.chunk.text}[{c.ref}]" for c in citations)
     return Answer("科技型企业有哪些融资支持？", f"政策中与该问题相关的措施有 {len(citations)} 条：", statements,
                   citations, True)
 
@@ -55,12 +56,12 @@ def refusal(related=("（六）提高金融服务科技创新能力", "（十二
 
 
 @pytest.fixture(scope="module")
-def tokenizer():
-    return retrieval_support.tokenizer()
+def tokenizer(chinese_tokenizer):
+    return chinese_tokenizer
 
 
 def test_keywords_are_question_words_and_their_edges_longest_first(tokenizer):
-    words = render.keywords("科技型企业有哪些融资支持？", tokenizer)
+    words = tokenizer.keywords("科技型企业有哪些融资支持？")
     assert {"科技型企业", "科技", "企业", "融资"} <= set(words)
     assert not {"型企", "技型", "哪些", "有"} & set(words)  # mid-word bigrams and stop words
     assert all(len(w) >= 2 for w in words)
@@ -68,11 +69,11 @@ def test_keywords_are_question_words_and_their_edges_longest_first(tokenizer):
 
 
 def test_keywords_come_from_the_normalised_question(tokenizer):
-    assert "融资" in render.keywords("科技型企業有哪些融資支持？", tokenizer)  # Traditional → Simplified
+    assert "融资" in tokenizer.keywords(normalise_query("科技型企業有哪些融資支持？"))  # Traditional → Simplified
 
 
 def test_highlight_marks_longest_keyword_and_never_half_a_word(tokenizer):
-    words = render.keywords("科技型企业有哪些融资支持？", tokenizer)
+    words = tokenizer.keywords("科技型企业有哪些融资支持？")
     assert render.highlight("支持科技型企业，成长型企业融资", words) == (
         "支持<mark>科技型企业</mark>，成长型<mark>企业</mark><mark>融资</mark>")
 
@@ -145,8 +146,8 @@ def test_copy_text_is_answer_then_citations():
     lines = render.copy_text(a).split("\n")
     assert lines[:3] == [a.summary, *a.statements]
     assert lines[3:5] == ["", "引用："]
-    assert lines[5] == "[1] （六）提高金融服务科技创新能力（责任单位：省金融监管局、福建银保监局）：引导金融机构为科技型企业提供融资服务。"
-    assert lines[6].startswith("[2] （六）提高金融服务科技创新能力 3.持续推进金融促消费工作（责任单位：未列明）：")
+    assert lines[5] == "[1] 《福建省若干措施》 （六）提高金融服务科技创新能力（责任单位：省金融监管局、福建银保监局）：引导金融机构为科技型企业提供融资服务。"
+    assert lines[6].startswith("[2] 《福建省若干措施》 （六）提高金融服务科技创新能力 · 3.持续推进金融促消费工作（责任单位：未列明）：")
     assert "：a<b>&c" in render.copy_text(answer(citation(text="a<b>&c")))  # plain text, not HTML-escaped
 
 
@@ -223,3 +224,47 @@ def test_unavailable_service_gives_a_message_not_a_trace():
     ((_, messages, _, _),) = list(ChatHandlers(not_loaded, 500).respond("科技型企业有哪些融资支持？", []))
     reply = messages[-1]["content"]
     assert reply.startswith("服务暂时不可用") and "secret" not in reply and "Traceback" not in reply
+
+
+def test_header_names_the_one_document_and_its_issuer():
+    doc = DocumentInfo("a", "某市绿色金融发展若干措施", issuers=("某市人民政府办公厅",), published="2024-01-02")
+    header = render.library_header([doc])
+    assert header.startswith(f"# {render.TITLE}\n")
+    assert "依据《某市绿色金融发展若干措施》（某市人民政府办公厅，2024-01-02）作答" in header
+    assert "福建" not in header
+
+
+def test_header_lists_a_small_library_and_counts_a_large_one():
+    docs = [DocumentInfo(f"d{i}", f"文件{i}") for i in range(1, 4)]
+    assert "依据 3 份政策文件（《文件1》、《文件2》、《文件3》）作答" in render.library_header(docs)
+    many = [DocumentInfo(f"d{i}", f"文件{i}") for i in range(render.LISTED_DOCUMENTS + 1)]
+    header = render.library_header(many)
+    assert f"{len(many)} 份政策文件" in header and "《文件0》" not in header
+
+
+def test_header_while_loading_is_generic():
+    header = ChatHandlers(_never_called_loading, 500).header()
+    assert header == render.library_header(()) and "《" not in header
+
+
+def _never_called_loading():
+    raise PolicyQAError("the index is still loading")
+
+
+def test_examples_come_from_a_json_list(tmp_path):
+    path = tmp_path / "examples.json"
+    path.write_text('["  绿色贷款有哪些支持？ ", "一共有哪些措施？"]', encoding="utf-8")
+    assert load_examples(path) == ("绿色贷款有哪些支持？", "一共有哪些措施？")
+
+
+@pytest.mark.parametrize("content", [None, "not json", '{"q": 1}', '["ok", 3]', "[]"])
+def test_missing_or_broken_examples_fall_back(tmp_path, content):
+    path = tmp_path / "examples.json"
+    if content is not None:
+        path.write_text(content, encoding="utf-8")
+    assert load_examples(path) == FALLBACK_EXAMPLES
+
+
+def test_shipped_examples_are_questions_of_the_shipped_corpus():
+    examples = load_examples(Path(__file__).resolve().parents[1] / "data" / "examples.json")
+    assert examples != FALLBACK_EXAMPLES and all(q.endswith("？") for q in examples)

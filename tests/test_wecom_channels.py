@@ -8,16 +8,17 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
-from rag.errors import PayloadError, QuestionError, SignatureError
-from rag.types import Answer, Citation
+from rag.errors import QuestionError
+from rag.types import Answer, Chunk, Citation
 from wecom import app, appmsg, bot, replies
 from wecom.callback import CallbackQuery
 from wecom.crypto import WeComCrypto, signature
+from wecom.errors import PayloadError, SignatureError
 from wecom.state import WeComState
 
 KEY = "kWxPEV2UEDyxWpmPdKC3F4dgPDmOvfKX1HGnEUDS1aR"
 CORP_ID = "ww1436e0e65a779aee"
-CITATION = Citation(1, "c1", "doc", None, "（六）提高金融服务科技创新能力", None, "支持科技型企业上市融资。", ("省金融监管局",), 0.9)
+CITATION = Citation(1, Chunk("c1", "doc", None, "（六）提高金融服务科技创新能力", None, "支持科技型企业上市融资。", ("省金融监管局",), ()), 0.9)
 
 
 class Asker:
@@ -59,7 +60,7 @@ BOT = WeComCrypto.create("bot-token", KEY, "", replay_window=600)
 def bot_call(state, ask, message: dict, wait: float = 1.0) -> dict:
     query, encrypt = callback(BOT, json.dumps(message, ensure_ascii=False))
     body = json.dumps({"encrypt": encrypt}).encode()
-    reply = json.loads(bot.handle(BOT, state, query, body, ask, wait=wait))
+    reply = json.loads(bot.CHANNEL.handle(BOT, state, query, body, ask, wait=wait))
     assert reply["nonce"] == query.nonce and isinstance(reply["timestamp"], int)
     expected = signature("bot-token", str(reply["timestamp"]), reply["nonce"], reply["encrypt"])
     assert reply["msgsignature"] == expected
@@ -80,7 +81,7 @@ def test_bot_answers_a_quick_question_in_the_first_reply(state):
     assert ask.calls == ["科技企业有什么支持？"]
     assert stream["finish"] is True
     assert stream["content"].startswith("**有明确支持。**\n支持科技型企业上市融资[1]")
-    assert "> [1] （六）提高金融服务科技创新能力" in stream["content"]
+    assert "> [1] 《doc》 （六）提高金融服务科技创新能力" in stream["content"]
 
 
 def test_bot_slow_answer_streams_pending_then_refresh_gets_it(state):
@@ -124,7 +125,8 @@ def test_bot_mention_without_question_asks_for_one(state):
 
 @pytest.mark.parametrize(
     ("error", "content"),
-    [(QuestionError("问题超过 500 字"), "这个问题无法查询：问题超过 500 字"), (RuntimeError("boom"), replies.FAILED)],
+    [(QuestionError("too long", "too_long", 600, 500), "这个问题无法查询：问题有 600 字，最多 500 字，请精简后再问。"),
+     (RuntimeError("boom"), replies.FAILED)],
 )
 def test_bot_failing_answer_becomes_polite_text(state, error, content):
     stream = bot_call(state, Asker(error=error), text("m5", "问题"))
@@ -136,7 +138,7 @@ def test_bot_wrong_signature_asks_nothing(state):
     query, encrypt = callback(BOT, json.dumps(text("m6", "问题")))
     forged = CallbackQuery("0" * 40, query.timestamp, query.nonce)
     with pytest.raises(SignatureError):
-        bot.handle(BOT, state, forged, json.dumps({"encrypt": encrypt}).encode(), ask)
+        bot.CHANNEL.handle(BOT, state, forged, json.dumps({"encrypt": encrypt}).encode(), ask)
     assert ask.calls == [] and len(state.bot_msgids) == 0
 
 
@@ -144,13 +146,13 @@ def test_bot_rejects_a_payload_for_another_receive_id(state):
     app_crypto = WeComCrypto.create("bot-token", KEY, CORP_ID)
     query, encrypt = callback(app_crypto, json.dumps(text("m7", "问题")))
     with pytest.raises(SignatureError, match="receive id"):
-        bot.handle(BOT, state, query, json.dumps({"encrypt": encrypt}).encode(), Asker())
+        bot.CHANNEL.handle(BOT, state, query, json.dumps({"encrypt": encrypt}).encode(), Asker())
 
 
 def test_bot_malformed_body_is_a_payload_error(state):
     query, _ = callback(BOT, "{}")
     with pytest.raises(PayloadError):
-        bot.handle(BOT, state, query, b"<xml/>", Asker())
+        bot.CHANNEL.handle(BOT, state, query, b"<xml/>", Asker())
 
 
 # --- self-built app --------------------------------------------------------------------
@@ -167,7 +169,7 @@ def app_message(msg_type: str = "text", content: str = "科技企业有什么支
 def app_call(state, ask, plaintext: str, wait: float = 4.0) -> str:
     query, encrypt = callback(APP, plaintext)
     body = appmsg.build_xml([("ToUserName", CORP_ID), ("AgentID", 1000002), ("Encrypt", encrypt)]).encode()
-    return app.handle(APP, state, query, body, ask, wait=wait)
+    return app.CHANNEL.handle(APP, state, query, body, ask, wait=wait)
 
 
 def open_app_reply(reply: str) -> ET.Element:
@@ -184,7 +186,7 @@ def test_app_text_gets_an_encrypted_passive_reply(state):
     assert inner.findtext("FromUserName") == CORP_ID
     assert inner.findtext("MsgType") == "text"
     assert inner.findtext("Content") == (
-        "有明确支持。\n支持科技型企业上市融资【（六）】\n\n【（六）】提高金融服务科技创新能力 · 责任单位：省金融监管局"
+        "有明确支持。\n支持科技型企业上市融资【（六）】\n\n【（六）】《doc》提高金融服务科技创新能力 · 责任单位：省金融监管局"
     )
 
 
@@ -220,7 +222,7 @@ def test_app_wrong_signature_asks_nothing(state):
     _, encrypt = callback(APP, app_message())
     body = appmsg.build_xml([("Encrypt", encrypt)]).encode()
     with pytest.raises(SignatureError):
-        app.handle(APP, state, CallbackQuery("f" * 40, "1", "n"), body, ask)
+        app.CHANNEL.handle(APP, state, CallbackQuery("f" * 40, "1", "n"), body, ask)
     assert ask.calls == []
 
 
@@ -228,7 +230,7 @@ def test_app_expired_timestamp_is_refused(state):
     sealed = APP.seal(app_message(), "n", timestamp="1476422779")
     body = appmsg.build_xml([("Encrypt", sealed.encrypt)]).encode()
     with pytest.raises(SignatureError, match="replay window"):
-        app.handle(APP, state, CallbackQuery(sealed.signature, sealed.timestamp, sealed.nonce), body, Asker())
+        app.CHANNEL.handle(APP, state, CallbackQuery(sealed.signature, sealed.timestamp, sealed.nonce), body, Asker())
 
 
 def test_app_tampered_inner_xml_is_a_payload_error(state):

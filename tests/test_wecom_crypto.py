@@ -8,13 +8,31 @@ import struct
 import pytest
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 
-from rag.errors import PayloadError, SignatureError
 from wecom.callback import verify_url
 from wecom.crypto import WeComCrypto, check_timestamp, pad, parse_key, signature, unpad
-from wecom_support import (A_AES_KEY, A_CORP_ID, A_MESSAGE_ENCRYPT, A_MESSAGE_PLAINTEXT, A_MESSAGE_QUERY, A_TOKEN,
-                           A_VERIFY, A_VERIFY_PLAINTEXT, C_AES_KEY, C_KAT_ENCRYPT, C_KAT_NONCE, C_KAT_PLAINTEXT,
-                           C_KAT_PREFIX, C_KAT_SIGNATURE, C_KAT_TIMESTAMP, C_RECEIVE_ID, C_TOKEN, C_VERIFY,
-                           C_VERIFY_PLAINTEXT)
+from wecom.errors import PayloadError, SignatureError
+
+from wecom_support import (
+    A_AES_KEY,
+    A_CORP_ID,
+    A_MESSAGE_ENCRYPT,
+    A_MESSAGE_PLAINTEXT,
+    A_MESSAGE_QUERY,
+    A_TOKEN,
+    A_VERIFY,
+    A_VERIFY_PLAINTEXT,
+    C_AES_KEY,
+    C_KAT_ENCRYPT,
+    C_KAT_NONCE,
+    C_KAT_PLAINTEXT,
+    C_KAT_PREFIX,
+    C_KAT_SIGNATURE,
+    C_KAT_TIMESTAMP,
+    C_RECEIVE_ID,
+    C_TOKEN,
+    C_VERIFY,
+    C_VERIFY_PLAINTEXT,
+)
 
 # Set A: WeCom's official Python sample; set C: the wechatpy test suite, with its own receive id.
 A = {"token": A_TOKEN, "encoding_aes_key": A_AES_KEY, "receive_id": A_CORP_ID}

@@ -4,22 +4,22 @@ from __future__ import annotations
 
 import pytest
 
-from rag.types import Answer, Citation
+from rag.types import Answer, Chunk, Citation
 from wecom import format as fmt
 
 
 def citation(ref: int, measure: str = "（六）提高金融服务科技创新能力", text: str = "支持科技型企业上市融资。") -> Citation:
-    return Citation(
-        ref=ref,
-        chunk_id=f"c{ref}",
+    chunk = Chunk(
+        id=f"c{ref}",
         document="福建省加快金融业发展若干措施",
         part="二、金融服务经济社会全方位发展超越",
         measure=measure,
         item=None,
         text=text,
         responsible_units=("省金融监管局", "人行福州中心支行"),
-        score=0.9,
+        spans=(),
     )
+    return Citation(ref=ref, chunk=chunk, score=0.9)
 
 
 def answer(statements: tuple[str, ...], citations: tuple[Citation, ...] = ()) -> Answer:
@@ -41,17 +41,17 @@ def test_markdown_has_bold_summary_statements_and_quoted_citations():
         "支持科技型企业上市融资[1]\n"
         "推动保险业发展壮大[2]\n"
         "\n"
-        "> [1] （六）提高金融服务科技创新能力 · 责任单位：省金融监管局、人行福州中心支行\n"
+        "> [1] 《福建省加快金融业发展若干措施》 （六）提高金融服务科技创新能力 · 责任单位：省金融监管局、人行福州中心支行\n"
         "> 支持科技型企业上市融资。\n"
         "\n"
-        "> [2] （三）推动保险业发展壮大 · 责任单位：省金融监管局、人行福州中心支行\n"
+        "> [2] 《福建省加快金融业发展若干措施》 （三）推动保险业发展壮大 · 责任单位：省金融监管局、人行福州中心支行\n"
         "> 支持科技型企业上市融资。"
     )
 
 
 def test_quote_citation_quotes_every_line_and_shows_the_item():
-    c = Citation(1, "c1", "doc", None, "（八）做好民生领域金融服务", "1.", "第一行\n\n第二行", (), 0.5)
-    assert fmt.quote_citation(c) == "> [1] （八）做好民生领域金融服务 1.\n> 第一行\n> 第二行"
+    c = Citation(1, Chunk("c1", "doc", None, "（八）做好民生领域金融服务", "1.", "第一行\n\n第二行", (), ()), 0.5)
+    assert fmt.quote_citation(c) == "> [1] 《doc》 （八）做好民生领域金融服务 · 1.\n> 第一行\n> 第二行"
 
 
 def test_app_text_uses_compact_citations():
@@ -60,8 +60,8 @@ def test_app_text_uses_compact_citations():
         "支持科技型企业上市融资【（六）】\n"
         "推动保险业发展壮大【（三）】\n"
         "\n"
-        "【（六）】提高金融服务科技创新能力 · 责任单位：省金融监管局、人行福州中心支行\n"
-        "【（三）】推动保险业发展壮大 · 责任单位：省金融监管局、人行福州中心支行"
+        "【（六）】《福建省加快金融业发展若干措施》提高金融服务科技创新能力 · 责任单位：省金融监管局、人行福州中心支行\n"
+        "【（三）】《福建省加快金融业发展若干措施》推动保险业发展壮大 · 责任单位：省金融监管局、人行福州中心支行"
     )
 
 

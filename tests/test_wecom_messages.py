@@ -7,10 +7,10 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
-from rag.errors import PayloadError
 from wecom import appmsg, botmsg
 from wecom.callback import CallbackQuery
 from wecom.crypto import Sealed
+from wecom.errors import PayloadError
 
 BOT_TEXT = {
     "msgid": "CAIQ16HMjQYY",
@@ -28,16 +28,38 @@ APP_TEXT = (
 )
 
 
-def test_bot_text_message_is_parsed():
-    m = botmsg.parse_message(json.dumps(BOT_TEXT, ensure_ascii=False))
-    assert m == botmsg.BotMessage(
-        msgid="CAIQ16HMjQYY",
-        aibotid="AIBOTID",
-        chattype="group",
-        userid="zhangsan",
-        msgtype="text",
-        text="@政策助手 科技企业有什么支持？",
-    )
+@pytest.mark.parametrize(
+    ("parse", "plaintext", "expected"),
+    [
+        (
+            botmsg.parse_message,
+            json.dumps(BOT_TEXT, ensure_ascii=False),
+            botmsg.BotMessage(msgid="CAIQ16HMjQYY", aibotid="AIBOTID", chattype="group", userid="zhangsan",
+                              msgtype="text", text="@政策助手 科技企业有什么支持？"),
+        ),
+        (
+            appmsg.parse_message,
+            APP_TEXT,
+            appmsg.AppMessage(to_user="ww1436e0e65a779aee", from_user="ChenJiaShun", create_time="1476422779",
+                              msg_type="text", content="科技企业有什么支持？", msg_id="1456453720", agent_id="1000002"),
+        ),
+    ],
+    ids=["bot", "app"],
+)
+def test_text_message_is_parsed(parse, plaintext, expected):
+    assert parse(plaintext) == expected
+
+
+@pytest.mark.parametrize(
+    ("envelope", "body"),
+    [
+        (botmsg.ENVELOPE, b'{"encrypt": "abc=="}'),
+        (appmsg.ENVELOPE, b"<xml><ToUserName>ww1</ToUserName><AgentID>1</AgentID><Encrypt><![CDATA[abc==]]></Encrypt></xml>"),
+    ],
+    ids=["bot", "app"],
+)
+def test_envelope_gives_the_encrypt_field(envelope, body):
+    assert envelope.parse(body) == "abc=="
 
 
 def test_bot_stream_refresh_is_parsed():
@@ -77,11 +99,7 @@ def test_malformed_bot_message_is_a_payload_error(plaintext, message):
 @pytest.mark.parametrize("body", [b"", b"{", b'{"other": 1}', b'{"encrypt": ""}', b'"x"', b"\xff\xfe"])
 def test_malformed_bot_envelope_is_a_payload_error(body):
     with pytest.raises(PayloadError):
-        botmsg.parse_envelope(body)
-
-
-def test_bot_envelope_gives_the_encrypt_field():
-    assert botmsg.parse_envelope(b'{"encrypt": "abc=="}') == "abc=="
+        botmsg.ENVELOPE.parse(body)
 
 
 def test_stream_message_shape_and_cap():
@@ -92,31 +110,13 @@ def test_stream_message_shape_and_cap():
 
 
 def test_bot_encrypted_reply_has_an_integer_timestamp():
-    body = json.loads(botmsg.encrypted_reply(Sealed("ENC", "SIG", "1700000000", "n1")))
+    body = json.loads(botmsg.ENVELOPE.reply(Sealed("ENC", "SIG", "1700000000", "n1")))
     assert body == {"encrypt": "ENC", "msgsignature": "SIG", "timestamp": 1700000000, "nonce": "n1"}
-
-
-def test_app_text_message_is_parsed():
-    m = appmsg.parse_message(APP_TEXT)
-    assert m == appmsg.AppMessage(
-        to_user="ww1436e0e65a779aee",
-        from_user="ChenJiaShun",
-        create_time="1476422779",
-        msg_type="text",
-        content="科技企业有什么支持？",
-        msg_id="1456453720",
-        agent_id="1000002",
-    )
 
 
 def test_app_event_is_parsed():
     m = appmsg.parse_message("<xml><MsgType>event</MsgType><Event>enter_agent</Event></xml>")
     assert (m.msg_type, m.event, m.msg_id) == ("event", "enter_agent", "")
-
-
-def test_app_envelope_gives_the_encrypt_field():
-    body = b"<xml><ToUserName>ww1</ToUserName><AgentID>1</AgentID><Encrypt><![CDATA[abc==]]></Encrypt></xml>"
-    assert appmsg.parse_envelope(body) == "abc=="
 
 
 @pytest.mark.parametrize(
@@ -131,7 +131,7 @@ def test_app_envelope_gives_the_encrypt_field():
 )
 def test_malformed_app_envelope_is_a_payload_error(body, message):
     with pytest.raises(PayloadError, match=message):
-        appmsg.parse_envelope(body)
+        appmsg.ENVELOPE.parse(body)
 
 
 BILLION_LAUGHS = (
@@ -145,7 +145,7 @@ BILLION_LAUGHS = (
 def test_doctype_and_entities_are_refused_in_any_encoding(encoding):
     body = BILLION_LAUGHS.replace('"1.0"', f'"1.0" encoding="{encoding}"').encode(encoding)
     with pytest.raises(PayloadError, match="DOCTYPE"):
-        appmsg.parse_envelope(body)
+        appmsg.ENVELOPE.parse(body)
 
 
 def test_build_xml_escapes_cdata_end_and_keeps_integers_bare():
@@ -165,7 +165,7 @@ def test_text_reply_shape_and_cap():
 
 
 def test_app_encrypted_reply_fields():
-    root = ET.fromstring(appmsg.encrypted_reply(Sealed("ENC", "SIG", "1700000000", "n1")))
+    root = ET.fromstring(appmsg.ENVELOPE.reply(Sealed("ENC", "SIG", "1700000000", "n1")))
     assert [(c.tag, c.text) for c in root] == [
         ("Encrypt", "ENC"),
         ("MsgSignature", "SIG"),

@@ -5,8 +5,10 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from rag.types import Answer, Citation
-from wecom.push import PushError, push_markdown
+from rag.types import Answer, Chunk, Citation
+from wecom.errors import PushError
+from wecom.push import push_markdown
+
 from wecom_support import Robot
 
 KEY = "SECRET-KEY"
@@ -19,7 +21,7 @@ def robot():
 
 
 def answer(n_statements: int = 1) -> Answer:
-    c = Citation(1, "c1", "doc", None, "（六）提高金融服务科技创新能力", None, "支持科技型企业上市融资。", ("省金融监管局",), 0.9)
+    c = Citation(1, Chunk("c1", "doc", None, "（六）提高金融服务科技创新能力", None, "支持科技型企业上市融资。", ("省金融监管局",), ()), 0.9)
     statements = tuple(f"第{i}条支持科技型企业上市融资[1]" + "政" * 100 for i in range(n_statements))
     return Answer("科技企业有什么支持？", "有明确支持。", statements, (c,), True)
 
@@ -31,7 +33,7 @@ def test_push_posts_markdown(robot):
     assert body["msgtype"] == "markdown"
     content = body["markdown"]["content"]
     assert content.startswith("**有明确支持。**\n第0条支持科技型企业上市融资[1]")
-    assert "> [1] （六）提高金融服务科技创新能力 · 责任单位：省金融监管局\n> 支持科技型企业上市融资。" in content
+    assert "> [1] 《doc》 （六）提高金融服务科技创新能力 · 责任单位：省金融监管局\n> 支持科技型企业上市融资。" in content
 
 
 def test_push_content_fits_4096_bytes(robot):
@@ -49,7 +51,7 @@ def test_non_200_is_a_push_error_that_hides_the_key(robot):
 
 
 def test_errcode_is_a_push_error(robot):
-    robot.reply = '{"errcode": 93000, "errmsg": "invalid webhook url"}'.encode()
+    robot.reply = b'{"errcode": 93000, "errmsg": "invalid webhook url"}'
     with pytest.raises(PushError, match="errcode 93000: invalid webhook url"):
         push_markdown(robot.url, answer())
 

@@ -8,23 +8,24 @@ from contextlib import ExitStack
 
 import pytest
 
-import server_support
 from retrieval_support import cli_env, run_cli_many
 from wecom_support import Robot
 
 QUESTION = "科技型企业有哪些融资支持？"
-MEASURE_QUOTE = re.compile(r"^> \[\d+\] （[一二三四五六七八九十]+）\S+", re.MULTILINE)
+MEASURE_QUOTE = re.compile(r"^> \[\d+\] 《[^》]+》 （[一二三四五六七八九十]+）\S+", re.MULTILINE)
+
+pytestmark = pytest.mark.slow  # a CLI build, then three CLI processes that each load the model
 
 
 @pytest.fixture(scope="module")
-def pushes():
+def pushes(server_index):
     """Three pushes run at once (each CLI process loads the model): accepted, errcode, HTTP 500."""
     robots = {
         "ok": Robot(),
         "errcode": Robot({"errcode": 93000, "errmsg": "invalid webhook url"}),
         "http500": Robot({"errcode": 0}, status=500),
     }
-    env = cli_env(server_support.shared_index())
+    env = cli_env(server_index)
     with ExitStack() as stack:
         for robot in robots.values():
             stack.enter_context(robot)

@@ -3,7 +3,8 @@
 Every request is built by the tests' own peer (tests/wecom_support.py) with the published
 vector keys: the app runs on set A (receive id = its corp id), the bot on set C's token and
 key (receive id ""). All tests share one server environment, ``wecom_support.SERVER_ENV``,
-whose replay window reaches back to the 2014 samples.
+whose replay window reaches back to the 2014 samples. The tests that use the ``server``
+fixture are marked ``server`` by conftest.py (it reaches ``servers``); the rest run in the fast loop.
 """
 
 from __future__ import annotations
@@ -20,8 +21,9 @@ import xml.etree.ElementTree as ET
 import httpx
 import pytest
 
-import server_support
 from wecom.replies import UNSUPPORTED
+
+import server_support
 from wecom_support import (
     A_CORP_ID,
     A_MESSAGE_ENCRYPT,
@@ -54,8 +56,8 @@ TIMEOUT = 60.0
 
 
 @pytest.fixture(scope="module")
-def server() -> server_support.Server:
-    return server_support.shared_server(**SERVER_ENV)
+def server(servers) -> server_support.Server:
+    return servers(**SERVER_ENV)
 
 
 def fresh_id() -> str:
@@ -90,6 +92,7 @@ def bot_post(server, message: dict, peer: Peer = BOT, timestamp: str | None = No
 def open_stream(response: httpx.Response, nonce: str) -> dict:
     """Check the encrypted reply's envelope and signature, then the stream message inside."""
     assert response.status_code == 200, response.text
+    assert response.headers["content-type"] == "application/json"
     body = response.json()
     assert set(body) == {"encrypt", "msgsignature", "timestamp", "nonce"}
     assert isinstance(body["timestamp"], int) and body["nonce"] == nonce
@@ -163,6 +166,7 @@ def app_until_answered(server, params: dict, body: bytes) -> httpx.Response:
 
 
 def open_app_reply(response: httpx.Response, nonce: str) -> ET.Element:
+    assert response.headers["content-type"] == "application/xml"
     outer = ET.fromstring(response.content)
     assert [child.tag for child in outer] == ["Encrypt", "MsgSignature", "TimeStamp", "Nonce"]
     assert outer.findtext("Nonce") == nonce and outer.findtext("TimeStamp").isdigit()
@@ -217,7 +221,7 @@ def test_bot_question_is_answered_as_a_stream_that_cites_a_measure(server):
     assert final["id"] == first["id"] and final["finish"] is True
     content = final["content"]
     assert content.startswith("**")  # bold summary
-    assert re.search(rf"^> \[\d+\] {ORDINAL}", content, re.MULTILINE), content  # a quoted measure
+    assert re.search(rf"^> \[\d+\] 《[^》]+》 {ORDINAL}", content, re.MULTILINE), content  # a quoted measure, with its document
     assert re.search(r"\[\d+\]$", content.split("\n\n")[0].splitlines()[-1])  # statements keep markers
     # A refresh after the end repeats the finished stream.
     assert refresh_until_finished(server, first["id"]) == [final]
@@ -247,7 +251,7 @@ def test_bot_wrong_signature_is_refused_and_nothing_is_answered(server):
     assert response.status_code == 403 and "msg_signature" in response.text
     # Had the forged callback been answered, its msgid would now replay the off-topic answer.
     _, final = bot_answer(server, msgid, QUESTION)
-    assert re.search(rf"^> \[\d+\] {ORDINAL}", final["content"], re.MULTILINE)
+    assert re.search(rf"^> \[\d+\] 《[^》]+》 {ORDINAL}", final["content"], re.MULTILINE)
 
 
 def test_bot_question_over_the_length_limit_gets_a_polite_refusal(server):
@@ -285,6 +289,7 @@ def test_app_event_is_answered_200_with_an_empty_body(server):
     encrypt = APP.encrypt(event)
     response = app_post(server, APP.query(encrypt), app_envelope(encrypt))
     assert (response.status_code, response.content) == (200, b"")
+    assert response.headers["content-type"].startswith("text/plain")
 
 
 def test_app_other_message_types_get_a_short_polite_text(server):
@@ -435,23 +440,24 @@ def test_the_server_keeps_serving_after_bad_input(server):
 
 
 def test_refusal_names_related_measures_and_app_sources_are_listed_once():
-    from rag.types import Answer, Citation
+    from rag.types import Answer, Chunk, Citation
     from wecom.format import app_text, bot_stream
 
     refusal = Answer("天气？", "政策未涉及该问题。", (), (), False, "refusal", ("（六）提高金融服务科技创新能力",))
     assert bot_stream(refusal) == "**政策未涉及该问题。**\n相关措施：（六）提高金融服务科技创新能力"
     assert app_text(refusal) == "政策未涉及该问题。\n相关措施：（六）提高金融服务科技创新能力"
-    cites = tuple(Citation(i, f"c{i}", "d", None, "（七）支持产业结构优化升级", f"{i}.", "原文", ("省商务厅",), 0.5)
+    cites = tuple(Citation(i, Chunk(f"c{i}", "d", None, "（七）支持产业结构优化升级", f"{i}.", "原文", ("省商务厅",), ()), 0.5)
                   for i in (1, 2))
     text = app_text(Answer("q", "两条。", ("甲[1]", "乙[2]"), cites, True))
-    assert text == "两条。\n甲【（七）】\n乙【（七）】\n\n【（七）】支持产业结构优化升级 · 责任单位：省商务厅"
+    assert text == "两条。\n甲【（七）】\n乙【（七）】\n\n【（七）】《d》支持产业结构优化升级 · 责任单位：省商务厅"
 
 
 # --- configuration --------------------------------------------------------------------------
 
 
-def test_unconfigured_channels_are_404():
-    plain = server_support.shared_server()
+@pytest.mark.server
+def test_unconfigured_channels_are_404(live_server):
+    plain = live_server
     for channel in ("bot", "app"):
         url = f"{plain.url}/wecom/{channel}"
         assert httpx.get(url, params=A_VERIFY, timeout=TIMEOUT).status_code == 404

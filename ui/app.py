@@ -7,32 +7,23 @@ the answer and its sources, and a browser of the policy's measures.
 
 from __future__ import annotations
 
+import json
 import logging
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
 import gradio as gr
 
-from rag.assistant import Assistant, Turn
-from rag.errors import PolicyQAError
-from rag.settings import get_settings
+from rag.assistant import DEFAULT_MAX_QUESTION_CHARS, Assistant, Turn, check_question
+from rag.errors import PolicyQAError, QuestionError
 from ui import render
 
 log = logging.getLogger(__name__)
 
-TITLE = "福建金融政策问答"
-INTRO = ("依据《福建省加快金融业发展更好服务全方位推动高质量发展超越的若干措施》作答，"
-         "每条结论后的 [n] 对应右侧引用的政策原文；政策没有写到的内容会明确答复「政策未涉及」。")
-EXAMPLES = (
-    "科技型企业有哪些融资支持？",
-    "台资中小企业融资有什么政策？",
-    "绿色项目融资有哪些支持？",
-    "省财政厅牵头或参与哪些措施？",
-    "一共有哪些措施？",
-    "第（十二）条讲什么？",
-)
+# An outline question suits any library; a corpus brings its own examples (POLICY_QA_EXAMPLES_FILE).
+FALLBACK_EXAMPLES = ("一共有哪些措施？",)
 CSS = Path(__file__).with_name("assets.css").read_text(encoding="utf-8")
 EMPTY_PANEL = render.placeholder("提问后，这里显示答案引用的政策原文。")
 EMPTY_MEASURE = render.placeholder("选择一条措施查看全文和责任单位。")
@@ -80,14 +71,16 @@ class ChatHandlers:
         messages = list(messages or [])
         history = history_turns(messages)
         messages += [{"role": "user", "content": question}, {"role": "assistant", "content": ""}]
-        if len(question) > self.max_question_chars:
-            messages[-1]["content"] = f"问题过长（{len(question)} 字），请精简到 {self.max_question_chars} 字以内再提问。"
+        try:
+            check_question(question, self.max_question_chars)  # answered even while the index loads
+        except QuestionError as e:
+            messages[-1]["content"] = f"问题过长（{e.length} 字），请精简到 {e.limit} 字以内再提问。"
             yield "", messages, EMPTY_PANEL, ""
             return
         try:
             assistant = self.get_assistant()
             answer = assistant.ask(question, history=history)
-            words = render.keywords(question, assistant.pipeline.tokenizer)
+            words = assistant.keywords(question)
         except PolicyQAError as e:  # e.g. the index is still loading: say so, in the user's language first
             messages[-1]["content"] = f"暂时无法回答，请稍后再试。（{e}）"
             yield "", messages, EMPTY_PANEL, ""
@@ -105,14 +98,39 @@ class ChatHandlers:
             time.sleep(STREAM_PAUSE)
         yield gr.skip(), messages, gr.skip(), render.copy_text(answer)
 
-    def outline_choices(self) -> dict:
-        """Fetched each time the browser tab opens, so a rebuilt index shows without a page reload."""
+    def header(self) -> str:
+        """The page heading and what the answers are based on, from the documents in the live index."""
+        try:
+            documents = self.get_assistant().status().manifest.documents
+        except PolicyQAError as e:  # still loading: the generic heading stays until the next page load
+            log.warning("UI header unavailable: %s", e)
+            documents = ()
+        return render.library_header(documents)
+
+    def document_choices(self) -> tuple[dict, dict]:
+        """Fetched each time the browser tab opens, so a rebuilt index shows without a page reload.
+
+        The first document is picked, so a one-policy library shows its measures at once.
+        """
+        try:
+            documents = self.get_assistant().documents()
+        except PolicyQAError as e:  # still loading: the lists fill the next time the tab opens
+            log.warning("UI outline unavailable: %s", e)
+            return gr.update(choices=[], value=None), gr.update(choices=[], value=None)
+        choices = [(render.document_choice(d), d.id) for d in documents]
+        first = choices[0][1] if choices else None
+        return gr.update(choices=choices, value=first), self.measure_choices(first)
+
+    def measure_choices(self, document_id: str | None) -> dict:
+        """The outline of one document, in order."""
+        if not document_id:
+            return gr.update(choices=[], value=None)
         try:
             views = self.get_assistant().outline()
-        except PolicyQAError as e:  # still loading: the list fills the next time the tab opens
+        except PolicyQAError as e:
             log.warning("UI outline unavailable: %s", e)
-            return gr.update(choices=[])
-        return gr.update(choices=[(v.heading, v.id) for v in views])
+            return gr.update(choices=[], value=None)
+        return gr.update(choices=[(v.heading, v.id) for v in views if v.document_id == document_id], value=None)
 
     def show_measure(self, measure_id: str | None) -> str:
         if not measure_id:
@@ -124,30 +142,46 @@ class ChatHandlers:
         return render.measure_page(view) if view else render.placeholder("这条措施已不在当前索引中，请重新打开本页。")
 
 
-def build_ui(get_assistant: Callable[[], Assistant], *, max_question_chars: int | None = None) -> gr.Blocks:
+def load_examples(path: Path) -> tuple[str, ...]:
+    """Example questions from a JSON list of strings; the fallback when the file is absent or unusable."""
+    try:
+        examples = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return FALLBACK_EXAMPLES
+    except (OSError, ValueError) as e:
+        log.warning("example questions in %s cannot be read (%s); using the fallback", path, e)
+        return FALLBACK_EXAMPLES
+    if not isinstance(examples, list) or not all(isinstance(q, str) and q.strip() for q in examples):
+        log.warning("%s is not a JSON list of questions; using the fallback", path)
+        return FALLBACK_EXAMPLES
+    return tuple(q.strip() for q in examples) or FALLBACK_EXAMPLES
+
+
+def build_ui(get_assistant: Callable[[], Assistant], *, max_question_chars: int = DEFAULT_MAX_QUESTION_CHARS,
+             examples: Sequence[str] = FALLBACK_EXAMPLES) -> gr.Blocks:
     """The chat and measure browser; ``get_assistant`` is called per event, so a reloaded index is used at once."""
-    limit = get_settings().max_question_chars if max_question_chars is None else max_question_chars
-    handlers = ChatHandlers(get_assistant, limit)
-    with gr.Blocks(title=TITLE, analytics_enabled=False) as demo:
-        gr.Markdown(f"# {TITLE}\n{INTRO}")
+    handlers = ChatHandlers(get_assistant, max_question_chars)
+    with gr.Blocks(title=render.TITLE, analytics_enabled=False) as demo:
+        header = gr.Markdown(render.library_header(()), elem_id="library-header")
         with gr.Tab("政策问答", id="chat-tab"):
             with gr.Row():
                 with gr.Column(scale=3):
                     chat = gr.Chatbot(label="对话", height=480, buttons=["copy"], feedback_options=None,
-                                      elem_id="chat", placeholder="请输入关于福建金融支持政策的问题，或点击下方的常见问题。")
+                                      elem_id="chat", placeholder="请输入政策问题，或点击下方的常见问题。")
                     with gr.Row():
                         question = gr.Textbox(show_label=False, scale=5, max_lines=4, elem_id="question",
-                                              placeholder="例如：科技型企业有哪些融资支持？（可继续追问：那台资企业呢？）")
+                                              placeholder=f"例如：{examples[0]}（可继续追问）")
                         ask = gr.Button("提问", variant="primary", scale=1, min_width=80, elem_id="ask")
                     gr.Markdown("**常见问题**（点击直接提问）")
                     with gr.Row(elem_id="examples"):
                         examples = [gr.Button(q, size="sm", variant="secondary", elem_classes="example-question")
-                                    for q in EXAMPLES]
+                                    for q in examples]
                 with gr.Column(scale=2):
                     evidence = _panel(EMPTY_PANEL, "evidence")
                     copy = gr.Textbox(label="答案及引用（可复制）", lines=8, max_lines=16, interactive=False,
                                       buttons=["copy"], elem_id="copy-answer")
         with gr.Tab("措施浏览", id="measures-tab") as measures_tab:
+            documents = gr.Dropdown(label="选择文件", choices=[], elem_id="document-picker")
             picker = gr.Dropdown(label="选择措施", choices=[], elem_id="measure-picker")
             measure = _panel(EMPTY_MEASURE, "measure")
 
@@ -159,6 +193,8 @@ def build_ui(get_assistant: Callable[[], Assistant], *, max_question_chars: int 
         for button in examples:  # a button's value is its label: the question itself
             button.click(inputs=[button, chat], **answer_events)
         chat.clear(lambda: (EMPTY_PANEL, ""), outputs=[evidence, copy])  # the chat's own 清空 starts a new topic
-        measures_tab.select(handlers.outline_choices, outputs=picker)
+        measures_tab.select(handlers.document_choices, outputs=[documents, picker])
+        documents.change(handlers.measure_choices, inputs=documents, outputs=picker)
+        demo.load(handlers.header, outputs=header)
         picker.change(handlers.show_measure, inputs=picker, outputs=measure)
     return demo

@@ -8,31 +8,35 @@ added is ours (cards, ``<mark>`` around the question's keywords).
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from html import escape
 
-from rag.lexical import ChineseTokenizer
-from rag.outline import MeasureView
-from rag.query import normalise_query
-from rag.types import Answer, Citation
+from rag.corpus.outline import MeasureView
+from rag.types import Answer, Citation, DocumentInfo
 
 NO_UNITS = "未列明"
+TITLE = "政策问答"
+HOW_TO_READ = "每条结论后的 [n] 对应右侧引用的政策原文；政策没有写到的内容会明确答复「政策未涉及」。"
+LISTED_DOCUMENTS = 5  # a longer library is summed up by its count
 
 
-def keywords(question: str, tokenizer: ChineseTokenizer) -> tuple[str, ...]:
-    """The question's content words (stop words dropped by the tokenizer), longest first.
+def document_choice(document: DocumentInfo) -> str:
+    """How the measure browser lists a document: 《title》 文号 date."""
+    return " ".join(x for x in (f"《{document.title}》", document.number, document.date) if x)
 
-    Besides the whole words (科技型企业) it keeps the search-mode parts that start or end
-    one (科技, 企业), since the policy rarely repeats the question's exact compound; a
-    part from the middle (型企) is a character bigram, not a word, and would mark half
-    of 成长型企业. Longest first because ``highlight`` builds a regex alternation, which
-    takes the first branch that matches: 科技型企业 must win over 科技.
-    """
-    text = normalise_query(question)
-    words = set(tokenizer.words(text))
-    parts = {t for t in tokenizer.tokenize(text) if len(t) >= 2
-             and any(w.startswith(t) or w.endswith(t) for w in words)}
-    return tuple(sorted(words | parts, key=lambda w: (-len(w), w)))
+
+def library_header(documents: Sequence[DocumentInfo]) -> str:
+    """Markdown heading of the chat: the title, and which documents the answers come from."""
+    if not documents:
+        return f"# {TITLE}\n{HOW_TO_READ}"
+    if len(documents) == 1:
+        d = documents[0]
+        about = "，".join(x for x in ("、".join(d.issuers), d.number, d.date) if x)
+        return f"# {TITLE}\n依据《{d.title}》{f'（{about}）' if about else ''}作答，{HOW_TO_READ}"
+    if len(documents) <= LISTED_DOCUMENTS:
+        titles = "、".join(f"《{d.title}》" for d in documents)
+        return f"# {TITLE}\n依据 {len(documents)} 份政策文件（{titles}）作答，{HOW_TO_READ}"
+    return f"# {TITLE}\n依据政策库中的 {len(documents)} 份政策文件作答，{HOW_TO_READ}"
 
 
 def highlight(text: str, words: Iterable[str]) -> str:
@@ -59,13 +63,14 @@ def _units(units: Iterable[str]) -> str:
 def citation_card(citation: Citation, words: Iterable[str]) -> str:
     """One collapsible card: [n] measure (item) / 责任单位 / exact source text."""
     c = citation
-    item = f' <span class="item">{escape(c.item)}</span>' if c.item else ""
-    where = escape(f"《{c.document}》" + (f" {c.part}" if c.part else ""))
+    item = f' <span class="item">{escape(c.chunk.item)}</span>' if c.chunk.item else ""
+    dated = f" {c.document.date}" if c.document and c.document.date else ""
+    where = escape(c.source + dated + (f" {c.chunk.part}" if c.chunk.part else ""))
     return (
         f'<details class="citation-card" data-ref="{c.ref}">'
-        f'<summary><span class="ref">[{c.ref}]</span>{escape(c.measure)}{item}</summary>'
-        f'<div class="units">责任单位：{escape(_units(c.responsible_units))}</div>'
-        f'<blockquote class="source">{highlight(c.text, words)}</blockquote>'
+        f'<summary><span class="ref">[{c.ref}]</span>{escape(c.chunk.measure)}{item}</summary>'
+        f'<div class="units">责任单位：{escape(_units(c.chunk.responsible_units))}</div>'
+        f'<blockquote class="source">{highlight(c.chunk.text, words)}</blockquote>'
         f'<div class="document">{where}</div>'
         "</details>"
     )
@@ -111,7 +116,7 @@ def copy_text(answer: Answer) -> str:
     if answer.citations:
         lines += ["", "引用："]
         for c in answer.citations:
-            lines.append(f"[{c.ref}] {c.where}（责任单位：{_units(c.responsible_units)}）：{c.text}")
+            lines.append(f"[{c.ref}] {c.source} {c.chunk.where}（责任单位：{_units(c.chunk.responsible_units)}）：{c.chunk.text}")
     return "\n".join(lines)
 
 

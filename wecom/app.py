@@ -1,4 +1,4 @@
-"""The self-built app's POST callback: verify, decrypt, answer, passive encrypted XML reply."""
+"""The self-built app's answers: a passive text reply inside the encrypted XML envelope."""
 
 from __future__ import annotations
 
@@ -6,45 +6,29 @@ import time
 from concurrent.futures import TimeoutError as FutureTimeout
 
 from wecom import appmsg, replies
+from wecom.callback import Channel, Turn
 from wecom.format import app_text
-from wecom.callback import CallbackQuery
-from wecom.crypto import WeComCrypto
 from wecom.state import WeComState
 
-# WeCom gives up after 5 s and retries; answer empty before that, the retry gets the answer.
-ASK_WAIT = 4.0
 
-
-def handle(
-    crypto: WeComCrypto,
-    state: WeComState,
-    query: CallbackQuery,
-    body: bytes,
-    ask: replies.Ask,
-    now: float | None = None,
-    wait: float = ASK_WAIT,
-) -> str:
-    """The encrypted XML reply to one callback, "" for events; raises SignatureError / PayloadError."""
-    encrypt = appmsg.parse_envelope(body)
-    plaintext = crypto.open(query.msg_signature, query.timestamp, query.nonce, encrypt, now)
-    message = appmsg.parse_message(plaintext)
+def reply(turn: Turn) -> str | None:
+    """The plaintext XML reply to one message; ``None`` for events and answers not ready yet."""
+    message = appmsg.parse_message(turn.plaintext)
     if message.msg_type == "event":
-        return ""
-    content = respond(state, message, ask, wait)
+        return None
+    content = respond(turn.state, message, turn.ask, turn.wait)
     if content is None:
-        return ""
-    created = int(time.time() if now is None else now)
-    reply = appmsg.text_message(message.from_user, crypto.receive_id, content, created)
-    return appmsg.encrypted_reply(crypto.seal(reply, query.nonce))
+        return None
+    created = int(time.time() if turn.now is None else turn.now)
+    return appmsg.text_message(message.from_user, turn.receive_id, content, created)
 
 
 def respond(state: WeComState, message: appmsg.AppMessage, ask: replies.Ask, wait: float) -> str | None:
     """Reply text for a non-event message; ``None`` while the answer is still being computed."""
-    if message.msg_type != "text":
-        return replies.UNSUPPORTED
     question = message.content.strip()
-    if not question:
-        return replies.EMPTY_QUESTION
+    refusal = replies.refusal(message.msg_type, question)
+    if refusal is not None:
+        return refusal
     if not message.msg_id:
         # Nothing to deduplicate on: answer directly.
         return replies.answer_text(ask, question, app_text)
@@ -55,3 +39,7 @@ def respond(state: WeComState, message: appmsg.AppMessage, ask: replies.Ask, wai
         return future.result(timeout=wait)
     except FutureTimeout:
         return None
+
+
+# WeCom gives up after 5 s and retries; answer empty before that, the retry gets the answer.
+CHANNEL = Channel(appmsg.ENVELOPE, reply, wait=4.0)

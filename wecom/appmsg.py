@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import xml.etree.ElementTree as ET
-from collections.abc import Sequence
 from dataclasses import dataclass
 
-from rag.errors import PayloadError
-from wecom.crypto import Sealed
+from wecom.envelope import Envelope, Fields
+from wecom.errors import PayloadError
 from wecom.format import APP_TEXT_LIMIT, cut_utf8
 
 
@@ -34,14 +33,6 @@ def parse_xml(body: str | bytes) -> dict[str, str]:
     if root.tag != "xml":
         raise PayloadError(f"XML root is <{root.tag}>, expected <xml>")
     return {child.tag: (child.text or "").strip() for child in root}
-
-
-def parse_envelope(body: bytes) -> str:
-    """The ``Encrypt`` field of a POST body ``<xml><ToUserName/><AgentID/><Encrypt/></xml>``."""
-    encrypt = parse_xml(body).get("Encrypt", "")
-    if not encrypt:
-        raise PayloadError("request XML has no <Encrypt> element")
-    return encrypt
 
 
 @dataclass(frozen=True)
@@ -80,7 +71,7 @@ def _cdata(text: str) -> str:
     return "<![CDATA[" + text.replace("]]>", "]]]]><![CDATA[>") + "]]>"
 
 
-def build_xml(fields: Sequence[tuple[str, str | int]]) -> str:
+def build_xml(fields: Fields) -> str:
     """``<xml>`` with strings in CDATA and integers bare, in the given order."""
     inner = "".join(f"<{tag}>{v if isinstance(v, int) else _cdata(v)}</{tag}>" for tag, v in fields)
     return f"<xml>{inner}</xml>"
@@ -99,13 +90,11 @@ def text_message(to_user: str, from_user: str, content: str, create_time: int) -
     )
 
 
-def encrypted_reply(sealed: Sealed) -> str:
-    """The XML body WeCom expects around an encrypted passive reply."""
-    return build_xml(
-        [
-            ("Encrypt", sealed.encrypt),
-            ("MsgSignature", sealed.signature),
-            ("TimeStamp", int(sealed.timestamp)),
-            ("Nonce", sealed.nonce),
-        ]
-    )
+# A POST body is <xml><ToUserName/><AgentID/><Encrypt/></xml>; only Encrypt is needed.
+ENVELOPE = Envelope(
+    encrypt_of=lambda body: parse_xml(body).get("Encrypt", ""),
+    missing="request XML has no <Encrypt> element",
+    reply_names=("Encrypt", "MsgSignature", "TimeStamp", "Nonce"),
+    dump=build_xml,
+    media_type="application/xml",
+)

@@ -1,4 +1,4 @@
-"""The intelligent bot's POST callback: verify, decrypt, answer as a stream, encrypt.
+"""The intelligent bot's answers: stream messages inside the encrypted JSON envelope.
 
 WeCom waits 5 s for a reply and then polls with "stream" refresh callbacks, so the first
 callback starts the answer in a worker thread, waits briefly, and replies with whatever
@@ -11,44 +11,29 @@ import secrets
 from concurrent.futures import TimeoutError as FutureTimeout
 
 from wecom import botmsg, replies
+from wecom.callback import Channel, Turn
 from wecom.format import bot_stream
-from wecom.callback import CallbackQuery
-from wecom.crypto import WeComCrypto
 from wecom.state import StreamState, WeComState
-
-ASK_WAIT = 1.0
 
 
 def new_stream_id() -> str:
     return secrets.token_hex(16)
 
 
-def handle(
-    crypto: WeComCrypto,
-    state: WeComState,
-    query: CallbackQuery,
-    body: bytes,
-    ask: replies.Ask,
-    now: float | None = None,
-    wait: float = ASK_WAIT,
-) -> str:
-    """The encrypted JSON reply to one POST callback (raises SignatureError / PayloadError)."""
-    encrypt = botmsg.parse_envelope(body)
-    plaintext = crypto.open(query.msg_signature, query.timestamp, query.nonce, encrypt, now)
-    stream = respond(state, botmsg.parse_message(plaintext), ask, wait)
-    reply = botmsg.stream_message(stream.stream_id, stream.content, stream.finish)
-    return botmsg.encrypted_reply(crypto.seal(reply, query.nonce))
+def reply(turn: Turn) -> str:
+    """The plaintext stream message answering one callback."""
+    stream = respond(turn.state, botmsg.parse_message(turn.plaintext), turn.ask, turn.wait)
+    return botmsg.stream_message(stream.stream_id, stream.content, stream.finish)
 
 
 def respond(state: WeComState, message: botmsg.BotMessage, ask: replies.Ask, wait: float) -> StreamState:
     """The stream state to send back for one decrypted callback."""
     if message.msgtype == "stream":
         return state.streams.get(message.stream_id) or StreamState(message.stream_id, replies.EXPIRED, True)
-    if message.msgtype != "text":
-        return StreamState(new_stream_id(), replies.UNSUPPORTED, True)
     question = botmsg.question_of(message.text)
-    if not question:
-        return StreamState(new_stream_id(), replies.EMPTY_QUESTION, True)
+    refusal = replies.refusal(message.msgtype, question)
+    if refusal is not None:
+        return StreamState(new_stream_id(), refusal, True)
     return start(state, message.msgid or new_stream_id(), question, ask, wait)
 
 
@@ -68,3 +53,7 @@ def start(state: WeComState, msgid: str, question: str, ask: replies.Ask, wait: 
 def _answer(state: WeComState, stream_id: str, question: str, ask: replies.Ask) -> None:
     content = replies.answer_text(ask, question, bot_stream)
     state.streams.put(stream_id, StreamState(stream_id, content, True))
+
+
+# Short: past it the first reply says PENDING and WeCom's refresh callbacks fetch the rest.
+CHANNEL = Channel(botmsg.ENVELOPE, reply, wait=1.0)

@@ -7,8 +7,8 @@ import re
 import reprlib
 from dataclasses import dataclass
 
-from rag.errors import PayloadError
-from wecom.crypto import Sealed
+from wecom.envelope import Envelope
+from wecom.errors import PayloadError
 from wecom.format import BOT_STREAM_LIMIT, cut_utf8
 
 # A group message starts with "@botname " (a full-width space counts too).
@@ -41,12 +41,18 @@ def _str(obj: dict, key: str, what: str) -> str:
     return value
 
 
-def parse_envelope(body: bytes) -> str:
-    """The ``encrypt`` field of a POST body ``{"encrypt": …}``."""
-    encrypt = _str(_object(body, "request body"), "encrypt", "request body")
-    if not encrypt:
-        raise PayloadError("request body has no 'encrypt' field")
-    return encrypt
+def _encrypt_of(body: bytes) -> str:
+    return _str(_object(body, "request body"), "encrypt", "request body")
+
+
+# A POST body is {"encrypt": …}.
+ENVELOPE = Envelope(
+    encrypt_of=_encrypt_of,
+    missing="request body has no 'encrypt' field",
+    reply_names=("encrypt", "msgsignature", "timestamp", "nonce"),
+    dump=lambda fields: json.dumps(dict(fields)),
+    media_type="application/json",
+)
 
 
 @dataclass(frozen=True)
@@ -92,15 +98,3 @@ def stream_message(stream_id: str, content: str, finish: bool) -> str:
     """Plaintext of a stream reply; content is capped at the 20,480-byte protocol limit."""
     stream = {"id": stream_id, "finish": finish, "content": cut_utf8(content, BOT_STREAM_LIMIT)}
     return json.dumps({"msgtype": "stream", "stream": stream}, ensure_ascii=False)
-
-
-def encrypted_reply(sealed: Sealed) -> str:
-    """The JSON body WeCom expects around an encrypted reply."""
-    return json.dumps(
-        {
-            "encrypt": sealed.encrypt,
-            "msgsignature": sealed.signature,
-            "timestamp": int(sealed.timestamp),
-            "nonce": sealed.nonce,
-        }
-    )

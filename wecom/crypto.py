@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 
-from rag.errors import PayloadError, SignatureError
+from wecom.errors import PayloadError, SignatureError
 
 BLOCK = 32  # WeCom pads to 32 bytes although AES blocks are 16
 _PREFIX = 16

@@ -59,19 +59,19 @@ def _join(head: str, stmts: list[str], cits: list[str], omitted: bool, cite_sep:
 
 
 def _units(c: Citation) -> str:
-    return f" · 责任单位：{'、'.join(c.responsible_units)}" if c.responsible_units else ""
+    return f" · 责任单位：{'、'.join(c.chunk.responsible_units)}" if c.chunk.responsible_units else ""
 
 
 def quote_citation(c: Citation) -> str:
     """A markdown quote block: ``> [n] heading · 责任单位：…`` then the exact source text."""
-    body = [f"> {line}" for line in c.text.splitlines() if line.strip()]
-    return "\n".join([f"> [{c.ref}] {c.where}{_units(c)}", *body])
+    body = [f"> {line}" for line in c.chunk.text.splitlines() if line.strip()]
+    return "\n".join([f"> [{c.ref}] {c.source} {c.chunk.where}{_units(c)}", *body])
 
 
 def compact_mark(c: Citation) -> str:
     """``【（六）】`` from a measure heading such as ``（六）提高…``; the heading's start otherwise."""
-    m = _ORDINAL.match(c.measure)
-    return f"【{m.group(1)}】" if m else f"【{cut_utf8(c.measure, 30)}】"
+    m = _ORDINAL.match(c.chunk.measure)
+    return f"【{m.group(1)}】" if m else f"【{cut_utf8(c.chunk.measure, 30)}】"
 
 
 def related_line(answer: Answer) -> tuple[str, ...]:
@@ -107,10 +107,10 @@ def app_text(answer: Answer) -> str:
 
     statements = [_MARKER.sub(replace, s) for s in answer.statements] + list(related_line(answer))
     # Several passages of one measure share a mark; its source line is shown once.
-    sources = {marks[c.ref]: f"{marks[c.ref]}{_title_after_ordinal(c)}{_units(c)}" for c in answer.citations}
+    sources = {marks[c.ref]: f"{marks[c.ref]}{c.source}{_title_after_ordinal(c)}{_units(c)}" for c in answer.citations}
     return fit(answer.summary, statements, list(sources.values()), APP_TEXT_LIMIT, cite_sep="\n")
 
 
 def _title_after_ordinal(c: Citation) -> str:
     # A heading without an ordinal is already whole inside its mark.
-    return _ORDINAL.sub("", c.measure) if _ORDINAL.match(c.measure) else ""
+    return _ORDINAL.sub("", c.chunk.measure) if _ORDINAL.match(c.chunk.measure) else ""

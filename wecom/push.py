@@ -4,13 +4,9 @@ from __future__ import annotations
 
 import httpx
 
-from rag.errors import PolicyQAError
 from rag.types import Answer
+from wecom.errors import PushError
 from wecom.format import group_markdown
-
-
-class PushError(PolicyQAError):
-    """The group robot webhook could not be reached or refused the message."""
 
 
 def _where(webhook_url: str) -> str:

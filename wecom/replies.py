@@ -19,19 +19,22 @@ FAILED = "抱歉，查询暂时出错，请稍后再试。"
 Ask = Callable[[str], Answer]
 
 
-def check_question(question: str, max_chars: int) -> str:
-    """The stripped question; :class:`QuestionError` when it is empty or longer than ``max_chars``."""
-    question = question.strip()
+def refusal(msg_type: str, question: str) -> str | None:
+    """The fixed reply to a message that asks nothing; ``None`` for a text with a question."""
+    if msg_type != "text":
+        return UNSUPPORTED
     if not question:
-        raise QuestionError("问题为空")
-    if len(question) > max_chars:
-        raise QuestionError(f"问题有 {len(question)} 字，最多 {max_chars} 字，请精简后再问")
-    return question
+        return EMPTY_QUESTION
+    return None
 
 
-def limited(ask: Ask, max_chars: int) -> Ask:
-    """``ask`` behind :func:`check_question`, so chat channels keep the API's length limit."""
-    return lambda question: ask(check_question(question, max_chars))
+def polite(err: QuestionError) -> str:
+    """A refused question in the user's language, with what to change."""
+    if err.problem == "too_long":
+        return f"这个问题无法查询：问题有 {err.length} 字，最多 {err.limit} 字，请精简后再问。"
+    if err.problem == "empty":
+        return EMPTY_QUESTION
+    return f"这个问题无法查询：{err}"
 
 
 def answer_text(ask: Ask, question: str, render: Callable[[Answer], str]) -> str:
@@ -43,7 +46,7 @@ def answer_text(ask: Ask, question: str, render: Callable[[Answer], str]) -> str
     try:
         return render(ask(question))
     except QuestionError as err:
-        return f"这个问题无法查询：{err}"
+        return polite(err)
     except Exception:
         log.exception("answering a WeCom question failed")
         return FAILED

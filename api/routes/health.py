@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict
+
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
@@ -19,10 +21,9 @@ def health(request: Request):
         status, detail = ("error", state.load_error) if state.load_error else ("loading", "the index is loading")
         return JSONResponse(Unavailable(status=status, detail=detail).model_dump(), status_code=503,
                             headers={"Retry-After": "5"})
-    index = assistant.pipeline.index
-    m = index.manifest
-    summary = IndexSummary(version=index.version, chunk_count=m.get("chunk_count"), model=m.get("model", {}),
-                           index_type=m.get("index_type"), built_at=m.get("built_at"),
-                           corpus_hash=m.get("corpus_hash"),
-                           documents=[d.get("title") or "" for d in m.get("documents", [])])
-    return Health(status="ok", model=assistant.pipeline.embedder.info.name, chunks=len(index.chunks), index=summary)
+    status = assistant.status()
+    m = status.manifest
+    summary = IndexSummary(version=status.version, chunk_count=m.chunk_count, model=asdict(m.model),
+                           index_type=m.index_type, built_at=m.built_at, corpus_hash=m.corpus_hash,
+                           documents=[d.title for d in m.documents])
+    return Health(status="ok", model=status.model, chunks=status.chunks, index=summary)

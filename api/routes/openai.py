@@ -19,8 +19,7 @@ from starlette.concurrency import run_in_threadpool
 from api.deps import ServiceDep, SettingsDep
 from api.errors import check_question
 from api.routes import guarded_router
-from api.schemas import (ChatCompletion, ChatRequest, Choice, CitationOut, ModelCard, ModelList,
-                         ReplyMessage)
+from api.schemas import ChatCompletion, ChatRequest, Choice, CitationOut, ModelCard, ModelList, ReplyMessage
 from rag.assistant import Turn
 from rag.settings import Settings
 from rag.types import Answer, Citation
@@ -33,8 +32,8 @@ router = guarded_router("openai")
 
 
 def render_citation(c: Citation) -> str:
-    units = f"（责任单位：{'、'.join(c.responsible_units)}）" if c.responsible_units else ""
-    return f"- [{c.ref}] {c.where}：{c.text}{units}"
+    units = f"（责任单位：{'、'.join(c.chunk.responsible_units)}）" if c.chunk.responsible_units else ""
+    return f"- [{c.ref}] {c.source} {c.chunk.where}：{c.chunk.text}{units}"
 
 
 def render_content(answer: Answer) -> str:

@@ -17,4 +17,4 @@ async def search(body: SearchRequest, service: ServiceDep, settings: SettingsDep
     """Hybrid (default), dense or BM25 ranking of the policy's chunks."""
     query = check_question(body.query, settings, ("body", "query"))
     hits = await run_in_threadpool(service.search, query, body.top_k, body.mode)
-    return SearchResponse(query=query, mode=body.mode, results=[SearchResult.of(h) for h in hits])
+    return SearchResponse(query=query, mode=body.mode, results=[SearchResult.of(h, service.document(h.chunk.document_id)) for h in hits])

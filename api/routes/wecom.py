@@ -12,22 +12,19 @@ import logging
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from functools import lru_cache
-from typing import Annotated
 
 from fastapi import APIRouter, Depends, HTTPException, Request, Response
 from fastapi.responses import PlainTextResponse
 from starlette.concurrency import run_in_threadpool
 
 from api.deps import ServiceDep, SettingsDep
-from rag.assistant import Assistant
-from rag.errors import PayloadError, SignatureError
 from rag.settings import Settings
 from wecom import app as app_channel
 from wecom import bot as bot_channel
-from wecom.replies import Ask, limited
-from wecom.callback import CallbackQuery, verify_url
+from wecom.callback import CallbackQuery, Channel, verify_url
 from wecom.crypto import WeComCrypto
-from wecom.state import WeComState, state_of
+from wecom.errors import PayloadError, SignatureError
+from wecom.state import state_of
 
 log = logging.getLogger(__name__)
 
@@ -78,54 +75,33 @@ def _app_crypto(settings: SettingsDep) -> WeComCrypto:
     return _crypto(settings.wecom_token, settings.wecom_aes_key, settings.wecom_corp_id or None, settings)
 
 
-# Listed first in each endpoint, so an unconfigured channel is a 404 even while the
-# assistant is still loading (ServiceDep would answer 503).
-BotCrypto = Annotated[WeComCrypto, Depends(_bot_crypto)]
-AppCrypto = Annotated[WeComCrypto, Depends(_app_crypto)]
+def _add_channel(name: str, channel: Channel, crypto_of: Callable[[Settings], WeComCrypto]) -> None:
+    """Route GET (URL verification) and POST (messages) of ``/wecom/<name>`` to ``channel``."""
+    path = f"/wecom/{name}"
+    # The crypto dependency comes first in each endpoint, so an unconfigured channel is a 404
+    # even while the assistant is still loading (ServiceDep would answer 503).
+    crypto_dep = Depends(crypto_of)
+
+    # Named per channel: OpenAPI derives each operation's id and summary from the route name.
+    @router.get(path, response_class=PlainTextResponse, name=f"{name}_verify")
+    def verify(*, crypto: WeComCrypto = crypto_dep, request: Request) -> PlainTextResponse:
+        """URL verification: the decrypted echostr, alone."""
+        with _http_errors():
+            return PlainTextResponse(verify_url(crypto, request.query_params))
+
+    @router.post(path, name=f"{name}_callback")
+    async def callback(
+        *, crypto: WeComCrypto = crypto_dep, request: Request, settings: SettingsDep, service: ServiceDep
+    ) -> Response:
+        """A message: its encrypted reply, or an empty 200 when there is nothing to send."""
+        body = await request.body()
+        with _http_errors():
+            query = CallbackQuery.from_params(request.query_params)
+            state = state_of(request.app.state, settings.wecom_msgid_ttl)
+            # The handler blocks (crypto, waiting for the answer), so it runs off the event loop.
+            reply = await run_in_threadpool(channel.handle, crypto, state, query, body, service.ask)
+        return Response(reply, media_type=channel.envelope.media_type if reply else "text/plain")
 
 
-def _state(request: Request, settings: Settings) -> WeComState:
-    return state_of(request.app.state, settings.wecom_msgid_ttl)
-
-
-def _ask(service: Assistant, settings: Settings) -> Ask:
-    return limited(service.ask, settings.max_question_chars)
-
-
-async def _reply(handle: Callable[..., str], crypto: WeComCrypto, request: Request, settings: Settings, service: Assistant) -> str:
-    """Run a channel's blocking handler off the event loop, with its HTTP error mapping."""
-    body = await request.body()
-    with _http_errors():
-        query = CallbackQuery.from_params(request.query_params)
-        return await run_in_threadpool(handle, crypto, _state(request, settings), query, body, _ask(service, settings))
-
-
-def _verified(crypto: WeComCrypto, request: Request) -> PlainTextResponse:
-    with _http_errors():
-        return PlainTextResponse(verify_url(crypto, request.query_params))
-
-
-@router.get("/wecom/bot", response_class=PlainTextResponse)
-def bot_verify(crypto: BotCrypto, request: Request) -> PlainTextResponse:
-    """URL verification of the intelligent bot: the decrypted echostr, alone."""
-    return _verified(crypto, request)
-
-
-@router.post("/wecom/bot")
-async def bot_callback(crypto: BotCrypto, request: Request, settings: SettingsDep, service: ServiceDep) -> Response:
-    """A bot message or stream refresh; the reply is an encrypted stream message."""
-    reply = await _reply(bot_channel.handle, crypto, request, settings, service)
-    return Response(reply, media_type="application/json")
-
-
-@router.get("/wecom/app", response_class=PlainTextResponse)
-def app_verify(crypto: AppCrypto, request: Request) -> PlainTextResponse:
-    """URL verification of the self-built app: the decrypted echostr, alone."""
-    return _verified(crypto, request)
-
-
-@router.post("/wecom/app")
-async def app_callback(crypto: AppCrypto, request: Request, settings: SettingsDep, service: ServiceDep) -> Response:
-    """An app message: a passive encrypted text reply, or an empty 200 for events."""
-    reply = await _reply(app_channel.handle, crypto, request, settings, service)
-    return Response(reply, media_type="application/xml" if reply else "text/plain")
+_add_channel("bot", bot_channel.CHANNEL, _bot_crypto)
+_add_channel("app", app_channel.CHANNEL, _app_crypto)

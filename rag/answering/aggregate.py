@@ -1,0 +1,158 @@
+"""Questions answered from the outline rather than from a top-k sample of chunks.
+
+「省财政厅牵头或参与哪些措施？」 needs the complete list, which retrieval cannot promise;
+「第（十二）条讲什么？」 and 「一共有哪些措施？」 are about the document's structure.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import replace
+
+from rag.answering.extractive import MAX_CHARS, citation
+from rag.corpus.numbering import CN_NUM, cn_to_int, int_to_cn
+from rag.corpus.outline import MeasureView
+from rag.corpus.sentences import split_sentences
+from rag.types import Answer, Chunk, Citation
+
+_UNIT_CUE = re.compile(r"牵头|参与|负责|责任|涉及|承担|分工|职责|哪些措施|哪几条|哪些条")
+_NUMBER = re.compile(rf"第?\s*[（(]\s*([{CN_NUM}\d]+)\s*[)）]\s*条?|第\s*([{CN_NUM}\d]+)\s*条|措施\s*([{CN_NUM}\d]+)")
+_ALL = re.compile(r"(一共|总共|共有|全部|所有|有几条|多少条|哪些措施|都有哪些|目录|大纲|框架).*?(措施|条|部分)?|"
+                  r"(措施|政策|文件).{0,6}(一共|总共|全部|都有|有哪些|有几条|多少条)")
+# A bare 「哪些措施」 names the outline only when nothing else is asked about.
+_FILLER = re.compile(r"[这本该此份个]?(政策|文件|措施|若干措施|条|内容|里面?|中|有|的|哪些|一共|总共|共|都|全部|所有"
+                     r"|几条|多少条|多少|几|是|什么|讲了?|说了?|包括|具体|请问|列出|一下|部分|吗|呢|？|\?|。|，|\s)")
+_LEAD_PREFIX = "省"
+
+
+def unit_aliases(units: list[str]) -> dict[str, str]:
+    """How staff name a unit → the unit as the policy writes it (省财政厅 also answers to 财政厅)."""
+    aliases = {u: u for u in units}
+    for u in units:
+        if u.startswith(_LEAD_PREFIX) and len(u) > 3:
+            aliases.setdefault(u[1:], u)
+        if u.startswith("人行"):
+            aliases.setdefault("人民银行" + u[2:], u)
+    return aliases
+
+
+def mentioned_units(question: str, aliases: dict[str, str]) -> list[str]:
+    found: list[str] = []
+    for alias in sorted(aliases, key=len, reverse=True):
+        if alias in question and not any(alias in longer for longer in found):
+            found.append(alias)
+    return list(dict.fromkeys(aliases[a] for a in found))
+
+
+def leads(chunk: Chunk) -> tuple[str, ...]:
+    """The 牵头 units of a chunk: those its note names as lead, else (a plain 责任单位 list,
+    by the usual reading) the unit listed first."""
+    return chunk.lead_units or chunk.responsible_units[:1]
+
+
+def by_unit(question: str, views: list[MeasureView]) -> Answer | None:
+    """Every measure (and item) naming the unit among its 责任单位; 牵头 as :func:`leads` reads it."""
+    if not _UNIT_CUE.search(question):
+        return None
+    units = list(dict.fromkeys(u for v in views for u in v.responsible_units))
+    wanted = mentioned_units(question, unit_aliases(units))
+    if not wanted:
+        return None
+    unit = wanted[0]
+    statements, citations = [], []
+    for view in views:
+        chunks = [c for c in view.chunks if unit in c.responsible_units]
+        if not chunks:
+            continue
+        lead = any(unit in leads(c) for c in chunks)
+        ref = len(citations) + 1
+        items = "、".join(dict.fromkeys(c.item for c in chunks if c.item))
+        where = f"（{items}）" if items and len(chunks) < len(view.chunks) else ""
+        statements.append(f"{view.heading}{where}{'（牵头）' if lead else '（参与）'}[{ref}]")
+        citations.append(_measure_citation(ref, chunks))
+    if not citations:
+        return None
+    leading = sum("（牵头）" in s for s in statements)
+    summary = (f"{unit}作为责任单位的措施共 {len(citations)} 条，其中牵头 {leading} 条："
+               if leading else f"{unit}作为责任单位参与的措施共 {len(citations)} 条：")
+    return Answer(question, summary, tuple(statements), tuple(citations), True, "aggregate")
+
+
+def by_number(question: str, views: list[MeasureView]) -> Answer | None:
+    """「第（十二）条讲什么」: the measure's own wording, its items and units."""
+    match = _NUMBER.search(question)
+    if not match:
+        return None
+    digits = next(g for g in match.groups() if g)
+    try:
+        number = cn_to_int(digits)
+    except ValueError:
+        return None
+    view = next((v for v in views if v.number == number), None)
+    if view is None:
+        numbers = "、".join(f"（{int_to_cn(v.number)}）" for v in views if v.number)
+        summary = f"本政策中没有可识别的第（{int_to_cn(number)}）条措施。文中可查到的措施编号为：{numbers}。"
+        return Answer(question, summary, (), (), False, "aggregate")
+    summary = f"第{view.heading.split('）')[0]}）条“{view.title}”的内容如下："
+    statements, citations = [], []
+    room = MAX_CHARS - len(summary)
+    for chunk in view.chunks:
+        ref = len(citations) + 1
+        label = f"{chunk.item}：" if chunk.item else ""
+        text = _lead_sentences(chunk.text, max(room - len(label) - 4, 0))
+        if not text:
+            break
+        statements.append(f"{label}{text}[{ref}]")
+        citations.append(citation(ref, chunk, 1.0))
+        room -= len(statements[-1])
+    units = "、".join(view.responsible_units)
+    if units:
+        statements.append(f"责任单位：{units}。" + "".join(f"[{c.ref}]" for c in citations))
+    return Answer(question, summary, tuple(statements), tuple(citations), True, "aggregate")
+
+
+def list_all(question: str, views: list[MeasureView]) -> Answer | None:
+    """「一共有哪些措施？」: the outline, part by part."""
+    if not _ALL.search(question) or _FILLER.sub("", question).strip():
+        return None
+    numbered = [v for v in views if v.number]
+    if not numbered:
+        return None
+    parts: dict[str | None, list[str]] = {}
+    citations: list[Citation] = []
+    for view in numbered:
+        ref = len(citations) + 1
+        parts.setdefault(view.part, []).append(f"{view.heading}[{ref}]")
+        citations.append(_measure_citation(ref, list(view.chunks)))
+    statements = tuple(f"{part or '其他'}：{'；'.join(items)}" for part, items in parts.items())
+    summary = f"《{numbered[0].document}》共列出 {len(numbered)} 条措施，分 {len(parts)} 个部分："
+    return Answer(question, summary, statements, tuple(citations), True, "aggregate")
+
+
+def answer(question: str, views: list[MeasureView]) -> Answer | None:
+    """An outline answer when the question is about structure or a unit's share; otherwise None."""
+    for handler in (by_unit, by_number, list_all):
+        found = handler(question, views)
+        if found is not None:
+            return found
+    return None
+
+
+def _measure_citation(ref: int, chunks: list[Chunk]) -> Citation:
+    first = chunks[0]
+    text = "".join(c.text for c in chunks)
+    units = tuple(dict.fromkeys(u for c in chunks for u in c.responsible_units))
+    lead = tuple(dict.fromkeys(u for c in chunks for u in c.lead_units))
+    whole = replace(first, item=first.item if len(chunks) == 1 else None, text=text, responsible_units=units,
+                    lead_units=lead)
+    return Citation(ref, whole, 1.0)
+
+
+def _lead_sentences(text: str, room: int) -> str:
+    out = ""
+    for sentence in split_sentences(text):
+        if out and len(out) + len(sentence) > room:
+            return out + "……"
+        out += sentence
+    return out
+

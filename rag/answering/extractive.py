@@ -1,0 +1,106 @@
+"""Extractive answers: the policy's own sentences, grouped by measure, each with its citation.
+
+A bank officer forwards the answer to a client, so nothing is paraphrased: a statement
+is a measure's name followed by sentences quoted verbatim from that measure, and its
+``[n]`` marker points at the citation holding the chunk's full text and its units.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from rag.corpus.records import UNLABELLED
+from rag.corpus.sentences import split_sentences
+from rag.retrieval.hybrid import Retriever, Scored
+from rag.types import Answer, Chunk, Citation, Hit
+
+MAX_CHARS = 400  # the answer a client reads in one screen of a chat window
+MAX_CHUNKS = 3
+KEEP_RATIO = 0.75  # a chunk joins the answer when it scores this close to the best one
+SENTENCE_RATIO = 0.8  # a further sentence of a chunk joins when this close to its best
+MAX_SENTENCES = 3
+
+
+@dataclass(frozen=True)
+class Quote:
+    """Sentences of one chunk chosen for the answer, in the chunk's own order."""
+
+    hit: Hit
+    sentences: tuple[str, ...]
+    positions: tuple[int, ...]  # where each sentence stands in the chunk, to mark the gaps
+
+
+def select(retriever: Retriever, scored: Scored, hits: list[Hit]) -> list[Quote]:
+    """The chunks worth quoting and, in each, the sentences that carry the answer."""
+    if not hits:
+        return []
+    index = retriever.index
+    per_sentence = retriever.passage_scores(scored)
+    best = hits[0].score
+    quotes = []
+    for hit in hits[:MAX_CHUNKS]:
+        if hit.score < KEEP_RATIO * best:
+            break
+        # The index split this chunk with the same splitter, one passage row per sentence.
+        sentences = split_sentences(hit.chunk.text)
+        scores = per_sentence[index.passage_rows(index.positions[hit.chunk.id])]
+        ranked = np.argsort(-scores, kind="stable")[:MAX_SENTENCES]
+        order = sorted(int(i) for i in ranked if scores[i] >= SENTENCE_RATIO * scores[ranked[0]])
+        quotes.append(Quote(hit, tuple(sentences[i] for i in order), tuple(order)))
+    return quotes
+
+
+def citation(ref: int, chunk: Chunk, score: float) -> Citation:
+    return Citation(ref, chunk, round(float(score), 4))
+
+
+def compose(question: str, quotes: list[Quote], topic: list[str]) -> Answer:
+    """Statements grouped by measure, fitted to ``MAX_CHARS`` by dropping sentences, never cutting one."""
+    groups: dict[str, list[tuple[int, Quote]]] = {}
+    for ref, quote in enumerate(quotes, start=1):
+        groups.setdefault(quote.hit.chunk.measure, []).append((ref, quote))
+    summary = f"政策中与{_topic(topic)}相关的措施有 {len(groups)} 条："
+    budget = MAX_CHARS - len(summary)
+    statements, used = [], []
+    for members in groups.values():
+        parts = []
+        for ref, quote in members:
+            kept = _fit(quote, budget - sum(map(len, parts)) - 40, first=not statements and not parts)
+            if kept:
+                parts.append(f"{kept}[{ref}]")
+                used.append((ref, quote))
+        if parts:
+            first = members[0][1].hit.chunk
+            line = f"{first.where if len(members) == 1 else first.measure}：{''.join(parts)}"
+            statements.append(line)
+            budget -= len(line)
+    citations = tuple(citation(ref, q.hit.chunk, q.hit.score) for ref, q in used)
+    return Answer(question, summary, tuple(statements), citations, True)
+
+
+def _fit(quote: Quote, room: int, first: bool) -> str:
+    """The quote's sentences that fit in ``room``; 「……」 marks where the source skips a sentence."""
+    out, last = "", None
+    for sentence, position in zip(quote.sentences, quote.positions):
+        gap = "……" if last is not None and position != last + 1 else ""
+        if len(out) + len(gap) + len(sentence) <= room or (first and not out):
+            out, last = out + gap + sentence, position
+    return out
+
+
+def _topic(terms: list[str]) -> str:
+    return f"“{'、'.join(terms[:3])}”" if terms else "该问题"
+
+
+def refuse(question: str, hits: list[Hit], topic: list[str]) -> Answer:
+    """「政策未涉及」 with up to three nearest measures; nothing from them is presented as an answer."""
+    # A measure without a heading is named by its item: 「未标明的措施」 alone points nowhere.
+    related = tuple(dict.fromkeys(h.chunk.where if h.chunk.measure == UNLABELLED else h.chunk.measure
+                                  for h in hits))[:3]
+    document = f"《{hits[0].chunk.document}》" if hits else "本政策"
+    about = f"关于{_topic(topic)}的规定" if topic else "与该问题相关的规定"
+    summary = f"政策未涉及：{document}中没有{about}。"
+    statements = (f"可能相关（仅供参考，并未回答该问题）：{'；'.join(related)}",) if related else ()
+    return Answer(question, summary, statements, (), False, "refusal", related)

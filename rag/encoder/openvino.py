@@ -1,0 +1,53 @@
+"""The OpenVINO backend: the same exported ONNX graph, compiled by OpenVINO's runtime directly.
+
+Each thread gets its own infer request (one shared request would serialise concurrent
+calls), on a model compiled with ``threads`` threads per stream and as many streams as
+that leaves cores; ``infer`` releases the GIL, and a build's batches run on one worker
+thread per stream (rag/encoder/runtime.py).
+
+Precisions: ``fp32`` (``INFERENCE_PRECISION_HINT=f32``) and ``bf16``, OpenVINO's default
+on CPUs with AMX or AVX-512 bf16: much faster, but it moves cosines by about 1e-3 and
+some rankings, so it is never a default.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+
+from rag.encoder.export import Exported
+from rag.encoder.runtime import BrokenExport, ExportedEncoder, Run
+from rag.errors import ModelError
+
+PRECISIONS = ("fp32", "bf16")
+_HINTS = {"fp32": "f32", "bf16": "bf16"}
+
+
+class OpenVinoEncoder(ExportedEncoder):
+    backend = "openvino"
+
+    def __init__(self, exported: Exported, precision: str, threads: int):
+        if precision not in _HINTS:
+            raise ModelError(f"precision {precision!r} is not available for the openvino backend "
+                             f"(available: {', '.join(PRECISIONS)})")
+        super().__init__(exported, precision)
+        import openvino as ov
+
+        self._core = ov.Core()
+        try:
+            self._model = self._core.read_model(str(exported.file("fp32")))
+        except Exception as e:  # OpenVINO raises RuntimeError subclasses for unreadable graphs
+            raise BrokenExport(f"{exported.file('fp32')}: {e}") from e
+        cores = os.cpu_count() or 1
+        self.threads = min(threads or cores, cores)
+        # no pinning: on a shared machine a thread pinned to a busy core waits instead of moving
+        self._compiled = self._core.compile_model(self._model, "CPU", {
+            "INFERENCE_PRECISION_HINT": _HINTS[precision], "ENABLE_CPU_PINNING": "NO",
+            "NUM_STREAMS": str(cores // self.threads), "INFERENCE_NUM_THREADS": str(cores)})
+        self._local = threading.local()
+
+    def _runner(self) -> Run:
+        request = getattr(self._local, "request", None)
+        if request is None:
+            request = self._local.request = self._compiled.create_infer_request()
+        return lambda feed: request.infer(feed)[0]

@@ -1,0 +1,127 @@
+"""Hybrid retrieval over a loaded index: dense (FAISS), BM25, or both fused."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal, get_args
+
+import numpy as np
+
+from rag.encoder.embedding import Embedder
+from rag.retrieval import dense, fusion
+from rag.retrieval.lexical import ChineseTokenizer
+from rag.retrieval.query import expand, normalise_query
+from rag.retrieval.store import LoadedIndex
+from rag.types import SEARCH_MODES, Hit, SearchMode
+
+Fusion = Literal["weighted", "rrf"]
+FUSIONS: tuple[Fusion, ...] = get_args(Fusion)
+EXACT_ALL = 8192  # below this many passages every similarity is computed
+CANDIDATES = 512  # above it, the nearest passages only (the rest count as unrelated)
+
+
+@dataclass(frozen=True)
+class Query:
+    """A question as every scorer sees it: normalised text, its embedding, its BM25 tokens."""
+
+    text: str
+    vector: np.ndarray
+    tokens: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Scored:
+    """Full score vectors for one query; the answer stage reads relevance from them."""
+
+    dense: np.ndarray  # cosine similarity per chunk
+    bm25: np.ndarray
+    passage_dense: np.ndarray  # the same per sentence (index.owners maps it to chunks)
+    passage_bm25: np.ndarray
+
+
+class Retriever:
+    """Ranks chunks of one loaded index for a question."""
+
+    def __init__(self, index: LoadedIndex, embedder: Embedder, tokenizer: ChineseTokenizer,
+                 synonyms: dict[str, tuple[str, ...]], fusion_method: Fusion = "weighted",
+                 dense_weight: float = fusion.DENSE_WEIGHT):
+        if fusion_method not in FUSIONS:
+            raise ValueError(f"fusion must be one of {FUSIONS}, not {fusion_method!r}")
+        self.index = index
+        self.embedder = embedder
+        self.tokenizer = tokenizer
+        self.synonyms = synonyms
+        self.fusion_method = fusion_method
+        self.dense_weight = dense_weight
+
+    def prepare(self, question: str, vector: np.ndarray | None = None) -> Query:
+        """Normalise, embed (unless a cached vector is given) and tokenise a question."""
+        text = normalise_query(question)
+        if vector is None:
+            vector = self.embedder.encode_queries([text])[0]
+        expanded = " ".join([text, *expand(text, self.synonyms)])
+        return Query(text, vector, tuple(self.tokenizer.tokenize(expanded)))
+
+    def score(self, query: Query) -> Scored:
+        """Per-chunk scores: the best-scoring sentence of each chunk, for each scorer."""
+        owners = self.index.owners
+        n_passages = len(owners)
+        scores, ids = dense.search(self.index.dense, query.vector[None, :],
+                                   n_passages if n_passages <= EXACT_ALL else CANDIDATES)
+        passage_dense = np.full(n_passages, -1.0, dtype=np.float32)
+        valid = ids[0] >= 0
+        passage_dense[ids[0][valid]] = scores[0][valid]
+        passage_bm25 = self.index.bm25.scores(list(query.tokens)).astype(np.float32)
+        n = len(self.index.chunks)
+        return Scored(_best_per_chunk(passage_dense, owners, n, -1.0), _best_per_chunk(passage_bm25, owners, n, 0.0),
+                      passage_dense, passage_bm25)
+
+    def search(self, query: Query, k: int = 5, mode: SearchMode = "hybrid") -> list[Hit]:
+        if mode not in SEARCH_MODES:
+            raise ValueError(f"mode must be one of {SEARCH_MODES}, not {mode!r}")
+        return self.rank(self.score(query), k, mode)
+
+    def passage_scores(self, scored: Scored) -> np.ndarray:
+        """One relevance score per indexed sentence, fused with the chunk ranking's weights."""
+        return fusion.weighted([scored.passage_dense, scored.passage_bm25], [self.dense_weight, 1 - self.dense_weight])
+
+    def rank(self, scored: Scored, k: int, mode: SearchMode) -> list[Hit]:
+        if mode == "dense":
+            pairs = _top(scored.dense, k)
+        elif mode == "bm25":
+            pairs = _top(scored.bm25, k)
+        elif self.fusion_method == "rrf":
+            rankings = [np.argsort(-scored.dense, kind="stable"), _bm25_ranking(scored.bm25)]
+            pairs = fusion.top(fusion.rrf(rankings, weights=[self.dense_weight, 1 - self.dense_weight]), k)
+        else:
+            fused = fusion.weighted([scored.dense, scored.bm25], [self.dense_weight, 1 - self.dense_weight])
+            pairs = _top(fused, k)
+        chunks = self.index.chunks
+        return [Hit(chunks[i], float(s), r) for r, (i, s) in enumerate(pairs, start=1)]
+
+
+def _best_per_chunk(values: np.ndarray, owners: np.ndarray, n: int, floor: float) -> np.ndarray:
+    out = np.full(n, floor, dtype=np.float32)
+    np.maximum.at(out, owners, values)
+    return out
+
+
+def _top(scores: np.ndarray, k: int) -> list[tuple[int, float]]:
+    """The ``k`` best (position, score), ties to the lower position, exactly as a stable full sort.
+
+    Only the entries at or above the k-th best value are sorted: a full argsort was most
+    of the search time at 100k chunks.
+    """
+    if k < len(scores):
+        kth = np.partition(scores, len(scores) - k)[len(scores) - k]
+        candidates = np.flatnonzero(scores >= kth)
+    else:
+        candidates = np.arange(len(scores))
+    order = candidates[np.argsort(-scores[candidates], kind="stable")[:k]]
+    return [(int(i), float(scores[i])) for i in order]
+
+
+def _bm25_ranking(scores: np.ndarray) -> np.ndarray:
+    # Chunks with no query term in common get no lexical vote at all.
+    order = np.argsort(-scores, kind="stable")
+    return order[scores[order] > 0]

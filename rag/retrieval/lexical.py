@@ -1,0 +1,97 @@
+"""Lexical retrieval: jieba with the domain dictionary, and BM25 (bm25s) over chunks."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import bm25s
+import jieba
+import numpy as np
+
+from rag.data import DATA_DIR
+
+_WORD = re.compile(r"[\w\u3400-\u9fff]")
+
+
+@dataclass(frozen=True)
+class Dictionary:
+    """The domain user dictionary and stop-word list, kept as data files."""
+
+    userdict: Path = DATA_DIR / "userdict.txt"
+    stopwords: Path = DATA_DIR / "stopwords.txt"
+
+    def fingerprint(self) -> str:
+        h = hashlib.sha256()
+        for p in (self.userdict, self.stopwords):
+            h.update(p.read_bytes())
+        return h.hexdigest()[:16]
+
+
+class ChineseTokenizer:
+    """jieba search-mode tokens with the domain words, stop words and punctuation removed."""
+
+    def __init__(self, dictionary: Dictionary | None = None):
+        self.dictionary = dictionary or Dictionary()
+        jieba.setLogLevel(logging.WARNING)  # its INFO lines on stderr would bury a CLI's one-line errors
+        self._jieba = jieba.Tokenizer()
+        self._jieba.load_userdict(str(self.dictionary.userdict))
+        words = self.dictionary.stopwords.read_text(encoding="utf-8").split()
+        self._stop = frozenset(words)
+
+    def words(self, text: str) -> list[str]:
+        """Content words in precise mode, in order, once each: what a question is about."""
+        tokens = (t.strip().lower() for t in self._jieba.cut(text))
+        return list(dict.fromkeys(t for t in tokens if len(t) >= 2 and t not in self._stop and _WORD.search(t)))
+
+    def keywords(self, text: str) -> tuple[str, ...]:
+        """The text's content words with the search-mode parts that start or end one, longest first.
+
+        Besides the whole words (科技型企业) it keeps the parts that start or end one
+        (科技, 企业), since a policy rarely repeats a question's exact compound; a part from
+        the middle (型企) is a character bigram, not a word, and would mark half of 成长型企业.
+        Longest first because a highlighter builds a regex alternation, which takes the
+        first branch that matches: 科技型企业 must win over 科技.
+        """
+        words = set(self.words(text))
+        parts = {t for t in self.tokenize(text) if len(t) >= 2
+                 and any(w.startswith(t) or w.endswith(t) for w in words)}
+        return tuple(sorted(words | parts, key=lambda w: (-len(w), w)))
+
+    def tokenize(self, text: str) -> list[str]:
+        # Search mode adds the parts of long words (投贷联动 → 投贷, 联动), and the
+        # character bigrams of longer words catch paraphrases that jieba segments
+        # differently (登记手续 / 注销登记).
+        tokens = (t.strip().lower() for t in self._jieba.cut_for_search(text))
+        words = [t for t in tokens if t and t not in self._stop and _WORD.search(t)]
+        return words + [w[i:i + 2] for w in words if len(w) > 2 for i in range(len(w) - 1)]
+
+
+class BM25Index:
+    """BM25 over tokenised chunks; saves as plain .npy/.json via bm25s (no pickle)."""
+
+    def __init__(self, model: bm25s.BM25):
+        self._model = model
+        self._vocab = model.vocab_dict
+
+    @classmethod
+    def build(cls, token_lists: list[list[str]]) -> BM25Index:
+        model = bm25s.BM25(k1=1.2, b=0.75)
+        model.index(token_lists, show_progress=False)
+        return cls(model)
+
+    def scores(self, tokens: list[str]) -> np.ndarray:
+        known = [t for t in tokens if t in self._vocab]
+        if not known:
+            return np.zeros(self._model.scores["num_docs"], dtype=np.float32)
+        return self._model.get_scores(known).astype(np.float32)
+
+    def save(self, folder: Path) -> None:
+        self._model.save(str(folder), show_progress=False)
+
+    @classmethod
+    def load(cls, folder: Path) -> BM25Index:
+        return cls(bm25s.BM25.load(str(folder), show_progress=False))

