@@ -40,10 +40,6 @@ def _report(report, as_json: bool) -> None:
 @friendly
 def add(files: tuple[Path, ...], replace: bool, as_json: bool) -> None:
     """Copy FILES (PDF, DOCX, HTML, text; with their .meta.json sidecars) into the corpus folder and build."""
-    from rag.corpus.folder import parse_file, read_source
-
-    for path in files:  # a file that cannot be read is refused before the model loads
-        parse_file(read_source(path))
     _report(load_pipeline(load=False).add(list(files), replace), as_json)
 
 

@@ -101,7 +101,7 @@ class ChatHandlers:
     def header(self) -> str:
         """The page heading and what the answers are based on, from the documents in the live index."""
         try:
-            documents = self.get_assistant().status().manifest.documents
+            documents = self.get_assistant().documents()
         except PolicyQAError as e:  # still loading: the generic heading stays until the next page load
             log.warning("UI header unavailable: %s", e)
             documents = ()
