@@ -21,7 +21,7 @@ APT_GET := $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 export PIP_NO_INPUT := 1
 
-.PHONY: install run lint test test-fast chromium clean
+.PHONY: install run lint test test-fast chromium postgresql clean
 
 install: $(STAMP)
 
@@ -50,10 +50,17 @@ chromium:
 		$(APT_GET) update && $(APT_GET) install -y chromium fonts-wqy-microhei; \
 	fi
 
+# The database tests start a throw-away PostgreSQL with Debian's initdb/pg_ctl (as `nobody` under root);
+# only the binaries are needed, the packaged cluster is not used.
+postgresql:
+	if ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then \
+		$(APT_GET) update && $(APT_GET) install -y postgresql; \
+	fi
+
 lint: install
 	$(BIN)/ruff check .
 
-test: install chromium lint
+test: install chromium postgresql lint
 	$(BIN)/python -m pytest -q
 
 # Still the real model and a real FAISS index (built once per session), without Chromium,

@@ -69,12 +69,27 @@ class AskResponse(BaseModel):
     related: list[str] = Field(description="Nearest measures offered with a refusal.")
     citations: list[CitationOut]
     latency_ms: float
+    answer_id: str | None = Field(None, description="Names this answer for POST /api/feedback (absent from the CLI).")
 
     @classmethod
-    def of(cls, question: str, answer: Answer, latency_ms: float) -> AskResponse:
+    def of(cls, question: str, answer: Answer, latency_ms: float, answer_id: str | None = None) -> AskResponse:
         return cls(question=question, answer=answer.text, found=answer.found, kind=answer.kind,
                    related=list(answer.related), citations=[CitationOut.of(c) for c in answer.citations],
-                   latency_ms=round(latency_ms, 2))
+                   latency_ms=round(latency_ms, 2), answer_id=answer_id)
+
+
+class FeedbackRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    answer_id: Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{32}$")] = Field(
+        description="The answer_id POST /api/ask returned.")
+    rating: Literal["up", "down"] = Field(description="👍 (up) or 👎 (down).")
+    comment: str | None = Field(None, max_length=1000, description="What was wrong or missing (optional).")
+
+
+class FeedbackResponse(BaseModel):
+    answer_id: str
+    rating: Literal["up", "down"]
 
 
 class SearchRequest(BaseModel):
@@ -175,11 +190,21 @@ class IndexSummary(BaseModel):
     documents: list[str] = Field(description="Titles of the indexed documents.")
 
 
+class LogStatus(BaseModel):
+    """The conversation log's writer in this worker: what it wrote, holds, dropped, and failed to write."""
+
+    written: int
+    pending: int
+    dropped: int
+    failures: int = Field(description="Batches the database refused; they stay queued and are retried.")
+
+
 class Health(BaseModel):
     status: Literal["ok"]
     model: str
     chunks: int
     index: IndexSummary
+    log: LogStatus | None = Field(None, description="Absent when the log is off (POLICY_QA_LOG_ANSWERS=off).")
 
 
 class Unavailable(BaseModel):

@@ -73,11 +73,18 @@ def check_admin(request: Request) -> None:
 
 
 def check_access(request: Request) -> None:
-    """401 without a valid key (when keys are configured), then 429 over the caller's rate."""
+    """401 without a valid key (when keys are configured), then 429 over the caller's rate.
+
+    A caller the auth gate (api.auth) identified by a session, an SSO header or one of their own
+    keys is let in and counted by name; with POLICY_QA_AUTH=on the gate has refused everyone else.
+    """
     settings = request.app.state.settings
     keys = settings.api_key_list + settings.admin_key_list if settings.api_key_list else []
     caller = f"ip:{request.client.host if request.client else 'unknown'}"
-    if keys:
+    identity = getattr(request.state, "identity", None)
+    if identity is not None and identity.via != "static-key" and (settings.auth or identity.via == "key"):
+        caller = f"user:{identity.name}"
+    elif keys:
         presented = presented_key(request)
         if presented is None or not key_matches(presented, keys):
             raise HTTPException(status_code=401, detail="missing or invalid API key; send Authorization: Bearer <key>",

@@ -58,13 +58,11 @@ def build(quiet: bool, as_json: bool) -> None:
     """Build the index (embeddings + BM25) for the corpus; unchanged documents come from the cache."""
     import time
 
-    from rag.retrieval import store
-
     pipeline = load_pipeline(load=False)
     start = time.perf_counter()
     report = pipeline.build(progress=not (quiet or as_json))
     seconds = time.perf_counter() - start
-    _, manifest = store.verify(pipeline.config.index_dir)
+    manifest = pipeline.store.manifest()
     click.echo(f"built {report.documents} documents, {report.chunks} chunks into {report.folder} in {seconds:.1f}s: "
                f"{report.embedded} passages embedded, {report.reused} reused "
                f"({manifest.model.name}, dim {manifest.model.dimension}, {manifest.index_type})", err=as_json)

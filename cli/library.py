@@ -15,9 +15,9 @@ from rag.settings import get_settings
 @friendly
 def docs(as_json: bool) -> None:
     """List the documents of the built index: id, title, 文号, issuers, date, chunks."""
-    from rag.retrieval import store
+    from rag.pipeline import PipelineConfig, open_store
 
-    _, manifest = store.verify(get_settings().index_dir)
+    manifest = open_store(PipelineConfig.from_settings(get_settings())).manifest()
     rows = [{**d.as_dict(), "chunks": manifest.document_chunks.get(d.id, 0)} for d in manifest.documents]
     if as_json:
         click.echo(dump(rows, indent=2))

@@ -4,7 +4,7 @@ The group lives in :mod:`cli.base`; importing the command modules here registers
 none of them imports this module back.
 """
 
-from cli import bench, corpus, evaluate, library, search, serve, wecom  # noqa: F401  (each registers its commands)
+from cli import bench, corpus, db, evaluate, library, report, search, serve, users, wecom  # noqa: F401  (each registers its commands)
 from cli.base import main
 
 __all__ = ["main"]

@@ -22,17 +22,22 @@ def serve(host: str, port: int, rebuild: bool, workers: int) -> None:
     import signal
     import sys
 
-    from rag.retrieval import store
+    from rag.pipeline import PipelineConfig, open_store
 
     settings = get_settings()
-    if not rebuild and store.current_version(settings.index_dir) is not None:
-        store.verify(settings.index_dir)  # a damaged index is refused in a second, before the model loads
+    index_store = open_store(PipelineConfig.from_settings(settings))  # an unreachable Milvus fails here
+    if not rebuild and index_store.current_version() is not None:
+        index_store.manifest()  # a damaged index is refused in a second, before the model loads
 
     import uvicorn
 
     from api.main import create_app
+    from db.engine import ensure_schema, make_engine
     from rag.assistant import Assistant
 
+    # Once, before any worker starts, so workers never race to create the tables; a database that is
+    # down is logged and the service still answers (the log queues its records).
+    ensure_schema(make_engine(settings.database))
     pipeline = load_pipeline(load=False)
     # Build when missing and validate before binding the port: a broken index is a one-line exit 1.
     loaded = pipeline.ensure_index(rebuild=rebuild)

@@ -9,13 +9,13 @@ questions) are reported so the thresholds can be calibrated: each suggested thre
 
 from __future__ import annotations
 
+import statistics
 import time
 from dataclasses import dataclass
 
 from eval.retrieval import Question
 from rag.answering.relevance import Relevance
 from rag.assistant import Assistant
-from rag.retrieval.query import normalise_query
 
 SAFETY = 0.003
 
@@ -29,6 +29,7 @@ class Outcome:
     in_answer: bool
     in_citation: bool
     latency_ms: float
+    listed: tuple[int, int] | None = None  # broad questions: (relevant measures cited, relevant measures)
 
     @property
     def quoted(self) -> bool:
@@ -39,18 +40,63 @@ def run(assistant: Assistant, questions: list[Question]) -> list[Outcome]:
     outcomes = []
     for q in questions:
         start = time.perf_counter()
-        answer, relevance = assistant.explain(normalise_query(q.question))
+        answer, relevance = assistant.explain(q.question, q.history)
         latency = (time.perf_counter() - start) * 1000
-        cited = [c.chunk.text for c in answer.citations]
+        # A citation shows its chunk's wording and, beside it, the measure's 责任单位. Spaces are
+        # compared away: cleaning drops the extraction spaces of 「不低于 80%」 that a gold phrase keeps.
+        cited = [_plain(c.chunk.text + "、".join(c.chunk.responsible_units)) for c in answer.citations]
+        gold = [_plain(g) for g in q.gold]
         outcomes.append(Outcome(q, answer.found, answer.kind, relevance,
-                                any(g in answer.text for g in q.gold),
-                                any(g in t for g in q.gold for t in cited), latency))
+                                any(g in _plain(answer.text) for g in gold),
+                                any(g in t for g in gold for t in cited), latency,
+                                _listed(q.gold_measures, answer.citations)))
     return outcomes
 
 
+def _plain(text: str) -> str:
+    return "".join(text.split())
+
+
+def _listed(gold: dict[str, tuple[str, ...]], citations) -> tuple[int, int] | None:
+    """(gold measures among the citations, gold measures) for a broad question, else None.
+
+    A heading is listed when a citation from its document starts with it, as its measure or
+    its part (「十九、」 heads a part of 银发〔2018〕106号).
+    """
+    if not gold:
+        return None
+    cited = [(c.chunk.document_id, c.chunk.measure or "", c.chunk.part or "") for c in citations]
+    found = sum(any(d == document and (m.startswith(h) or p.startswith(h)) for d, m, p in cited)
+                for document, headings in gold.items() for h in headings)
+    return found, sum(map(len, gold.values()))
+
+
 def summarise(outcomes: list[Outcome]) -> dict:
+    report = _figures(outcomes)
+    kinds = sorted({o.question.kind for o in outcomes if o.question.kind})
+    if kinds:
+        report["kinds"] = {k: _figures([o for o in outcomes if o.question.kind == k], brief=True) for k in kinds}
+    return report
+
+
+def _figures(outcomes: list[Outcome], brief: bool = False) -> dict:
     answerable = [o for o in outcomes if o.question.answerable]
     oos = [o for o in outcomes if not o.question.answerable]
+    listed = [o.listed for o in outcomes if o.listed]
+    figures = {
+        "answerable": len(answerable),
+        "out_of_scope": len(oos),
+        "gold_quoted": _rate(sum(o.quoted for o in answerable), len(answerable)),
+        "false_refusal": _rate(sum(not o.found for o in answerable), len(answerable)),
+        "oos_refused": _rate(sum(not o.found for o in oos), len(oos)),
+        "measure_recall": _rate(sum(n for n, _ in listed), sum(t for _, t in listed)),
+        "latency_p50_ms": round(statistics.median(o.latency_ms for o in outcomes), 1) if outcomes else None,
+        "misses": [o.question.id for o in answerable if not o.quoted],
+        "false_refusals": [o.question.id for o in answerable if not o.found],
+        "false_answers": [o.question.id for o in oos if o.found],
+    }
+    if brief:
+        return figures
     gated = [o.relevance for o in answerable if o.relevance is not None]
     lowest = {
         "everyday_margin": min((r.everyday_margin for r in gated), default=None),
@@ -58,20 +104,13 @@ def summarise(outcomes: list[Outcome]) -> dict:
         "passage_similarity": min((r.passage for r in gated), default=None),
     }
     return {
-        "answerable": len(answerable),
-        "out_of_scope": len(oos),
-        "gold_quoted": _rate(sum(o.quoted for o in answerable), len(answerable)),
+        **figures,
         "gold_in_answer": _rate(sum(o.in_answer for o in answerable), len(answerable)),
         "gold_in_citation": _rate(sum(o.in_citation for o in answerable), len(answerable)),
-        "false_refusal": _rate(sum(not o.found for o in answerable), len(answerable)),
-        "oos_refused": _rate(sum(not o.found for o in oos), len(oos)),
         "false_answer": _rate(sum(o.found for o in oos), len(oos)),
         "lowest_answerable": {k: _round(v) for k, v in lowest.items()},
         "suggested_thresholds": {k: _round(lowest[k] - SAFETY) for k in ("everyday_margin", "near_margin")
                                  if lowest[k] is not None},
-        "misses": [o.question.id for o in answerable if not o.quoted],
-        "false_refusals": [o.question.id for o in answerable if not o.found],
-        "false_answers": [o.question.id for o in oos if o.found],
     }
 
 
@@ -99,6 +138,14 @@ def render(report: dict) -> str:
         f"{report['suggested_thresholds'].get('near_margin')} |",
         f"| lowest answerable similarity to a policy sentence | {report['lowest_answerable']['passage_similarity']} |",
     ]
+    if report["measure_recall"] is not None:
+        lines.append(f"| broad questions: relevant measures listed | {report['measure_recall']} |")
+    if "kinds" in report:
+        lines += ["", "| kind | answerable | gold quoted | false refusals | out-of-scope | refused | measure recall |",
+                  "|---|---|---|---|---|---|---|"]
+        for kind, f in report["kinds"].items():
+            lines.append(f"| {kind} | {f['answerable']} | {f['gold_quoted']} | {f['false_refusal']} | "
+                         f"{f['out_of_scope']} | {f['oos_refused']} | {f['measure_recall']} |")
     for key in ("misses", "false_refusals", "false_answers"):
         if report[key]:
             lines.append(f"\n{key}: {', '.join(report[key])}")

@@ -30,7 +30,8 @@ from eval.retrieval import QUESTIONS, load_questions
 from rag.assistant import Assistant
 from rag.pipeline import Pipeline, PipelineConfig, load_chunks
 from rag.retrieval import dense
-from rag.retrieval.hybrid import CANDIDATES, Retriever
+from rag.retrieval.hybrid import Retriever
+from rag.retrieval.index import CANDIDATES
 from rag.retrieval.query import normalise_query
 from rag.retrieval.store import passages
 from rag.settings import Settings

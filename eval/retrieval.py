@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import statistics
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -19,6 +19,7 @@ from rag.corpus.folder import read_corpus
 from rag.pipeline import Pipeline
 from rag.retrieval import dense
 from rag.retrieval.hybrid import Retriever
+from rag.types import Turn
 
 QUESTIONS = Path(__file__).with_name("questions") / "dev.jsonl"
 
@@ -30,12 +31,18 @@ class Question:
     gold: tuple[str, ...]
     answerable: bool
     tags: tuple[str, ...]
+    kind: str = ""  # the library set's question kinds; empty in the single-policy set
+    documents: tuple[str, ...] = ()
+    gold_measures: dict[str, tuple[str, ...]] = field(default_factory=dict)  # broad questions: document → headings
+    history: tuple[Turn, ...] = ()
 
 
 def load_questions(path: Path = QUESTIONS) -> list[Question]:
     rows = [json.loads(line) for line in Path(path).read_text(encoding="utf-8").splitlines() if line.strip()]
     return [Question(r["id"], r["question"], tuple(r.get("gold") or ()), bool(r.get("answerable", True)),
-                     tuple(r.get("tags") or ())) for r in rows]
+                     tuple(r.get("tags") or ()), r.get("kind", ""), tuple(r.get("documents") or ()),
+                     {d: tuple(h) for d, h in (r.get("gold_measures") or {}).items()},
+                     tuple(Turn(t["role"], t["content"]) for t in r.get("history") or ())) for r in rows]
 
 
 def first_hit_rank(texts: list[str], gold: tuple[str, ...]) -> int | None:

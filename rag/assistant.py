@@ -14,17 +14,22 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Protocol
 
-from rag.answering import aggregate
-from rag.answering.extractive import compose, refuse, select
-from rag.answering.followup import rewrite
+import numpy as np
+
+from rag.answering import aggregate, grouped, identity
+from rag.answering.extractive import compose, refuse, select, topic_phrase
 from rag.answering.llm import generator_from_settings
-from rag.answering.relevance import Gate, Relevance, Thresholds, unanswered_figure
+from rag.answering.relevance import Banks, Gate, Relevance, Thresholds, support_bank, unanswered
+from rag.answering.scope import Scope, resolve
 from rag.cache import LRUCache
+from rag.corpus.forms import question_forms
 from rag.corpus.outline import MeasureView, find_measure, outline_from_chunks
-from rag.errors import QuestionError
+from rag.errors import IndexMismatchError, QuestionError
 from rag.pipeline import BuildReport, Pipeline, PipelineConfig
 from rag.retrieval.manifest import Manifest
+from rag.retrieval.naming import DocumentNames
 from rag.retrieval.query import normalise_query
+from rag.retrieval.store import REBUILD_HINT
 from rag.settings import Settings
 from rag.types import Answer, DocumentInfo, Hit, SearchMode, Turn
 
@@ -58,6 +63,18 @@ class IndexStatus:
     manifest: Manifest
 
 
+@dataclass(frozen=True)
+class Library:
+    """What the answer stage derives from one index version: the outline and the document names."""
+
+    version: str
+    outline: list[MeasureView]
+    documents: dict[str, DocumentInfo]
+    names: DocumentNames
+    gate: Gate
+    thresholds: Thresholds
+
+
 class Generator(Protocol):
     """Writes an answer from the extractive one's citations; None means keep the extractive one.
 
@@ -76,10 +93,10 @@ class Assistant:
         self.pipeline = pipeline
         self.generator = generator
         self.max_question_chars = max_question_chars
-        self.thresholds = Thresholds().shifted(refusal_shift)
+        self.refusal_shift = refusal_shift
         self.answers = LRUCache(cache_size)
-        self.gate = Gate.load(pipeline.embedder, pipeline.config.home / "cache")
-        self._outline: tuple[str, list[MeasureView]] | None = None
+        self.banks = Banks.load(pipeline.embedder, pipeline.config.home / "cache")
+        self._library: Library | None = None
 
     @classmethod
     def from_settings(cls, settings: Settings, pipeline: Pipeline | None = None) -> Assistant:
@@ -107,18 +124,22 @@ class Assistant:
 
     def ask(self, question: str, history: Sequence[Turn] = (), top_k: int = 5) -> Answer:
         question = self.check(question)
-        text = rewrite(normalise_query(question), history, self.pipeline.tokenizer.words)
-        key = (self.version, text, top_k)
+        scope = self.resolve(question, history)
+        key = (self.version, scope.key, top_k)
         cached = self.answers.get(key)
         if cached is None:
-            cached = self._answer(text, top_k)
+            cached = self._answer(scope, top_k)
             self.answers.put(key, cached)
         return cached if cached.question == question else replace(cached, question=question)
 
-    def _answer(self, text: str, top_k: int) -> Answer:
-        answer, _ = self.explain(text, top_k)
+    def resolve(self, question: str, history: Sequence[Turn] = ()) -> Scope:
+        """The question normalised, made self-contained from the conversation, with the documents it names."""
+        return resolve(normalise_query(question), history, self.library().names, self.pipeline.tokenizer.words)
+
+    def _answer(self, scope: Scope, top_k: int) -> Answer:
+        answer, _ = self._explain(scope, top_k)
         if self.generator is not None:  # it keeps refusals and outline lists as they are
-            answer = self.generator.generate(text, answer) or answer
+            answer = self.generator.generate(scope.text, answer) or answer
         return self.cite_documents(answer)
 
     def cite_documents(self, answer: Answer) -> Answer:
@@ -147,37 +168,90 @@ class Assistant:
     def documents(self) -> tuple[DocumentInfo, ...]:
         return self.pipeline.index.manifest.documents
 
-    def explain(self, text: str, top_k: int = 5) -> tuple[Answer, Relevance | None]:
+    def explain(self, question: str, history: Sequence[Turn] = (), top_k: int = 5) -> tuple[Answer, Relevance | None]:
         """The extractive answer and the relevance behind it (None for outline answers), uncached."""
-        structural = aggregate.answer(text, self.outline())
+        return self._explain(self.resolve(question, history), top_k)
+
+    def _explain(self, scope: Scope, top_k: int) -> tuple[Answer, Relevance | None]:
+        text, library = scope.text, self.library()
+        views = [v for v in library.outline if v.document_id in scope.documents] if scope.documents else library.outline
+        documents = scope.documents or (tuple(library.documents) if len(library.documents) == 1 else ())
+        # 「它是哪年发布的？」 after a quoted measure asks about its document, not the measure.
+        if len(documents) == 1 and identity.asks_identity(text):
+            chunks = [c for c in self.pipeline.index.chunks if c.document_id == documents[0]]
+            about = identity.answer(text, library.documents[documents[0]], chunks)
+            if about is not None:
+                return about, None
+        if scope.measure and len(scope.documents) == 1:
+            view = next((v for v in views if v.heading.startswith(scope.measure)), None)
+            if view is not None:
+                return aggregate.describe(text, view), None
+        structural = aggregate.answer(text, views)
         if structural is not None:
             return structural, None
-        return self.retrieve(text, top_k)
+        return self.retrieve(text, top_k, scope.documents)
 
-    def retrieve(self, text: str, top_k: int = 5) -> tuple[Answer, Relevance]:
+    def retrieve(self, text: str, top_k: int = 5, documents: Sequence[str] = ()) -> tuple[Answer, Relevance]:
         """The extractive (or refusal) answer and the relevance that decided between them."""
         retriever, prepared = self.pipeline.query(text)
-        scored = retriever.score(prepared)
+        scored = retriever.score(prepared, documents or None)
         hits = retriever.rank(scored, top_k, "hybrid")
-        relevance = self.gate.assess(prepared.vector, scored.passage_dense)
+        library = self.library()
+        relevance = library.gate.assess(prepared.vector, scored.passage_dense)
         topic = self.pipeline.tokenizer.words(prepared.text)
-        quotes = select(retriever, scored, hits)
-        quoted = "".join(s for q in quotes for s in q.sentences)
-        if not hits or not relevance.passes(self.thresholds) or unanswered_figure(prepared.text, quoted):
-            return refuse(text, hits, topic), relevance
-        evidence = quoted + "".join(q.hit.chunk.measure for q in quotes)
+        comparing = grouped.is_comparison(text, documents)
+        broad = not comparing and grouped.is_broad(text)
+        if comparing:  # the best quote of each named document, side by side
+            quotes = []
+            for document in documents:
+                alone = retriever.score(prepared, (document,))
+                quotes += select(retriever, alone, retriever.rank(alone, 2, "hybrid"), limit=2)
+        elif broad:  # every measure on the subject, not a top-k sample
+            listed = grouped.on_subject(retriever.rank(scored, grouped.BROAD_MAX, "hybrid"), scored.bm25,
+                                        self.pipeline.index.positions)
+            quotes = select(retriever, scored, listed, limit=grouped.BROAD_MAX, keep=grouped.BROAD_RATIO, sentences=2)
+        else:
+            quotes = select(retriever, scored, hits)
+            lead, items = grouped.listed_under(hits[0].chunk, self.pipeline.index.chunks) if hits else ("", [])
+        # A heading states figures too: 「（二）增加支小支农再贷款和再贴现额度共1500亿元」.
+        sentences = [s for q in quotes for s in (q.hit.chunk.measure, *q.sentences)]
         synonyms = self.pipeline.synonyms
+        if (not hits or not relevance.passes(library.thresholds)
+                or unanswered(prepared.text, sentences, topic, synonyms)):
+            return refuse(text, hits, topic), relevance
+        evidence = "".join(sentences)
         matched = [w for w in topic if any(t in evidence for t in (w, *synonyms.get(w, ())))]
+        if comparing:
+            summary = f"{len(documents)} 份文件中与{topic_phrase(matched)}相关的规定，分别如下："
+            return grouped.compose_grouped(text, quotes, self.library().documents, summary), relevance
+        if not comparing and not broad and items:  # the best chunk is one item of a list: quote the whole list
+            return grouped.compose_list(text, lead, items, hits[0].score), relevance
+        if broad and len({(q.hit.chunk.document_id, q.hit.chunk.measure) for q in quotes}) > 1:
+            summary = f"政策中与{topic_phrase(matched)}相关的措施共 {len(quotes)} 条："
+            return grouped.compose_grouped(text, quotes, self.library().documents, summary), relevance
         return compose(text, quotes, matched), relevance
 
     def search(self, query: str, top_k: int = 5, mode: SearchMode = "hybrid") -> list[Hit]:
         return self.pipeline.search(query, top_k, mode)
 
-    def outline(self) -> list[MeasureView]:
+    def library(self) -> Library:
+        """The live index's outline and document names, derived once per index version."""
         index = self.pipeline.index
-        if self._outline is None or self._outline[0] != index.version:
-            self._outline = (index.version, outline_from_chunks(index.chunks))
-        return self._outline[1]
+        if self._library is None or self._library.version != index.version:
+            forms = support_bank(question_forms(index.chunks), self.pipeline.embedder,
+                                 self.pipeline.config.home / "cache")
+            self._library = Library(index.version, outline_from_chunks(index.chunks), index.documents,
+                                    DocumentNames(index.manifest.documents, self.pipeline.tokenizer),
+                                    Gate(forms, self.banks), self._thresholds(index.manifest))
+        return self._library
+
+    def outline(self) -> list[MeasureView]:
+        return self.library().outline
+
+    def _thresholds(self, manifest: Manifest) -> Thresholds:
+        if manifest.gate is None:
+            raise IndexMismatchError(f"the index has no refusal-gate calibration; {REBUILD_HINT}")
+        return Thresholds.of(manifest.gate).shifted(self.refusal_shift)
 
     def measure(self, key: str, document_id: str | None = None) -> MeasureView | None:
         return find_measure(self.outline(), key, document_id)
@@ -185,4 +259,8 @@ class Assistant:
     def reload_if_changed(self) -> bool:
         """Swap in a newer index; cached answers are keyed by version, so none goes stale."""
         return self.pipeline.reload_if_changed()
+
+    def embed(self, texts: Sequence[str]) -> np.ndarray:
+        """Unit-length query embeddings of ``texts`` (one row each), e.g. to group logged questions by meaning."""
+        return self.pipeline.embedder.encode_queries(list(texts))
 

@@ -45,3 +45,7 @@ class LLMError(PolicyQAError):
 
 class LLMConfigError(PolicyQAError):
     """The LLM settings are incomplete."""
+
+
+class StoreUnavailableError(PolicyQAError):
+    """The index store (a Milvus server) cannot be reached or failed a request; retrying may succeed."""

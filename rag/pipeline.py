@@ -11,12 +11,15 @@ import hashlib
 import threading
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
+from rag.answering import relevance
 from rag.cache import LRUCache
 from rag.corpus.chunking import chunk_documents
 from rag.corpus.folder import list_documents, parse_corpus, parse_file, read_source
+from rag.corpus.forms import question_forms
 from rag.corpus.identity import sidecar_path
 from rag.encoder.embedding import Embedder, load_embedder, set_threads
 from rag.errors import CorpusError
@@ -32,9 +35,14 @@ from rag.library import (
 )
 from rag.retrieval import dense, store
 from rag.retrieval.hybrid import Fusion, Query, Retriever
+from rag.retrieval.index import SearchIndex, Store
 from rag.retrieval.lexical import ChineseTokenizer
+from rag.retrieval.manifest import GateRecord
 from rag.retrieval.query import load_synonyms, normalise_query
 from rag.types import Chunk, DocumentInfo, Hit, SearchMode
+
+if TYPE_CHECKING:
+    from rag.retrieval.milvus import MilvusConfig
 
 
 @dataclass(frozen=True)
@@ -50,12 +58,30 @@ class PipelineConfig:
     threads: int = 0  # per torch/FAISS call; 0 leaves their default (one per core)
     backend: str = "torch"
     precision: str | None = None
+    milvus: MilvusConfig | None = None  # set: the index lives in Milvus, not in index_dir
 
     @classmethod
     def from_settings(cls, settings) -> PipelineConfig:
         return cls(settings.corpus_dir, settings.index_dir, settings.home_dir, settings.embed_model,
                    settings.query_prompt, settings.passage_prompt, cache_size=settings.cache_size,
-                   threads=settings.threads, backend=settings.backend, precision=settings.precision)
+                   threads=settings.threads, backend=settings.backend, precision=settings.precision,
+                   milvus=_milvus_config(settings) if settings.store == "milvus" else None)
+
+
+def _milvus_config(settings) -> MilvusConfig:
+    from rag.retrieval.milvus import MilvusConfig
+
+    return MilvusConfig(settings.milvus_location, settings.milvus_token or "", settings.milvus_db or "",
+                        settings.milvus_collection, settings.milvus_timeout)
+
+
+def open_store(config: PipelineConfig) -> Store:
+    """The configured store; pymilvus is imported only when Milvus is chosen."""
+    if config.milvus is None:
+        return store.FolderStore(config.index_dir)
+    from rag.retrieval.milvus import MilvusStore
+
+    return MilvusStore(config.milvus)
 
 
 def load_chunks(corpus_dir: Path) -> tuple[list[Chunk], list[DocumentInfo], str]:
@@ -83,7 +109,7 @@ def corpus_hash(keys: list[str]) -> str:
 class BuildReport:
     """What a build did: ``embedded`` passages were encoded now, ``reused`` came from the document cache."""
 
-    folder: Path
+    folder: Path | str  # the version folder, or the Milvus collection
     documents: int
     chunks: int
     embedded: int
@@ -108,6 +134,7 @@ class Pipeline:
 
     def __init__(self, config: PipelineConfig, embedder: Embedder | None = None):
         self.config = config
+        self.store = open_store(config)  # before the model: an unreachable Milvus fails in a second
         if config.threads:  # process-wide, like the settings they come from
             dense.set_threads(config.threads)
             set_threads(config.threads)
@@ -142,11 +169,18 @@ class Pipeline:
         chunks = [c for d in documents for c in d.chunks]
         vectors = np.vstack([d.vectors for d in documents])
         digest = corpus_hash(keys)
-        folder = store.build(chunks, self.embedder, self.tokenizer, self.config.index_dir,
-                             [d.info for d in documents], digest, progress, vectors=vectors)
+        folder = self.store.build(chunks, self.embedder, self.tokenizer,
+                                  [d.info for d in documents], digest, progress, vectors=vectors,
+                             gate=self._calibrate(chunks, vectors))
         cache.prune(keys)
         reused = sum(len(d.vectors) for d in documents if d.reused)
         return BuildReport(folder, len(documents), len(chunks), len(vectors) - reused, reused)
+
+    def _calibrate(self, chunks: list[Chunk], vectors: np.ndarray) -> GateRecord:
+        """The refusal gate's margins for this library, from its own question forms (see relevance)."""
+        cache = self.config.home / "cache"
+        forms = relevance.support_bank(question_forms(chunks), self.embedder, cache)
+        return relevance.calibrate(vectors, forms, relevance.Banks.load(self.embedder, cache))
 
     def add(self, paths: list[Path], replace: bool = False) -> BuildReport:
         """Copy checked documents into the corpus folder and build; on a failed build the folder is as it was."""
@@ -171,8 +205,8 @@ class Pipeline:
 
     def source_of(self, document_id: str) -> str:
         """The corpus file of a document id, from the built index (cheap) or by reading the folder."""
-        if store.current_version(self.config.index_dir) is not None:
-            _, manifest = store.verify(self.config.index_dir)
+        if self.store.current_version() is not None:
+            manifest = self.store.manifest()
             for d in manifest.documents:
                 if d.id == document_id and (Path(self.config.corpus_dir) / d.source).is_file():
                     return d.source
@@ -192,32 +226,32 @@ class Pipeline:
             return np.zeros((0, self.embedder.info.dimension), dtype=np.float32)
         return self.embedder.encode_passages(texts, progress=progress)
 
-    def load(self) -> store.LoadedIndex:
+    def load(self) -> SearchIndex:
         """Open the current index, checked against this pipeline's model and dictionary."""
-        loaded = store.load(self.config.index_dir, self.embedder.info, self.tokenizer.dictionary.fingerprint())
+        loaded = self.store.load(self.embedder.info, self.tokenizer.dictionary.fingerprint())
         self.embedder.prepare_queries()
         self.retriever = Retriever(loaded, self.embedder, self.tokenizer, self.synonyms, self.config.fusion)
         self.vectors.clear()
         return loaded
 
-    def ensure_index(self, rebuild: bool = False, progress: bool = False) -> store.LoadedIndex:
-        if rebuild or store.current_version(self.config.index_dir) is None:
+    def ensure_index(self, rebuild: bool = False, progress: bool = False) -> SearchIndex:
+        if rebuild or self.store.current_version() is None:
             self.build(progress)
         return self.load()
 
     def reload_if_changed(self) -> bool:
         """Load a newer version if ``CURRENT`` moved; True when a swap happened."""
         live = self.retriever.index.version if self.retriever else None
-        if store.current_version(self.config.index_dir) == live:
+        if self.store.current_version() == live:
             return False
         with self._lock:
-            if store.current_version(self.config.index_dir) == (self.retriever.index.version if self.retriever else None):
+            if self.store.current_version() == (self.retriever.index.version if self.retriever else None):
                 return False
             self.load()
             return True
 
     @property
-    def index(self) -> store.LoadedIndex:
+    def index(self) -> SearchIndex:
         return self.live().index
 
     def live(self) -> Retriever:

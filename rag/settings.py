@@ -6,10 +6,12 @@ explicit arguments so they can be tested and reused without the environment.
 
 from __future__ import annotations
 
+import ipaddress
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from rag.encoder.embedding import EMBEDDED
@@ -77,6 +79,45 @@ class Settings(BaseSettings):
         None, description="Backend precision (onnx: q4, fp32, int8; openvino: fp32, bf16); unset = the backend's default."
     )
 
+    # --- accounts, sign-in and the conversation log (db/, api/auth.py, ui/admin.py) ---
+    database_url: str | None = Field(
+        None, description="Any SQLAlchemy URL (postgresql+psycopg://user:pw@host/db in production); "
+                          "unset = sqlite:///<POLICY_QA_HOME>/policy-qa.db."
+    )
+    auth: bool = Field(False, description="on: the chat, /gradio_api/ and every API route need a session or a key.")
+    session_secret: str | None = Field(
+        None, description="Key signing session cookies; unset = a random key kept in <POLICY_QA_HOME>/session.key "
+                          "(shared by the workers of one machine)."
+    )
+    session_hours: float = Field(12.0, gt=0, description="A signed-in session expires this many hours after sign-in.")
+    login_attempts: int = Field(5, ge=1, description="Failed sign-ins in a row before an account is locked.")
+    lockout_minutes: float = Field(15.0, gt=0, description="How long a locked account stays locked.")
+    login_rate_limit: int = Field(10, ge=1, description="Sign-in attempts per minute from one client address.")
+    trusted_user_header: str | None = Field(
+        None, description="Header an SSO proxy sets to the signed-in user's name, e.g. X-Remote-User."
+    )
+    trusted_proxies: str | None = Field(
+        None, description="Comma-separated IPs or CIDR ranges whose trusted_user_header is believed; unset = none."
+    )
+    log_answers: bool = Field(True, description="Record every answer in the conversation log (off: nothing is written).")
+    log_questions: bool = Field(True, description="off: the log keeps counts only, no question or comment text.")
+    log_retention_days: int = Field(365, ge=0, description="Log rows older than this are purged (0 = keep forever).")
+
+    # The index store (README, Milvus): FAISS + BM25 in every worker, or one Milvus for all of them.
+    store: Literal["faiss", "milvus"] = Field("faiss", description="faiss (index folder, default) or milvus.")
+    milvus_uri: str | None = Field(
+        None, description="A file path runs Milvus Lite in-process (one process only); http://host:19530 is a "
+                          "server. Unset: index_dir/milvus.db."
+    )
+    milvus_token: str | None = Field(None, description="user:password or an API key; never logged.")
+    milvus_db: str | None = Field(None, description="Milvus database; unset = default.")
+    milvus_collection: str = Field("policy_qa", description="Prefix of the version collections and the live pointer.")
+    milvus_timeout: float = Field(5.0, gt=0, description="Seconds per Milvus call before a request gets 503.")
+
+    @property
+    def milvus_location(self) -> str:
+        return self.milvus_uri or str(self.index_dir / "milvus.db")
+
     @property
     def home_dir(self) -> Path:
         return self.home.expanduser()
@@ -92,6 +133,24 @@ class Settings(BaseSettings):
     @property
     def admin_key_list(self) -> list[str]:
         return _keys(self.admin_keys)
+
+    @property
+    def database(self) -> str:
+        return self.database_url or f"sqlite:///{self.home_dir / 'policy-qa.db'}"
+
+    @property
+    def trusted_proxy_list(self) -> list[str]:
+        return _keys(self.trusted_proxies)
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _networks(cls, value: str | None) -> str | None:
+        for item in _keys(value):
+            try:
+                ipaddress.ip_network(item, strict=False)
+            except ValueError:
+                raise ValueError(f"{item!r} is not an IP address or CIDR range (e.g. 10.0.0.5, 10.0.0.0/24)") from None
+        return value
 
 
 def _keys(value: str | None) -> list[str]:

@@ -70,6 +70,7 @@ class DocumentInfo:
     notice_title: str | None = None  # the 印发/转发 notice's title, kept apart from the policy's
     source: str = ""  # file name in the corpus folder
     preamble: str | None = None
+    header: str | None = None  # the lines under the title (题注, 令 and 公布 sentences): what states its dates
 
     @property
     def date(self) -> str | None:

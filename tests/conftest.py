@@ -19,6 +19,8 @@ from pathlib import Path
 
 import pytest
 
+from db_support import database, postgres  # noqa: F401  (fixtures: a real SQLite and a real PostgreSQL)
+from milvus_support import embedded_milvus, lite_server  # noqa: F401  (fixtures: a real Milvus Lite)
 from retrieval_support import cli_env, run_cli, shared_home
 from server_support import Server, launch
 

@@ -14,7 +14,7 @@ IN_SCOPE = "科技型企业有哪些融资支持？"
 OUT_OF_SCOPE = "个人所得税专项附加扣除标准是多少？"
 CITATION_FIELDS = {"ref", "chunk_id", "document", "part", "measure", "item", "text", "responsible_units", "score",
                    "document_id", "title", "number", "issuers", "date", "lead_units"}
-ASK_FIELDS = {"question", "answer", "found", "kind", "related", "citations", "latency_ms"}
+ASK_FIELDS = {"question", "answer", "found", "kind", "related", "citations", "latency_ms", "answer_id"}
 
 pytestmark = pytest.mark.server
 

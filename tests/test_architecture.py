@@ -16,7 +16,9 @@ REPO = Path(__file__).resolve().parents[1]
 SHARED = {"rag", "rag.types", "rag.errors", "rag.files", "rag.data", "rag.cache"}
 STAGES = ["rag.corpus", "rag.encoder", "rag.retrieval", "rag.answering"]
 FACADE = {"rag.settings", "rag.pipeline", "rag.assistant"}
-CHANNELS = ("api", "ui", "wecom", "cli", "eval")
+CHANNELS = ("api", "ui", "wecom", "cli", "eval", "db")
+# the database layer serves the channels and may use rag's records, never the channels themselves
+DB_FORBIDDEN = ("api", "ui", "wecom", "cli", "eval")
 
 
 def imported(path: Path) -> set[str]:
@@ -72,6 +74,25 @@ def test_the_checker_sees_a_backward_import(tmp_path):
     assert "rag.retrieval.store" in imported(bad)
     assert stage_of("rag.retrieval.store") == "rag.retrieval"
     assert STAGES.index("rag.retrieval") > STAGES.index("rag.corpus")
+
+
+DB_FILES = sorted((REPO / "db").rglob("*.py"))
+
+
+def test_the_database_layer_exists():
+    assert {module_name(p) for p in DB_FILES} >= {"db.models", "db.engine", "db.accounts", "db.writer"}
+
+
+@pytest.mark.parametrize("path", DB_FILES, ids=lambda p: module_name(p))
+def test_db_imports_no_channel(path):
+    bad = sorted(n for n in imported(path) if n.split(".")[0] in DB_FORBIDDEN)
+    assert bad == [], f"{module_name(path)} imports {bad}: db/ must not depend on the channels"
+
+
+def test_the_checker_sees_rag_importing_db(tmp_path):
+    bad = tmp_path / "bad.py"
+    bad.write_text("from db.log import ConversationLog\n", encoding="utf-8")
+    assert {n.split(".")[0] for n in imported(bad)} & set(CHANNELS) == {"db"}
 
 
 @pytest.mark.parametrize("channel", ["api", "ui", "wecom"])

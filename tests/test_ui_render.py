@@ -196,7 +196,7 @@ def _never_called():
 
 def test_overlong_question_is_answered_without_asking():
     handlers = ChatHandlers(_never_called, max_question_chars=10)
-    ((box, messages, panel, copy),) = list(handlers.respond("问" * 11, []))
+    ((box, messages, panel, copy, _),) = list(handlers.respond("问" * 11, []))
     assert box == "" and copy == ""
     assert messages == [{"role": "user", "content": "问" * 11},
                         {"role": "assistant", "content": "问题过长（11 字），请精简到 10 字以内再提问。"}]
@@ -211,7 +211,7 @@ def test_loading_service_says_so():
         raise PolicyQAError("the index is still loading")
 
     handlers = ChatHandlers(loading, 500)
-    ((_, messages, panel, _),) = list(handlers.respond("科技型企业有哪些融资支持？", []))
+    ((_, messages, panel, _, _),) = list(handlers.respond("科技型企业有哪些融资支持？", []))
     assert messages[-1]["content"] == "暂时无法回答，请稍后再试。（the index is still loading）"
     assert "citation-card" not in panel
     assert "稍后再试" in handlers.show_measure("0123456789")
@@ -221,7 +221,7 @@ def test_unavailable_service_gives_a_message_not_a_trace():
     def not_loaded():
         raise RuntimeError("index still loading at /secret/path")
 
-    ((_, messages, _, _),) = list(ChatHandlers(not_loaded, 500).respond("科技型企业有哪些融资支持？", []))
+    ((_, messages, _, _, _),) = list(ChatHandlers(not_loaded, 500).respond("科技型企业有哪些融资支持？", []))
     reply = messages[-1]["content"]
     assert reply.startswith("服务暂时不可用") and "secret" not in reply and "Traceback" not in reply
 

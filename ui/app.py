@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import logging
+import math
 import time
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
@@ -18,7 +19,8 @@ import gradio as gr
 
 from rag.assistant import DEFAULT_MAX_QUESTION_CHARS, Assistant, Turn, check_question
 from rag.errors import PolicyQAError, QuestionError
-from ui import render
+from ui import admin, render
+from ui.access import ChatAccess
 
 log = logging.getLogger(__name__)
 
@@ -32,6 +34,7 @@ STREAM_PAUSE = 0.01  # seconds; lets the browser paint each piece instead of one
 CONCURRENCY = 8  # answers are CPU-light; a streaming answer should not queue the next user
 
 Messages = list[dict[str, Any]]
+AnswerIds = dict[str, str]  # chat message index → the logged answer's id, for 👍/👎
 
 
 def _message_text(content: Any) -> str:
@@ -58,12 +61,25 @@ def _panel(html: str, elem_id: str) -> gr.HTML:
 class ChatHandlers:
     """The event handlers, bound to how the app finds its live Assistant."""
 
-    def __init__(self, get_assistant: Callable[[], Assistant], max_question_chars: int):
+    def __init__(self, get_assistant: Callable[[], Assistant], max_question_chars: int,
+                 access: ChatAccess | None = None):
         self.get_assistant = get_assistant
         self.max_question_chars = max_question_chars
+        self.access = access or ChatAccess()
 
-    def respond(self, question: str | None, messages: Messages | None) -> Iterator[tuple]:
-        """Outputs: question box, chat, evidence panel, copy box."""
+    def refusal(self, request: gr.Request | None) -> tuple[str | None, str | None]:
+        """(why this caller may not ask now, or None; the name the log keeps)."""
+        identity = self.access.identify(request) if request is not None else None
+        if self.access.required and identity is None:
+            return "请先登录后再提问。", None
+        wait = self.access.admit(self.access.caller(identity, request))
+        if wait is not None:
+            return f"提问过于频繁，请 {math.ceil(wait)} 秒后再试。", None
+        return None, identity.name if identity else None
+
+    def respond(self, question: str | None, messages: Messages | None, ids: AnswerIds | None = None,
+                request: gr.Request = None) -> Iterator[tuple]:
+        """Outputs: question box, chat, evidence panel, copy box, answer ids."""
         question = (question or "").strip()
         if not question:
             yield gr.skip()
@@ -71,32 +87,62 @@ class ChatHandlers:
         messages = list(messages or [])
         history = history_turns(messages)
         messages += [{"role": "user", "content": question}, {"role": "assistant", "content": ""}]
+        refused, user = self.refusal(request)
+        if refused:
+            messages[-1]["content"] = refused
+            yield "", messages, EMPTY_PANEL, "", gr.skip()
+            return
         try:
             check_question(question, self.max_question_chars)  # answered even while the index loads
         except QuestionError as e:
             messages[-1]["content"] = f"问题过长（{e.length} 字），请精简到 {e.limit} 字以内再提问。"
-            yield "", messages, EMPTY_PANEL, ""
+            yield "", messages, EMPTY_PANEL, "", gr.skip()
             return
         try:
             assistant = self.get_assistant()
+            start = time.perf_counter()
             answer = assistant.ask(question, history=history)
+            latency = (time.perf_counter() - start) * 1000
             words = assistant.keywords(question)
         except PolicyQAError as e:  # e.g. the index is still loading: say so, in the user's language first
             messages[-1]["content"] = f"暂时无法回答，请稍后再试。（{e}）"
-            yield "", messages, EMPTY_PANEL, ""
+            yield "", messages, EMPTY_PANEL, "", gr.skip()
             return
         except Exception:  # a bug: logged with its trace for us, never shown to the user
             log.exception("UI answer failed for %r", question)
             messages[-1]["content"] = "服务暂时不可用，请稍后再试。"
-            yield "", messages, EMPTY_PANEL, ""
+            yield "", messages, EMPTY_PANEL, "", gr.skip()
             return
+        ids = dict(ids or {})
+        if self.access.log is not None:
+            ids[str(len(messages) - 1)] = self.access.log.answered(
+                answer, channel="chat", user=user, index_version=assistant.version, latency_ms=latency)
         # The evidence is known before the first piece streams, so the cards appear at once.
-        yield "", messages, render.evidence_panel(answer, words), ""
+        yield "", messages, render.evidence_panel(answer, words), "", ids
         for piece in render.pieces(answer.text, STREAM_STEP):
             messages[-1]["content"] = piece
-            yield gr.skip(), messages, gr.skip(), gr.skip()
+            yield gr.skip(), messages, gr.skip(), gr.skip(), gr.skip()
             time.sleep(STREAM_PAUSE)
-        yield gr.skip(), messages, gr.skip(), render.copy_text(answer)
+        yield gr.skip(), messages, gr.skip(), render.copy_text(answer), gr.skip()
+
+    def rate(self, ids: AnswerIds | None, data: gr.LikeData, request: gr.Request = None) -> tuple:
+        """👍/👎 on an answer: recorded at once; the comment box opens for an optional 说明.
+
+        Outputs: the rated answer (state), the comment row."""
+        index = data.index[0] if isinstance(data.index, (list, tuple)) else data.index
+        answer_id = (ids or {}).get(str(index))
+        if answer_id is None or self.access.log is None or data.liked not in (True, False):
+            return None, gr.update(visible=False)
+        identity = self.access.identify(request) if request is not None else None
+        self.access.log.feedback(answer_id, identity.name if identity else None, bool(data.liked), None)
+        return {"answer_id": answer_id, "up": bool(data.liked)}, gr.update(visible=True)
+
+    def comment(self, rated: dict | None, text: str | None, request: gr.Request = None) -> tuple:
+        """The comment replaces the rating's empty one. Outputs: comment box, comment row."""
+        if rated and self.access.log is not None and (text or "").strip():
+            identity = self.access.identify(request) if request is not None else None
+            self.access.log.feedback(rated["answer_id"], identity.name if identity else None, rated["up"], text)
+        return "", gr.update(visible=False)
 
     def header(self) -> str:
         """The page heading and what the answers are based on, from the documents in the live index."""
@@ -158,16 +204,24 @@ def load_examples(path: Path) -> tuple[str, ...]:
 
 
 def build_ui(get_assistant: Callable[[], Assistant], *, max_question_chars: int = DEFAULT_MAX_QUESTION_CHARS,
-             examples: Sequence[str] = FALLBACK_EXAMPLES) -> gr.Blocks:
-    """The chat and measure browser; ``get_assistant`` is called per event, so a reloaded index is used at once."""
-    handlers = ChatHandlers(get_assistant, max_question_chars)
+             examples: Sequence[str] = FALLBACK_EXAMPLES, access: ChatAccess | None = None) -> gr.Blocks:
+    """The chat and measure browser; ``get_assistant`` is called per event, so a reloaded index is used at once.
+
+    With ``access``, who may ask and how often, the conversation log with 👍/👎, and an admin's dashboard."""
+    access = access or ChatAccess()
+    handlers = ChatHandlers(get_assistant, max_question_chars, access)
     with gr.Blocks(title=render.TITLE, analytics_enabled=False) as demo:
         header = gr.Markdown(render.library_header(()), elem_id="library-header")
         with gr.Tab("政策问答", id="chat-tab"):
             with gr.Row():
                 with gr.Column(scale=3):
-                    chat = gr.Chatbot(label="对话", height=480, buttons=["copy"], feedback_options=None,
+                    feedback = ("Like", "Dislike") if access.log is not None else None
+                    chat = gr.Chatbot(label="对话", height=480, buttons=["copy"], feedback_options=feedback,
                                       elem_id="chat", placeholder="请输入政策问题，或点击下方的常见问题。")
+                    with gr.Row(visible=False, elem_id="feedback-comment") as comment_row:
+                        comment = gr.Textbox(show_label=False, scale=5, max_length=1000, elem_id="comment",
+                                             placeholder="谢谢反馈！可补充说明哪里不对或缺了什么（可选）")
+                        send_comment = gr.Button("提交说明", scale=1, min_width=80, elem_id="send-comment")
                     with gr.Row():
                         question = gr.Textbox(show_label=False, scale=5, max_lines=4, elem_id="question",
                                               placeholder=f"例如：{examples[0]}（可继续追问）")
@@ -184,15 +238,25 @@ def build_ui(get_assistant: Callable[[], Assistant], *, max_question_chars: int 
             documents = gr.Dropdown(label="选择文件", choices=[], elem_id="document-picker")
             picker = gr.Dropdown(label="选择措施", choices=[], elem_id="measure-picker")
             measure = _panel(EMPTY_MEASURE, "measure")
+        admin_tab = admin.build_tab(access, get_assistant)
 
-        outputs = [question, chat, evidence, copy]
+        ids, rated = gr.State({}), gr.State(None)
+        outputs = [question, chat, evidence, copy, ids]
         answer_events = dict(fn=handlers.respond, outputs=outputs, concurrency_limit=CONCURRENCY,
                              show_progress="hidden")
-        ask.click(inputs=[question, chat], **answer_events)
-        question.submit(inputs=[question, chat], **answer_events)
+        ask.click(inputs=[question, chat, ids], **answer_events)
+        question.submit(inputs=[question, chat, ids], **answer_events)
         for button in examples:  # a button's value is its label: the question itself
-            button.click(inputs=[button, chat], **answer_events)
-        chat.clear(lambda: (EMPTY_PANEL, ""), outputs=[evidence, copy])  # the chat's own 清空 starts a new topic
+            button.click(inputs=[button, chat, ids], **answer_events)
+        chat.like(handlers.rate, inputs=[ids], outputs=[rated, comment_row])
+        send_comment.click(handlers.comment, inputs=[rated, comment], outputs=[comment, comment_row])
+        comment.submit(handlers.comment, inputs=[rated, comment], outputs=[comment, comment_row])
+
+        def show_admin(request: gr.Request):
+            return admin.visibility(access, request)
+
+        demo.load(show_admin, outputs=admin_tab)
+        chat.clear(lambda: (EMPTY_PANEL, "", {}), outputs=[evidence, copy, ids])  # the chat's 清空 starts a new topic
         measures_tab.select(handlers.document_choices, outputs=[documents, picker])
         documents.change(handlers.measure_choices, inputs=documents, outputs=picker)
         demo.load(handlers.header, outputs=header)

@@ -7,7 +7,7 @@ from dataclasses import asdict
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
-from api.schemas import Health, IndexSummary, Unavailable
+from api.schemas import Health, IndexSummary, LogStatus, Unavailable
 
 router = APIRouter(tags=["health"])
 
@@ -26,4 +26,6 @@ def health(request: Request):
     summary = IndexSummary(version=status.version, chunk_count=m.chunk_count, model=asdict(m.model),
                            index_type=m.index_type, built_at=m.built_at, corpus_hash=m.corpus_hash,
                            documents=[d.title for d in m.documents])
-    return Health(status="ok", model=status.model, chunks=status.chunks, index=summary)
+    writer = state.log.writer
+    log = LogStatus(**asdict(writer.stats())) if writer is not None else None
+    return Health(status="ok", model=status.model, chunks=status.chunks, index=summary, log=log)

@@ -12,12 +12,14 @@ import time
 import uuid
 from collections.abc import Iterator
 
+from fastapi import Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import StreamingResponse
 from starlette.concurrency import run_in_threadpool
 
 from api.deps import ServiceDep, SettingsDep
 from api.errors import check_question
+from api.recording import record
 from api.routes import guarded_router
 from api.schemas import ChatCompletion, ChatRequest, Choice, CitationOut, ModelCard, ModelList, ReplyMessage
 from rag.assistant import Turn
@@ -80,10 +82,12 @@ def stream_events(completion: ChatCompletion) -> Iterator[str]:
 @router.post("/v1/chat/completions", response_model=ChatCompletion,
              responses={200: {"content": {"text/event-stream": {}},
                               "description": "A chat.completion, or with stream=true chat.completion.chunk events."}})
-async def chat_completions(body: ChatRequest, service: ServiceDep, settings: SettingsDep):
+async def chat_completions(body: ChatRequest, request: Request, service: ServiceDep, settings: SettingsDep):
     """OpenAI chat schema; ``"stream": true`` answers with Server-Sent Events ending in ``data: [DONE]``."""
     question, history = split_question(body, settings)
+    start = time.perf_counter()
     answer = await run_in_threadpool(service.ask, question, history, settings.top_k)
+    record(request, service, answer, "openai", (time.perf_counter() - start) * 1000)
     completion = ChatCompletion(
         id=f"chatcmpl-{uuid.uuid4().hex}", created=int(time.time()), model=MODEL_ID,
         choices=[Choice(message=ReplyMessage(content=render_content(answer)))],

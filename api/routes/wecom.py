@@ -18,6 +18,7 @@ from fastapi.responses import PlainTextResponse
 from starlette.concurrency import run_in_threadpool
 
 from api.deps import ServiceDep, SettingsDep
+from api.recording import recorded_ask
 from rag.settings import Settings
 from wecom import app as app_channel
 from wecom import bot as bot_channel
@@ -99,7 +100,8 @@ def _add_channel(name: str, channel: Channel, crypto_of: Callable[[Settings], We
             query = CallbackQuery.from_params(request.query_params)
             state = state_of(request.app.state, settings.wecom_msgid_ttl)
             # The handler blocks (crypto, waiting for the answer), so it runs off the event loop.
-            reply = await run_in_threadpool(channel.handle, crypto, state, query, body, service.ask)
+            ask = recorded_ask(request, service, "wecom")
+            reply = await run_in_threadpool(channel.handle, crypto, state, query, body, ask)
         return Response(reply, media_type=channel.envelope.media_type if reply else "text/plain")
 
 

@@ -88,12 +88,19 @@ def by_number(question: str, views: list[MeasureView]) -> Answer | None:
         number = cn_to_int(digits)
     except ValueError:
         return None
-    view = next((v for v in views if v.number == number), None)
-    if view is None:
+    found = [v for v in views if v.number == number]
+    if len({v.document_id for v in found}) > 1:
+        return None  # several documents have one: retrieval decides which the question means
+    if not found:
         numbers = "、".join(f"（{int_to_cn(v.number)}）" for v in views if v.number)
         summary = f"本政策中没有可识别的第（{int_to_cn(number)}）条措施。文中可查到的措施编号为：{numbers}。"
         return Answer(question, summary, (), (), False, "aggregate")
-    summary = f"第{view.heading.split('）')[0]}）条“{view.title}”的内容如下："
+    return describe(question, found[0])
+
+
+def describe(question: str, view: MeasureView) -> Answer:
+    """A measure's wording, item by item, and its 责任单位 (牵头 first when the note says so)."""
+    summary = f"《{view.document}》{view.heading}的内容如下："
     statements, citations = [], []
     room = MAX_CHARS - len(summary)
     for chunk in view.chunks:
@@ -107,7 +114,9 @@ def by_number(question: str, views: list[MeasureView]) -> Answer | None:
         room -= len(statements[-1])
     units = "、".join(view.responsible_units)
     if units:
-        statements.append(f"责任单位：{units}。" + "".join(f"[{c.ref}]" for c in citations))
+        lead = "、".join(view.lead_units)
+        statements.append(f"责任单位：{units}。" + (f"牵头单位：{lead}。" if lead else "")
+                          + "".join(f"[{c.ref}]" for c in citations))
     return Answer(question, summary, tuple(statements), tuple(citations), True, "aggregate")
 
 
@@ -118,6 +127,14 @@ def list_all(question: str, views: list[MeasureView]) -> Answer | None:
     numbered = [v for v in views if v.number]
     if not numbered:
         return None
+    documents = list(dict.fromkeys(v.document for v in numbered))
+    if len(documents) > 1:  # a library: which documents, each with its count, before any one's outline
+        statements = tuple(f"《{d}》：{sum(v.document == d for v in numbered)} 条[{i}]"
+                           for i, d in enumerate(documents, start=1))
+        firsts = [next(v for v in numbered if v.document == d) for d in documents]
+        cites = tuple(_measure_citation(i, list(v.chunks)) for i, v in enumerate(firsts, start=1))
+        summary = f"共有 {len(documents)} 份文件，可指明文件名或文号查看其措施："
+        return Answer(question, summary, statements, cites, True, "aggregate")
     parts: dict[str | None, list[str]] = {}
     citations: list[Citation] = []
     for view in numbered:
@@ -125,7 +142,7 @@ def list_all(question: str, views: list[MeasureView]) -> Answer | None:
         parts.setdefault(view.part, []).append(f"{view.heading}[{ref}]")
         citations.append(_measure_citation(ref, list(view.chunks)))
     statements = tuple(f"{part or '其他'}：{'；'.join(items)}" for part, items in parts.items())
-    summary = f"《{numbered[0].document}》共列出 {len(numbered)} 条措施，分 {len(parts)} 个部分："
+    summary = f"《{documents[0]}》共列出 {len(numbered)} 条措施，分 {len(parts)} 个部分："
     return Answer(question, summary, statements, tuple(citations), True, "aggregate")
 
 

@@ -32,24 +32,43 @@ class Quote:
     positions: tuple[int, ...]  # where each sentence stands in the chunk, to mark the gaps
 
 
-def select(retriever: Retriever, scored: Scored, hits: list[Hit]) -> list[Quote]:
-    """The chunks worth quoting and, in each, the sentences that carry the answer."""
+def select(retriever: Retriever, scored: Scored, hits: list[Hit], limit: int = MAX_CHUNKS,
+           keep: float = KEEP_RATIO, sentences: int = MAX_SENTENCES) -> list[Quote]:
+    """The chunks worth quoting and, in each, the sentences that carry the answer.
+
+    A chosen lead-in that ends in a colon (「应当具备下列条件：」) brings the items it introduces.
+    """
     if not hits:
         return []
     index = retriever.index
     per_sentence = retriever.passage_scores(scored)
     best = hits[0].score
     quotes = []
-    for hit in hits[:MAX_CHUNKS]:
-        if hit.score < KEEP_RATIO * best:
+    for hit in hits[:limit]:
+        if hit.score < keep * best:
             break
         # The index split this chunk with the same splitter, one passage row per sentence.
-        sentences = split_sentences(hit.chunk.text)
+        split = split_sentences(hit.chunk.text)
         scores = per_sentence[index.passage_rows(index.positions[hit.chunk.id])]
-        ranked = np.argsort(-scores, kind="stable")[:MAX_SENTENCES]
+        ranked = np.argsort(-scores, kind="stable")[:sentences]
         order = sorted(int(i) for i in ranked if scores[i] >= SENTENCE_RATIO * scores[ranked[0]])
-        quotes.append(Quote(hit, tuple(sentences[i] for i in order), tuple(order)))
+        order = _with_items(split, order)
+        quotes.append(Quote(hit, tuple(split[i] for i in order), tuple(order)))
     return quotes
+
+
+def _with_items(sentences: list[str], order: list[int]) -> list[int]:
+    """``order`` with the sentences after each chosen lead-in, up to ``MAX_CHARS`` of them."""
+    out = list(order)
+    for i in order:
+        if sentences[i].rstrip().endswith(("：", ":")):
+            room = MAX_CHARS
+            for j in range(i + 1, len(sentences)):
+                room -= len(sentences[j])
+                if room < 0:
+                    break
+                out.append(j)
+    return sorted(set(out))
 
 
 def citation(ref: int, chunk: Chunk, score: float) -> Citation:
@@ -61,7 +80,7 @@ def compose(question: str, quotes: list[Quote], topic: list[str]) -> Answer:
     groups: dict[str, list[tuple[int, Quote]]] = {}
     for ref, quote in enumerate(quotes, start=1):
         groups.setdefault(quote.hit.chunk.measure, []).append((ref, quote))
-    summary = f"政策中与{_topic(topic)}相关的措施有 {len(groups)} 条："
+    summary = f"政策中与{topic_phrase(topic)}相关的措施有 {len(groups)} 条："
     budget = MAX_CHARS - len(summary)
     statements, used = [], []
     for members in groups.values():
@@ -90,7 +109,8 @@ def _fit(quote: Quote, room: int, first: bool) -> str:
     return out
 
 
-def _topic(terms: list[str]) -> str:
+def topic_phrase(terms: list[str]) -> str:
+    """「“科技、融资”」: the first three topic words, as a summary names what was asked."""
     return f"“{'、'.join(terms[:3])}”" if terms else "该问题"
 
 
@@ -100,7 +120,7 @@ def refuse(question: str, hits: list[Hit], topic: list[str]) -> Answer:
     related = tuple(dict.fromkeys(h.chunk.where if h.chunk.measure == UNLABELLED else h.chunk.measure
                                   for h in hits))[:3]
     document = f"《{hits[0].chunk.document}》" if hits else "本政策"
-    about = f"关于{_topic(topic)}的规定" if topic else "与该问题相关的规定"
+    about = f"关于{topic_phrase(topic)}的规定" if topic else "与该问题相关的规定"
     summary = f"政策未涉及：{document}中没有{about}。"
     statements = (f"可能相关（仅供参考，并未回答该问题）：{'；'.join(related)}",) if related else ()
     return Answer(question, summary, statements, (), False, "refusal", related)

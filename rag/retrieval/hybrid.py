@@ -2,22 +2,21 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from typing import Literal, get_args
 
 import numpy as np
 
 from rag.encoder.embedding import Embedder
-from rag.retrieval import dense, fusion
+from rag.retrieval import fusion
+from rag.retrieval.index import BM25_FLOOR, DENSE_FLOOR, SearchIndex
 from rag.retrieval.lexical import ChineseTokenizer
 from rag.retrieval.query import expand, normalise_query
-from rag.retrieval.store import LoadedIndex
 from rag.types import SEARCH_MODES, Hit, SearchMode
 
 Fusion = Literal["weighted", "rrf"]
 FUSIONS: tuple[Fusion, ...] = get_args(Fusion)
-EXACT_ALL = 8192  # below this many passages every similarity is computed
-CANDIDATES = 512  # above it, the nearest passages only (the rest count as unrelated)
 
 
 @dataclass(frozen=True)
@@ -42,7 +41,7 @@ class Scored:
 class Retriever:
     """Ranks chunks of one loaded index for a question."""
 
-    def __init__(self, index: LoadedIndex, embedder: Embedder, tokenizer: ChineseTokenizer,
+    def __init__(self, index: SearchIndex, embedder: Embedder, tokenizer: ChineseTokenizer,
                  synonyms: dict[str, tuple[str, ...]], fusion_method: Fusion = "weighted",
                  dense_weight: float = fusion.DENSE_WEIGHT):
         if fusion_method not in FUSIONS:
@@ -62,19 +61,16 @@ class Retriever:
         expanded = " ".join([text, *expand(text, self.synonyms)])
         return Query(text, vector, tuple(self.tokenizer.tokenize(expanded)))
 
-    def score(self, query: Query) -> Scored:
-        """Per-chunk scores: the best-scoring sentence of each chunk, for each scorer."""
+    def score(self, query: Query, documents: Collection[str] | None = None) -> Scored:
+        """Per-chunk scores: the best-scoring sentence of each chunk, for each scorer.
+
+        With ``documents`` (ids), passages of every other document score as unrelated.
+        """
         owners = self.index.owners
-        n_passages = len(owners)
-        scores, ids = dense.search(self.index.dense, query.vector[None, :],
-                                   n_passages if n_passages <= EXACT_ALL else CANDIDATES)
-        passage_dense = np.full(n_passages, -1.0, dtype=np.float32)
-        valid = ids[0] >= 0
-        passage_dense[ids[0][valid]] = scores[0][valid]
-        passage_bm25 = self.index.bm25.scores(list(query.tokens)).astype(np.float32)
+        passage_dense, passage_bm25 = self.index.passage_scores(query.vector, query.tokens, documents)
         n = len(self.index.chunks)
-        return Scored(_best_per_chunk(passage_dense, owners, n, -1.0), _best_per_chunk(passage_bm25, owners, n, 0.0),
-                      passage_dense, passage_bm25)
+        return Scored(_best_per_chunk(passage_dense, owners, n, DENSE_FLOOR),
+                      _best_per_chunk(passage_bm25, owners, n, BM25_FLOOR), passage_dense, passage_bm25)
 
     def search(self, query: Query, k: int = 5, mode: SearchMode = "hybrid") -> list[Hit]:
         if mode not in SEARCH_MODES:

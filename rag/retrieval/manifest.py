@@ -31,6 +31,17 @@ class ModelRecord:
 
 
 @dataclass(frozen=True)
+class GateRecord:
+    """The refusal gate's calibration for this index, derived from its documents at build time."""
+
+    everyday: float  # margin below which a question nearer the everyday-banking bank is refused
+    near: float  # the same for the near-domain bank
+    floor: float  # cosine to the nearest passage below which nothing is answered
+    forms: int  # question forms generated from the documents (the in-scope side)
+    rule: str  # how the margins were derived, in words
+
+
+@dataclass(frozen=True)
 class Manifest:
     format: int
     model: ModelRecord
@@ -43,6 +54,7 @@ class Manifest:
     versions: dict[str, str | None] = field(default_factory=dict)
     files: dict[str, str] = field(default_factory=dict)
     document_chunks: dict[str, int] = field(default_factory=dict)  # document id → its chunks
+    gate: GateRecord | None = None
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -63,6 +75,7 @@ class Manifest:
                 versions=dict(data.get("versions") or {}),
                 files=dict(data.get("files") or {}),
                 document_chunks=dict(data.get("document_chunks") or {}),
+                gate=_record(GateRecord, data["gate"]) if data.get("gate") else None,
             )
         except (KeyError, TypeError, ValueError) as e:
             raise ValueError(f"{type(e).__name__}: {e}") from e

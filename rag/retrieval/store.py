@@ -31,8 +31,8 @@ import re
 import shutil
 import time
 from collections import Counter
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
-from functools import cached_property
 from importlib.metadata import version as pkg_version
 from pathlib import Path
 
@@ -45,11 +45,14 @@ from rag.encoder.embedding import Embedder, ModelInfo
 from rag.errors import IndexCorruptError, IndexMismatchError, IndexMissingError
 from rag.files import sha256_file
 from rag.retrieval import dense
+from rag.retrieval.index import BM25_FLOOR, CANDIDATES, DENSE_FLOOR, EXACT_ALL, ChunkLookups
 from rag.retrieval.lexical import BM25Index, ChineseTokenizer
-from rag.retrieval.manifest import Manifest, ModelRecord
+from rag.retrieval.manifest import GateRecord, Manifest, ModelRecord
 from rag.types import Chunk, DocumentInfo
 
-FORMAT = 3  # 2: sequence-numbered versions, bm25/ hashed; 3: documents carry their identity (id, 文号, issuers, dates)
+# 2: sequence-numbered versions, bm25/ hashed; 3: documents carry their identity (id, 文号, issuers, dates);
+# 4: the refusal gate's calibration, derived from the documents
+FORMAT = 4
 KEEP_VERSIONS = 2
 _MANIFEST = "manifest.json"
 _SEQUENCE = re.compile(r"^\.?v(\d+)")  # a version "v<n>-…" or its reservation ".v<n>.tmp"
@@ -57,7 +60,7 @@ REBUILD_HINT = "run `policy-qa build` (or `policy-qa serve --rebuild`) to rebuil
 
 
 @dataclass(frozen=True)
-class LoadedIndex:
+class LoadedIndex(ChunkLookups):
     version: str
     folder: Path
     manifest: Manifest
@@ -66,20 +69,42 @@ class LoadedIndex:
     bm25: BM25Index
     owners: np.ndarray  # passage row → chunk position (ascending: passages follow chunk order)
 
-    @cached_property
-    def documents(self) -> dict[str, DocumentInfo]:
-        """The indexed documents by id."""
-        return {d.id: d for d in self.manifest.documents}
+    def passage_scores(self, vector: np.ndarray, tokens: Sequence[str],
+                       documents: Collection[str] | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """Cosine and BM25 score of every passage row; outside ``documents`` (ids) at the floors."""
+        n_passages = len(self.owners)
+        scores, ids = dense.search(self.dense, vector[None, :],
+                                   n_passages if n_passages <= EXACT_ALL or documents else CANDIDATES)
+        passage_dense = np.full(n_passages, DENSE_FLOOR, dtype=np.float32)
+        valid = ids[0] >= 0
+        passage_dense[ids[0][valid]] = scores[0][valid]
+        passage_bm25 = self.bm25.scores(list(tokens)).astype(np.float32)
+        if documents:
+            outside = ~self.passage_in(documents)
+            passage_dense[outside] = DENSE_FLOOR
+            passage_bm25[outside] = BM25_FLOOR
+        return passage_dense, passage_bm25
 
-    @cached_property
-    def positions(self) -> dict[str, int]:
-        """Chunk id → position, built once per loaded index."""
-        return {c.id: i for i, c in enumerate(self.chunks)}
 
-    def passage_rows(self, position: int) -> np.ndarray:
-        """The passage rows (sentences) of the chunk at ``position``."""
-        start, end = np.searchsorted(self.owners, [position, position + 1])
-        return np.arange(start, end)
+@dataclass(frozen=True)
+class FolderStore:
+    """The index folder as a :class:`~rag.retrieval.index.Store` (FAISS + BM25 in every worker)."""
+
+    index_dir: Path
+
+    def build(self, chunks, embedder, tokenizer, documents, corpus_hash, progress=False, vectors=None,
+              gate=None) -> Path:
+        return build(chunks, embedder, tokenizer, self.index_dir, documents, corpus_hash, progress, vectors=vectors,
+                     gate=gate)
+
+    def current_version(self) -> str | None:
+        return current_version(self.index_dir)
+
+    def manifest(self) -> Manifest:
+        return verify(self.index_dir)[1]
+
+    def load(self, expected: ModelInfo | None = None, dictionary_hash: str | None = None) -> LoadedIndex:
+        return load(self.index_dir, expected, dictionary_hash)
 
 
 @dataclass(frozen=True)
@@ -105,7 +130,8 @@ def passages(chunks: list[Chunk]) -> Passages:
 
 def build(chunks: list[Chunk], embedder: Embedder, tokenizer: ChineseTokenizer, index_dir: Path,
           documents: list[DocumentInfo], corpus_hash: str, progress: bool = False,
-          hnsw_threshold: int = dense.HNSW_THRESHOLD, vectors: np.ndarray | None = None) -> Path:
+          hnsw_threshold: int = dense.HNSW_THRESHOLD, vectors: np.ndarray | None = None,
+          gate: GateRecord | None = None) -> Path:
     """Embed and index ``chunks`` into a new version folder and make it current.
 
     ``vectors``, when given, are the passage embeddings already computed (one row per
@@ -127,7 +153,8 @@ def build(chunks: list[Chunk], embedder: Embedder, tokenizer: ChineseTokenizer, 
         with open(tmp / "chunks.jsonl", "w", encoding="utf-8") as f:
             for c in chunks:
                 f.write(json.dumps(c.to_dict(), ensure_ascii=False) + "\n")
-        manifest = _manifest(embedder.info, tokenizer, chunks, documents, corpus_hash, dense.index_kind(index), tmp)
+        manifest = _manifest(embedder.info, tokenizer, chunks, documents, corpus_hash, dense.index_kind(index), tmp,
+                             gate)
         (tmp / _MANIFEST).write_text(json.dumps(manifest.to_dict(), ensure_ascii=False, indent=2), encoding="utf-8")
         final = index_dir / "versions" / version
         os.replace(tmp, final)
@@ -172,7 +199,7 @@ def _index_files(folder: Path) -> list[str]:
                   if p.is_file() and p.name != _MANIFEST)
 
 
-def _manifest(info: ModelInfo, tokenizer, chunks, documents, corpus_hash, kind, folder) -> Manifest:
+def _manifest(info: ModelInfo, tokenizer, chunks, documents, corpus_hash, kind, folder, gate=None) -> Manifest:
     return Manifest(
         format=FORMAT,
         model=ModelRecord.of(info),
@@ -185,6 +212,7 @@ def _manifest(info: ModelInfo, tokenizer, chunks, documents, corpus_hash, kind, 
         versions={p: _version(p) for p in ("faiss-cpu", "sentence-transformers", "bm25s", "jieba", "policy-qa")},
         files={name: sha256_file(folder / name) for name in _index_files(folder)},
         document_chunks=dict(Counter(c.document_id for c in chunks)),
+        gate=gate,
     )
 
 
@@ -237,7 +265,7 @@ def verify(index_dir: Path) -> tuple[Path, Manifest]:
 def load(index_dir: Path, expected: ModelInfo | None = None, dictionary_hash: str | None = None) -> LoadedIndex:
     """Open the current version, verifying files and model; typed errors name the fix."""
     folder, manifest = verify(index_dir)
-    _check_compatible(manifest, expected, dictionary_hash)
+    check_compatible(manifest, expected, dictionary_hash)
     try:
         chunks = tuple(Chunk.from_dict(json.loads(line)) for line in
                        (folder / "chunks.jsonl").read_text(encoding="utf-8").splitlines() if line.strip())
@@ -281,7 +309,7 @@ def _read_manifest(folder: Path) -> Manifest:
         raise IndexCorruptError(f"{folder / _MANIFEST} is not a complete manifest ({e}); {REBUILD_HINT}") from e
 
 
-def _check_compatible(manifest: Manifest, expected: ModelInfo | None, dictionary_hash: str | None) -> None:
+def check_compatible(manifest: Manifest, expected: ModelInfo | None, dictionary_hash: str | None) -> None:
     built = manifest.model
     if expected is not None:
         for name in ("name", "dimension", "fingerprint"):

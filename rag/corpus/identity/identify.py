@@ -39,7 +39,36 @@ def identify(text: str, filename: str, sidecar: dict | None = None) -> DocumentI
     found = _with_dates_and_issuers(found, lines, fields, header)
     if sidecar:
         found = replace(found, **check_sidecar(sidecar, f"{filename}{SUFFIX}"))
+    dated = _dated_wording(lines, found)
+    found = replace(found, header="\n".join(dict.fromkeys(
+        [line for line in header.head_lines if line.strip()] + dated)) or None)
     return _derived(found, sidecar or {})
+
+
+_CONTEXT = 40  # characters kept either side of a date in a long (glued) line
+
+
+def _dated_wording(lines: list[str], found: DocumentIdentity) -> list[str]:
+    """The document's own wording of its dates and 文号 (a signature line, 「本条例自…起施行」), so an
+    answer about them can quote the text; a glued line is cut to the words around the value."""
+    values = [v for v in (found.number, found.signed, found.published, found.effective) if v]
+    forms = [f for v in values for f in written_forms(v)]
+    out = []
+    for line in lines:
+        for form in forms:
+            at = line.find(form)
+            if at >= 0:
+                out.append(line.strip() if len(line) <= 2 * _CONTEXT else
+                           line[max(at - _CONTEXT, 0): at + len(form) + _CONTEXT].strip())
+    return out
+
+
+def written_forms(value: str) -> tuple[str, ...]:
+    """2020-01-01 as a text writes it, 2020年1月1日; any other value as it is."""
+    parts = value.split("-")
+    if len(parts) == 3 and all(p.isdigit() for p in parts):
+        return (f"{parts[0]}年{int(parts[1])}月{int(parts[2])}日", value)
+    return (value,)
 
 
 def _stem(filename: str) -> str:

