@@ -25,6 +25,10 @@ def serve(host: str, port: int, rebuild: bool, workers: int) -> None:
     from rag.pipeline import PipelineConfig, open_store
 
     settings = get_settings()
+    if settings.store == "milvus" and workers > 1 and "://" not in settings.milvus_location:
+        raise click.ClickException(f"Milvus Lite file {settings.milvus_location} can be opened by one process only; "
+                                   f"serve it over TCP for {workers} workers (README, Milvus) and set "
+                                   f"POLICY_QA_MILVUS_URI=http://host:port")
     index_store = open_store(PipelineConfig.from_settings(settings))  # an unreachable Milvus fails here
     if not rebuild and index_store.current_version() is not None:
         index_store.manifest()  # a damaged index is refused in a second, before the model loads

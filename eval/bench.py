@@ -19,8 +19,10 @@ import statistics
 import tempfile
 import time
 from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import httpx
 import numpy as np
@@ -35,6 +37,9 @@ from rag.retrieval.index import CANDIDATES
 from rag.retrieval.query import normalise_query
 from rag.retrieval.store import passages
 from rag.settings import Settings
+
+if TYPE_CHECKING:
+    from rag.retrieval.milvus import MilvusConfig
 
 ASK_RATIO_TARGET = 1.5
 SCALING_TARGET = 1.6
@@ -61,13 +66,14 @@ class BenchConfig:
     scale_chunks: int = 100_000
     calibration_sample: int = 256  # synthetic chunks embedded for real to calibrate the noise
     seed: int = 7
+    store: str = "faiss"  # milvus: the index goes to a Milvus Lite TCP server the bench starts
 
     @classmethod
-    def for_run(cls, quick: bool, workers: int, threads: int) -> BenchConfig:
+    def for_run(cls, quick: bool, workers: int, threads: int, store: str = "faiss") -> BenchConfig:
         if quick:  # a smoke run: every stage, small sizes, well under a minute
             return cls(True, workers, threads, questions=8, load_seconds=1.5, build_repeats=1,
-                       scale_chunks=3000, calibration_sample=32)
-        return cls(False, workers, threads)
+                       scale_chunks=3000, calibration_sample=32, store=store)
+        return cls(False, workers, threads, store=store)
 
 
 def ms(seconds: float) -> float:
@@ -84,17 +90,19 @@ def timed(fn: Callable[..., object], *args) -> float:
     return ms(time.perf_counter() - start)
 
 
-def run(settings: Settings, config: BenchConfig, log: Callable[[str], None] = print) -> dict:
+def run(settings: Settings, config: BenchConfig, log: Callable[[str], None] = print,
+        questions: Path | None = None) -> dict:
     """Every section of the benchmark; returns the JSON-ready report."""
-    questions = [q.question for q in load_questions(QUESTIONS)]
+    questions = [q.question for q in load_questions(questions or QUESTIONS)]
     timed_questions = questions[:config.questions] if config.questions else questions
     report: dict = {"config": asdict(config), "machine": _machine(settings, config)}
-    with tempfile.TemporaryDirectory(prefix="pqa-bench-") as tmp:
+    with tempfile.TemporaryDirectory(prefix="pqa-bench-") as tmp, _milvus(config, Path(tmp)) as milvus:
         index_dir = Path(tmp) / "index"
         # torch in this process, the reference floor; the server runs the configured backend
         pipeline = Pipeline(PipelineConfig(settings.corpus_dir, index_dir, settings.home_dir, settings.embed_model,
                                            settings.query_prompt, settings.passage_prompt,
-                                           cache_size=settings.cache_size, threads=config.threads, backend="torch"))
+                                           cache_size=settings.cache_size, threads=config.threads, backend="torch",
+                                           milvus=milvus))
         log("index build …")
         report["build"] = _build(pipeline, config.build_repeats)
         pipeline.load()
@@ -102,7 +110,7 @@ def run(settings: Settings, config: BenchConfig, log: Callable[[str], None] = pr
         report["breakdown_ms"] = _breakdown(pipeline, settings, timed_questions)
         log(f"starting policy-qa serve ({config.workers} worker(s), {config.threads} thread(s) per request) …")
         started = time.perf_counter()
-        with launcher.start(_server_env(settings, config, index_dir), workers=config.workers) as server:
+        with launcher.start(_server_env(settings, config, index_dir, milvus), workers=config.workers) as server:
             report["server"] = {"start_s": round(time.perf_counter() - started, 2)}
             headers = {"Authorization": f"Bearer {settings.api_key_list[0]}"} if settings.api_key_list else {}
             log("latency, one client …")
@@ -141,8 +149,24 @@ def _load_average() -> float:
     return round(os.getloadavg()[0], 2)
 
 
-def _server_env(settings: Settings, config: BenchConfig, index_dir: Path) -> dict[str, str]:
+@contextmanager
+def _milvus(config: BenchConfig, folder: Path) -> Iterator[MilvusConfig | None]:
+    """With ``store=milvus``, a Lite TCP server that this process and the server's workers share."""
+    if config.store != "milvus":
+        yield None
+        return
+    from eval.milvus_lite import LiteServer
+    from rag.retrieval.milvus import MilvusConfig
+
+    with LiteServer(folder / "bench.db", launcher.free_port()).start() as lite:
+        yield MilvusConfig(lite.uri)
+
+
+def _server_env(settings: Settings, config: BenchConfig, index_dir: Path,
+                milvus: MilvusConfig | None = None) -> dict[str, str]:
     env = dict(os.environ)
+    if milvus is not None:
+        env.update({"POLICY_QA_STORE": "milvus", "POLICY_QA_MILVUS_URI": milvus.uri})
     env.update({
         "POLICY_QA_INDEX_DIR": str(index_dir),
         "POLICY_QA_CORPUS_DIR": str(settings.corpus_dir),
@@ -305,7 +329,7 @@ def render(report: dict) -> str:
     m, lat, build, sc = report["machine"], report["latency"], report["build"], report["scale"]
     lines = [f"policy-qa bench: {m['cpus']} CPUs, {m['workers']} worker(s), "
              f"{m['threads']} compute thread(s) per request, model {m['model']}, "
-             f"corpus {build['chunks']} chunks / {build['passages']} passages, "
+             f"store {report['config'].get('store', 'faiss')}, corpus {build['chunks']} chunks / {build['passages']} passages, "
              f"1-min load average {m['load_average_start']} at start, {m['load_average_end']} at end", "",
              f"### Latency, one client, warm ({lat['questions']} dev questions, ms)", "",
              "| measure | p50 | p95 | p99 |", "|---|---|---|---|"]

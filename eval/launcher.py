@@ -27,14 +27,7 @@ class ServerProcess:
 
     def stop(self, timeout: float = 30.0) -> int:
         """SIGTERM, as a process manager would send; the exit code (killed if it hangs)."""
-        if self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
-            try:
-                self.process.wait(timeout)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
-        return self.process.returncode
+        return terminate(self.process, timeout)
 
     def output(self) -> str:
         return self.log.read_text(encoding="utf-8", errors="replace")
@@ -145,3 +138,15 @@ def _wait_healthy(server: ServerProcess, timeout: float, streak: int) -> None:
             return
         time.sleep(0.25 if healthy == 0 else 0.02)
     raise RuntimeError(f"policy-qa serve not healthy after {timeout:.0f}s:\n{server.output()}")
+
+
+def terminate(process: subprocess.Popen, timeout: float = 30.0) -> int:
+    """SIGTERM, then SIGKILL if the process has not exited within ``timeout``; its exit code."""
+    if process.poll() is None:
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(timeout)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+    return process.returncode

@@ -76,9 +76,14 @@ def main() -> None:
     settings = get_settings()
     report = measure(settings, args.rounds, args.seconds, args.clients, args.index_dir or settings.index_dir)
     print(json.dumps(report, indent=2))
+    print(render(report))
+
+
+def render(report: dict) -> str:
     verdict = "within" if report["ratio_on_over_off"] <= TARGET else "OVER"
-    print(f"p50 on {report['p50_ms']['on']} ms / off {report['p50_ms']['off']} ms = {report['ratio_on_over_off']} "
-          f"({verdict} the {TARGET} bound); {report['recorded']} of {report['answered_with_logging']} answers recorded")
+    return (f"/api/ask p50 with logging on {report['p50_ms']['on']} ms / off {report['p50_ms']['off']} ms = "
+            f"{report['ratio_on_over_off']} ({verdict} the {TARGET} bound), {report['errors']} errors; "
+            f"{report['recorded']} of {report['answered_with_logging']} answers recorded")
 
 
 if __name__ == "__main__":

@@ -10,7 +10,6 @@ workers (and hosts) reach it at ``http://127.0.0.1:<port>`` as they would a Milv
 from __future__ import annotations
 
 import os
-import signal
 import socket
 import subprocess
 import time
@@ -18,6 +17,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from milvus_lite.server import BIN_PATH
+
+from eval.launcher import terminate
 
 
 @dataclass
@@ -50,13 +51,8 @@ class LiteServer:
 
     def stop(self, timeout: float = 30.0) -> None:
         """SIGTERM (it writes its data and exits), SIGKILL if it hangs."""
-        if self.process is not None and self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
-            try:
-                self.process.wait(timeout)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
+        if self.process is not None:
+            terminate(self.process, timeout)
         self.process = None
 
     def rss_kib(self) -> int:

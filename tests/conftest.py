@@ -99,6 +99,7 @@ FIXTURE_MARKS = {
     "servers": "server",      # starts `policy-qa serve`
     "live_server": "server",
     "server_index": "slow",   # `policy-qa build` in a subprocess
+    "browser": "browser",     # drives Chromium
 }
 
 
@@ -151,6 +152,23 @@ def real_pipeline(tmp_path_factory, embedder):
     pipeline.build()
     pipeline.load()
     return pipeline
+
+
+# --- Chromium ----------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """The Debian Chromium, headless, through Playwright: one per test module."""
+    from playwright.sync_api import sync_playwright
+
+    from browser_support import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS
+
+    ARTIFACTS.mkdir(exist_ok=True)
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
 
 
 # --- live servers ---------------------------------------------------------------------------

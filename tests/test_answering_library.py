@@ -177,3 +177,26 @@ def test_a_lead_in_is_quoted_with_its_conditions(library_assistant):
     assert answer.found
     assert re.search(r"下列情形之一的?.*：", answer.text)
     assert "三百万元以上" in answer.text
+
+
+def test_question_forms_come_from_headings_and_sentences(documents):
+    from rag.corpus.forms import question_forms
+
+    chunks = _parsed(LIBRARY / next(d for d in documents if d.id == GUARANTEE).source)[1]
+    forms = question_forms(chunks)
+    assert "引导降费让利有哪些措施？" in forms  # a measure heading, without its （八）
+    assert all(f.endswith(("有哪些措施？", "有什么规定？")) for f in forms)
+    assert len(forms) == len(set(forms)) > 50
+    assert not any("各省、自治区" in f for f in forms)  # the notice's addressees are no subject
+
+
+@pytest.mark.slow
+def test_the_gate_is_calibrated_for_the_library_and_recorded(library_assistant):
+    gate = library_assistant.status().manifest.gate
+    assert gate is not None and gate.forms > 500
+    assert "percentile" in gate.rule and gate.floor == pytest.approx(0.835)
+    assert -0.2 < gate.near < gate.everyday < 0.1
+    # the library answers what it states and refuses everyday banking and what it does not state
+    assert library_assistant.ask("温州民间资金管理企业的注册资本最低要多少？").found
+    assert not library_assistant.ask("信用卡分期手续费怎么算？").found
+    assert not library_assistant.ask("浙江民间融资服务企业去备案要交哪些材料，多少个工作日办结？").found

@@ -150,6 +150,9 @@ def test_rewrite_rules():
     assert rewrite("那台资企业呢？", [], words) == "那台资企业呢？"
     units = [Turn("user", "省财政厅牵头哪些措施？")]
     assert rewrite("那省金融监管局呢？", units, words) == "省金融监管局牵头哪些措施？"
+    # the new subject takes the place of the word it shares most with, not only of a 企业/厅 word
+    fees = [Turn("user", "国办发〔2019〕6号对担保费率有什么要求？")]
+    assert rewrite("那再担保费呢？", fees, words) == "国办发〔2019〕6号对再担保费有什么要求？"
 
 
 def test_off_topic_and_everyday_questions_are_refused(assistant):
@@ -188,3 +191,9 @@ def test_dev_set_quotes_gold_and_refusals_are_honest(assistant):
     assert report["gold_quoted"] >= 0.95, report["misses"]
     assert report["false_refusal"] == 0, report["false_refusals"]
     assert report["oos_refused"] >= 5 / 6, report["false_answers"]
+
+
+def test_a_number_no_measure_can_have_is_no_error(assistant):
+    """「（0）」 once reached int_to_cn(0) and answered 500; it is an ordinary question now."""
+    for question in ("科技型企业有哪些融资支持（0）", "第（0）条讲什么？", "第100条讲什么？"):
+        assert assistant.ask(question).question == question

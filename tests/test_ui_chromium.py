@@ -7,17 +7,12 @@ Screenshots land in tests/artifacts/ (git-ignored) for a human to look at.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
 
 import httpx
 import pytest
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Browser, Page, expect
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                 "--disable-background-networking"]
-ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
-TIMEOUT_MS = 60_000  # a cold server answers its first question after loading the model
+from browser_support import ARTIFACTS, TIMEOUT_MS
 
 pytestmark = [pytest.mark.browser, pytest.mark.server]
 
@@ -39,15 +34,6 @@ def server(live_server):
 @pytest.fixture(scope="module")
 def base_url(server) -> str:
     return server.url
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    ARTIFACTS.mkdir(exist_ok=True)
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
 
 
 @pytest.fixture()

@@ -7,12 +7,12 @@ import sqlite3
 from collections.abc import Iterator
 
 import pytest
-from playwright.sync_api import Browser, Page, expect, sync_playwright
-from test_ui_chromium import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, TIMEOUT_MS
+from playwright.sync_api import Browser, Page, expect
 
 from db.accounts import add_user
 from db.engine import make_engine, upgrade
 
+from browser_support import ARTIFACTS, TIMEOUT_MS
 from db_support import wait_until
 from server_support import launch
 
@@ -33,15 +33,6 @@ def setup(server_index, tmp_path_factory):
     server = launch(server_index, POLICY_QA_AUTH="on", POLICY_QA_DATABASE_URL=f"sqlite:///{path}")
     yield server.url, path
     server.stop()
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    ARTIFACTS.mkdir(exist_ok=True)
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
 
 
 @pytest.fixture()

@@ -88,6 +88,8 @@ def by_number(question: str, views: list[MeasureView]) -> Answer | None:
         number = cn_to_int(digits)
     except ValueError:
         return None
+    if not 0 < number < 100:  # 「（0）」「第100条」: no measure is numbered so; let retrieval answer
+        return None
     found = [v for v in views if v.number == number]
     if len({v.document_id for v in found}) > 1:
         return None  # several documents have one: retrieval decides which the question means

@@ -37,7 +37,9 @@ def _resolve(question: str, context: str, words: Callable[[str], list[str]]) -> 
     subject = _TAIL.sub("", _LEAD.sub("", stripped)).strip("，,、 ")
     if not subject or len(subject) > _ELLIPTICAL_MAX:
         return question
-    old = next((w for w in words(context) if _SUBJECT.search(w) and w not in subject), None)
+    # 「那再担保费呢？」 after a question on 担保费率 replaces the words it shares most with.
+    old = _sharing(subject, context, words(context)) or next(
+        (w for w in words(context) if _SUBJECT.search(w) and w not in subject), None)
     if old is None:
         return f"{subject}{context}"
     start = end = context.find(old)
@@ -48,3 +50,20 @@ def _resolve(question: str, context: str, words: Callable[[str], list[str]]) -> 
             start -= k
             break
     return context[:start] + subject + context[end:]
+
+
+def _sharing(subject: str, context: str, words: list[str]) -> str | None:
+    """The run of ``context`` words around its longest stretch (two characters at least) in common with
+    ``subject``: 担保费率 for 再担保费, though jieba reads it as 担保 + 费率."""
+    for n in range(min(len(subject), len(context)), 1, -1):
+        at = next((context.find(subject[i:i + n]) for i in range(len(subject) - n + 1)
+                   if subject[i:i + n] in context), -1)
+        if at < 0:
+            continue
+        start, end = at, at + n
+        for w in words:
+            p = context.find(w)
+            if p >= 0 and p < end and p + len(w) > start:
+                start, end = min(start, p), max(end, p + len(w))
+        return context[start:end]
+    return None

@@ -221,7 +221,9 @@ def unanswered(question: str, sentences: list[str], topic: list[str],
     asks = _ASKS_FIGURE.search(question)
     if asks:
         before = [w for w in topic if _MEASURE.search(w) and 0 <= question.find(w) < asks.start()]
-        measured = max(before, key=question.rfind, default=None)
+        # 「多少个工作日」 names what it counts after the ask
+        after = [w for w in topic if _MEASURE.search(w) and asks.end() <= question.find(w) <= asks.end() + 2]
+        measured = max(before, key=question.rfind, default=None) or next(iter(after), None)
         others = [w for w in topic if w != measured and w not in _QUALIFIERS]
         names = (measured, *(synonyms or {}).get(measured, ())) if measured else ()
         if not any(_states_figure(s, names, others) for s in sentences):
