@@ -45,7 +45,7 @@ def bench(json_path: Path, quick: bool, workers: int, threads: int | None, quest
         return
     threads = settings.threads if threads is None else threads
     report = run(settings, BenchConfig.for_run(quick, workers, threads, store or settings.store),
-                 log=lambda m: click.echo(m, err=True), questions=questions)
+                 log=lambda m: click.echo(m, err=True), question_file=questions)
     json_path.parent.mkdir(parents=True, exist_ok=True)
     json_path.write_text(json.dumps(report, ensure_ascii=False, indent=2), encoding="utf-8")
     click.echo(render(report))

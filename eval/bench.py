@@ -91,9 +91,9 @@ def timed(fn: Callable[..., object], *args) -> float:
 
 
 def run(settings: Settings, config: BenchConfig, log: Callable[[str], None] = print,
-        questions: Path | None = None) -> dict:
+        question_file: Path | None = None) -> dict:
     """Every section of the benchmark; returns the JSON-ready report."""
-    questions = [q.question for q in load_questions(questions or QUESTIONS)]
+    questions = [q.question for q in load_questions(question_file or QUESTIONS)]
     timed_questions = questions[:config.questions] if config.questions else questions
     report: dict = {"config": asdict(config), "machine": _machine(settings, config)}
     with tempfile.TemporaryDirectory(prefix="pqa-bench-") as tmp, _milvus(config, Path(tmp)) as milvus:

@@ -31,7 +31,7 @@ from rag.retrieval.naming import DocumentNames
 from rag.retrieval.query import normalise_query
 from rag.retrieval.store import REBUILD_HINT
 from rag.settings import Settings
-from rag.types import Answer, DocumentInfo, Hit, SearchMode, Turn
+from rag.types import Answer, Chunk, DocumentInfo, Hit, SearchMode, Turn
 
 __all__ = ["Assistant", "Generator", "IndexStatus", "Turn", "check_question"]
 
@@ -65,7 +65,7 @@ class IndexStatus:
 
 @dataclass(frozen=True)
 class Library:
-    """What the answer stage derives from one index version: the outline and the document names."""
+    """What the answer stage derives from one index version: outline, document names, gate, chunks by document."""
 
     version: str
     outline: list[MeasureView]
@@ -73,6 +73,7 @@ class Library:
     names: DocumentNames
     gate: Gate
     thresholds: Thresholds
+    chunks_of: dict[str, list[Chunk]]  # document id → its chunks, in index order
 
 
 class Generator(Protocol):
@@ -178,8 +179,7 @@ class Assistant:
         documents = scope.documents or (tuple(library.documents) if len(library.documents) == 1 else ())
         # 「它是哪年发布的？」 after a quoted measure asks about its document, not the measure.
         if len(documents) == 1 and identity.asks_identity(text):
-            chunks = [c for c in self.pipeline.index.chunks if c.document_id == documents[0]]
-            about = identity.answer(text, library.documents[documents[0]], chunks)
+            about = identity.answer(text, library.documents[documents[0]], library.chunks_of[documents[0]])
             if about is not None:
                 return about, None
         if scope.measure and len(scope.documents) == 1:
@@ -201,6 +201,7 @@ class Assistant:
         topic = self.pipeline.tokenizer.words(prepared.text)
         comparing = grouped.is_comparison(text, documents)
         broad = not comparing and grouped.is_broad(text)
+        lead, items = "", []
         if comparing:  # the best quote of each named document, side by side
             quotes = []
             for document in documents:
@@ -212,7 +213,9 @@ class Assistant:
             quotes = select(retriever, scored, listed, limit=grouped.BROAD_MAX, keep=grouped.BROAD_RATIO, sentences=2)
         else:
             quotes = select(retriever, scored, hits)
-            lead, items = grouped.listed_under(hits[0].chunk, self.pipeline.index.chunks) if hits else ("", [])
+            if hits:
+                best = hits[0].chunk
+                lead, items = grouped.listed_under(best, library.chunks_of[best.document_id])
         # A heading states figures too: 「（二）增加支小支农再贷款和再贴现额度共1500亿元」.
         sentences = [s for q in quotes for s in (q.hit.chunk.measure, *q.sentences)]
         synonyms = self.pipeline.synonyms
@@ -223,26 +226,29 @@ class Assistant:
         matched = [w for w in topic if any(t in evidence for t in (w, *synonyms.get(w, ())))]
         if comparing:
             summary = f"{len(documents)} 份文件中与{topic_phrase(matched)}相关的规定，分别如下："
-            return grouped.compose_grouped(text, quotes, self.library().documents, summary), relevance
-        if not comparing and not broad and items:  # the best chunk is one item of a list: quote the whole list
+            return grouped.compose_grouped(text, quotes, library.documents, summary), relevance
+        if items:  # the best chunk is one item of a list, or its lead-in: quote the whole list
             return grouped.compose_list(text, lead, items, hits[0].score), relevance
         if broad and len({(q.hit.chunk.document_id, q.hit.chunk.measure) for q in quotes}) > 1:
             summary = f"政策中与{topic_phrase(matched)}相关的措施共 {len(quotes)} 条："
-            return grouped.compose_grouped(text, quotes, self.library().documents, summary), relevance
+            return grouped.compose_grouped(text, quotes, library.documents, summary), relevance
         return compose(text, quotes, matched), relevance
 
     def search(self, query: str, top_k: int = 5, mode: SearchMode = "hybrid") -> list[Hit]:
         return self.pipeline.search(query, top_k, mode)
 
     def library(self) -> Library:
-        """The live index's outline and document names, derived once per index version."""
+        """The live index's outline, document names, gate and chunks by document, derived once per index version."""
         index = self.pipeline.index
         if self._library is None or self._library.version != index.version:
             forms = support_bank(question_forms(index.chunks), self.pipeline.embedder,
                                  self.pipeline.config.home / "cache")
+            chunks_of: dict[str, list[Chunk]] = {}
+            for c in index.chunks:
+                chunks_of.setdefault(c.document_id, []).append(c)
             self._library = Library(index.version, outline_from_chunks(index.chunks), index.documents,
                                     DocumentNames(index.manifest.documents, self.pipeline.tokenizer),
-                                    Gate(forms, self.banks), self._thresholds(index.manifest))
+                                    Gate(forms, self.banks), self._thresholds(index.manifest), chunks_of)
         return self._library
 
     def outline(self) -> list[MeasureView]:

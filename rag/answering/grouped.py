@@ -19,7 +19,6 @@ from rag.types import Answer, Chunk, Citation, DocumentInfo, Hit
 
 # 「有哪些支持/政策」 asks for everything on a subject; 「得满足哪些要求」「可以采取哪些措施」 ask for one article's list.
 _BROAD = re.compile(r"(有|包括|涉及)哪些|哪些(文件|政策|支持|便利|扶持)|都怎么|各个?文件|这些文件")
-_COMPARE = re.compile(r"分别|对比|比较|区别|不同|异同|各自|一样吗|相比")
 SHOWN = 8  # measures quoted in full; the rest of a broad list is named in its tail
 BROAD_RATIO = 0.5  # a chunk joins a broad list this close to the best one
 BROAD_MAX = 40  # chunks a broad answer may cite in all
@@ -44,7 +43,8 @@ def is_broad(question: str) -> bool:
 
 
 def is_comparison(question: str, documents: Sequence[str]) -> bool:
-    return len(documents) >= 2 or (bool(_COMPARE.search(question)) and len(documents) > 1)
+    """Two or more named documents are compared side by side, whatever the wording (分别, 对比, 各…)."""
+    return len(documents) >= 2
 
 
 def newest_first(ids: Sequence[str], documents: Mapping[str, DocumentInfo]) -> list[str]:

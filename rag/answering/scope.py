@@ -33,7 +33,6 @@ class Scope:
     text: str
     documents: tuple[str, ...] = ()
     measure: str | None = None  # a heading of the previous answer, for 「这条措施…」
-    explicit: bool = False  # documents named by 文号 or title (not only described)
 
     @property
     def key(self) -> tuple:
@@ -47,10 +46,10 @@ def resolve(question: str, history: Sequence[Turn], names: DocumentNames,
     own = names.find(question)
     if own:
         # 「那温州的条例呢？」 asks the previous question of another document.
-        return Scope(names.find(text).text if text != question else own.text, own.documents, None, own.explicit)
+        return Scope(names.find(text).text if text != question else own.text, own.documents)
     if text != question:
         named = names.find(text)  # 「那再担保费呢？」 after a question naming 国办发〔2019〕6号
-        return Scope(named.text, named.documents, None, named.explicit) if named else Scope(text)
+        return Scope(named.text, named.documents) if named else Scope(text)
     if not history or not (_POINTING.search(question) or _OWN_MEASURE.search(question)):
         return Scope(text)
     documents, heading = _previous(history, names)

@@ -10,7 +10,7 @@ document:
   (「国办6号文」 is 国办发〔2019〕6号; 「国务院令第722号」 the 令 whose number ends 第722号);
 - a full title (with or without 《》) names its document;
 - otherwise a document is named when the question refers to *a* document (its type word
-  条例/意见/措施…, or 文件/新规) and carries enough of it: title words weighted by how few
+  条例/意见/措施…, 新规, a demonstrative as in 「那个…的文件」) and carries enough of it: title words weighted by how few
   titles share them (a word only one title has counts 1), its place (湖州, 福建), or its 文号's
   issuer abbreviation (国办, 银发). A question about 「各个文件」 names none by title words:
   it asks across the library.
@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -50,7 +51,6 @@ class Naming:
 
     documents: tuple[str, ...]
     text: str
-    explicit: bool = False  # named by 文号 or full title, not only by a description
 
     def __bool__(self) -> bool:
         return bool(self.documents)
@@ -69,12 +69,10 @@ class _Entry:
     title: str
     core: str  # the title without its issuers and its 「关于…的通知」 frame
     number: _Number | None
-    words: frozenset[str]  # title words that say what it is about
-    parts: frozenset[str]  # those, the parts that start or end one (融资担保 → 担保, not 资担), and abbreviations
+    parts: frozenset[str]  # title words, the parts that start or end one (融资担保 → 担保, not 资担), abbreviations
     places: tuple[str, ...]
     local: bool  # the place is the title's own (湖州市…条例), not only its issuer's
     abbreviation: str | None  # 国办, 银发, 沪府办: the 文号 prefix staff say for the issuer
-    type: str | None
 
 
 class DocumentNames:
@@ -84,18 +82,17 @@ class DocumentNames:
         self.tokenizer = tokenizer
         self.entries = [self._entry(d) for d in documents]
         self._top = math.log((len(self.entries) + 1) / 1.5) or 1.0
+        self._shared = Counter(p for e in self.entries for p in e.parts)
 
     def weight(self, word: str) -> float:
         """1 for a word only one title contains, less the more titles share it (about ¼ for half of them)."""
-        shared = sum(word in e.parts for e in self.entries)
-        return max(math.log((len(self.entries) + 1) / (shared + 0.5)), 0.0) / self._top
+        return max(math.log((len(self.entries) + 1) / (self._shared[word] + 0.5)), 0.0) / self._top
 
     def _entry(self, d: DocumentInfo) -> _Entry:
         core = _TITLE_FRAME.sub("", d.title)
         for issuer in d.issuers:
             core = core.replace(issuer, "")
         ordered = self.tokenizer.words(core)
-        words = frozenset(w for w in ordered if w not in _FRAME_WORDS and w not in _TYPES)
         parts = frozenset(self.tokenizer.keywords(core))
         number = _parse_number(d.number) if d.number else None
         places = tuple(dict.fromkeys(m.group(1) for s in (d.title, d.notice_title or "", *d.issuers)
@@ -105,9 +102,8 @@ class DocumentNames:
         if own:
             places = (own.group(1),)
         abbreviation = number.prefix.removesuffix("发") if number and number.prefix.endswith("发") else None
-        kind = next((t for t in _TYPES if d.title.endswith(t) or d.type == t), d.type)
-        return _Entry(d.id, d.title, core, number, words, parts | _abbreviations(ordered), places, own is not None,
-                      abbreviation or None, kind)
+        return _Entry(d.id, d.title, core, number, parts | _abbreviations(ordered), places, own is not None,
+                      abbreviation or None)
 
     def find(self, question: str) -> Naming:
         explicit: set[str] = set()
@@ -126,7 +122,8 @@ class DocumentNames:
             if e.title in question:
                 explicit.add(e.id)
                 text = text.replace(f"《{e.title}》", "").replace(e.title, "")
-        scores = {} if _ACROSS.search(question) else {e.id: self._described(e, question) for e in self.entries}
+        words = self.tokenizer.words(question)
+        scores = {} if _ACROSS.search(question) else {e.id: self._described(e, question, words) for e in self.entries}
         best = max((v for v, _ in scores.values()), default=0.0)
         # 「那个国办担保基金的文件」 describes one document well and another by one shared word.
         described = {i for i, (v, _) in scores.items() if v > 0 and v >= RELATIVE * best}
@@ -139,17 +136,16 @@ class DocumentNames:
             # 「在浙江，民间借贷…」: a place alone, when nothing else is named, means that place's own documents.
             described = {e.id for e in self.entries if e.local and any(p in question for p in e.places)}
         ids = tuple(e.id for e in self.entries if e.id in explicit | described)
-        return Naming(ids, _trim(text) or question, bool(explicit))
+        return Naming(ids, _trim(text) or question)
 
-    def _described(self, e: _Entry, question: str) -> tuple[float, tuple[int, int]]:
+    def _described(self, e: _Entry, question: str, words: list[str]) -> tuple[float, tuple[int, int]]:
         """How well the question describes the document (0 when it does not name it), and where."""
         types = [t for t in (*_NICKNAMES, *(t for t in _TYPES if e.title.endswith(t))) if t in question]
         pointers = [c for c in _POINTERS if c in question]
         issuer = e.abbreviation if e.abbreviation and len(e.abbreviation) >= 2 and e.abbreviation in question else None
         if not (types or pointers or issuer):
             return 0.0, (0, 0)
-        asked = [w for w in self.tokenizer.words(question)
-                 if w not in _TYPES and w not in _FRAME_WORDS and w not in e.places]
+        asked = [w for w in words if w not in _TYPES and w not in _FRAME_WORDS and w not in e.places]
         found = [w for w in asked if w in e.parts]
         weight = sum(self.weight(w) for w in found)
         places = [p for p in e.places if p in question]
