@@ -136,12 +136,14 @@ def agreement(vectors: dict[str, np.ndarray], reference: dict[str, np.ndarray]) 
 
 def server_latency(env: dict[str, str], backend: str, precision: str, torch_encode: Callable,
                    questions: Sequence[str]) -> dict:
-    """/api/ask p50 on a server of this backend (its own fresh index), with torch's bare encoding before each."""
+    """/api/ask p50 on a server of this backend (a fresh index), with torch's bare encoding before each."""
     from rag.retrieval.query import normalise_query
 
     with tempfile.TemporaryDirectory(prefix="pqa-backend-index-") as tmp:
         env = {**env, "POLICY_QA_BACKEND": backend, "POLICY_QA_PRECISION": precision,
                "POLICY_QA_INDEX_DIR": str(Path(tmp) / "index")}
+        # Built by its own process (the configured build runtime), so the server's memory is a serving worker's.
+        subprocess.run([*launcher.cli_command(), "build"], env=env, check=True, capture_output=True)
         started = time.perf_counter()
         with launcher.start(env) as server, httpx.Client(timeout=60) as client:
             ready_s = time.perf_counter() - started

@@ -1,7 +1,8 @@
 """``policy-qa eval --backend X``: a backend's retrieval and answer figures beside torch's.
 
 A backend may become the default only if these do not move. Each side builds its own
-index over the same corpus with its own encoder, then answers the same questions:
+index over the same corpus with its build runtime (torch: torch; the candidate: the
+configured one, OpenVINO bf16 by default), then answers the same questions:
 the dev set, and the dev set reworded the way staff type (an opener and a closer such
 as 请问 … 谢谢 on every question), which the refusal calibration never saw. Beside
 the figures, the questions whose top chunk or refusal decision differs, and the largest
@@ -18,6 +19,7 @@ from eval.answers import run as run_answers
 from eval.answers import summarise
 from eval.retrieval import Question, first_hit_rank, metrics
 from rag.assistant import Assistant
+from rag.encoder.embedding import build_runtime
 from rag.pipeline import Pipeline, PipelineConfig
 
 
@@ -37,16 +39,19 @@ def compare(settings, backend: str, precision: str | None, questions: list[Quest
     sides = {}
     with tempfile.TemporaryDirectory(prefix="pqa-eval-backend-") as tmp:
         for name, (b, p) in {"torch": ("torch", None), "candidate": (backend, precision)}.items():
+            build_backend, build_precision = build_runtime(b, p, settings.build_backend, settings.build_precision)
             config = PipelineConfig(settings.corpus_dir, Path(tmp) / name, settings.home_dir, settings.embed_model,
                                     settings.query_prompt, settings.passage_prompt, cache_size=0,
-                                    threads=settings.threads, backend=b, precision=p)
+                                    threads=settings.threads, backend=b, precision=p,
+                                    build_backend=build_backend, build_precision=build_precision)
             pipeline = Pipeline(config)
             pipeline.build()
             pipeline.load()
             assistant = Assistant(pipeline, refusal_shift=settings.refusal_shift, cache_size=0)
-            sides[name] = {"info": pipeline.embedder.info,
+            built = pipeline.store.manifest().model
+            sides[name] = {"info": pipeline.embedder.info, "built_by": f"{built.backend} {built.precision}",
                            "sets": {s: _figures(pipeline, assistant, qs) for s, qs in sets.items()}}
-    report = {"torch": _describe(sides["torch"]["info"]), "candidate": _describe(sides["candidate"]["info"]),
+    report = {"torch": _describe(sides["torch"]), "candidate": _describe(sides["candidate"]),
               "sets": {}}
     for s in sets:
         a, b = sides["torch"]["sets"][s], sides["candidate"]["sets"][s]
@@ -55,8 +60,10 @@ def compare(settings, backend: str, precision: str | None, questions: list[Quest
     return report
 
 
-def _describe(info) -> dict:
-    return {"backend": info.backend, "precision": info.precision, "fingerprint": info.fingerprint}
+def _describe(side: dict) -> dict:
+    info = side["info"]
+    return {"backend": info.backend, "precision": info.precision, "fingerprint": info.fingerprint,
+            "index_built_by": side["built_by"]}
 
 
 def _figures(pipeline: Pipeline, assistant: Assistant, questions: list[Question]) -> dict:
@@ -98,7 +105,8 @@ def render(report: dict) -> str:
     t, c = report["torch"], report["candidate"]
     name = f"{c['backend']} {c['precision']}"
     lines = [f"torch {t['precision']} (fingerprint {t['fingerprint']}) vs {name} (fingerprint {c['fingerprint']}"
-             f"{', shared: indexes are interchangeable' if t['fingerprint'] == c['fingerprint'] else ', its own'})"]
+             f"{', shared: indexes are interchangeable' if t['fingerprint'] == c['fingerprint'] else ', its own'}; "
+             f"its index built by {c['index_built_by']})"]
     for s, v in report["sets"].items():
         lines += ["", f"| {s} | torch | {name} |", "|---|---|---|"]
         lines += [f"| {k} | {v['torch'][k]} | {v['candidate'][k]} |" for k in v["torch"]]

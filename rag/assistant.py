@@ -10,14 +10,14 @@ dictionary lookup, and a new index never serves a stale answer.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Protocol
 
 import numpy as np
 
 from rag.answering import aggregate, grouped, identity
-from rag.answering.extractive import compose, refuse, select, topic_phrase
+from rag.answering.extractive import Quote, compose, refuse, select, topic_phrase
 from rag.answering.llm import generator_from_settings
 from rag.answering.relevance import Banks, Gate, Relevance, Thresholds, support_bank, unanswered
 from rag.answering.scope import Scope, resolve
@@ -26,6 +26,7 @@ from rag.corpus.forms import question_forms
 from rag.corpus.outline import MeasureView, find_measure, outline_from_chunks
 from rag.errors import IndexMismatchError, QuestionError
 from rag.pipeline import BuildReport, Pipeline, PipelineConfig
+from rag.retrieval.hybrid import Query, Retriever, Scored
 from rag.retrieval.manifest import Manifest
 from rag.retrieval.naming import DocumentNames
 from rag.retrieval.query import normalise_query
@@ -36,6 +37,7 @@ from rag.types import Answer, Chunk, DocumentInfo, Hit, SearchMode, Turn
 __all__ = ["Assistant", "Generator", "IndexStatus", "Turn", "check_question"]
 
 DEFAULT_MAX_QUESTION_CHARS = 500
+PERVASIVE = 0.5  # a title word in this share of a named document's chunks does not tell them apart
 
 
 def check_question(question: str, max_chars: int = DEFAULT_MAX_QUESTION_CHARS) -> str:
@@ -74,6 +76,16 @@ class Library:
     gate: Gate
     thresholds: Thresholds
     chunks_of: dict[str, list[Chunk]]  # document id → its chunks, in index order
+    shares: dict[tuple[str, ...], float] = field(default_factory=dict)
+
+    def share(self, group: Sequence[str]) -> float:
+        """The fraction of the library's chunks that hold one of ``group``'s words (text or heading), cached."""
+        key = tuple(group)
+        if key not in self.shares:
+            chunks = [c for cs in self.chunks_of.values() for c in cs]
+            held = sum(any(t in c.text or t in c.measure for t in key) for c in chunks)
+            self.shares[key] = held / max(len(chunks), 1)
+        return self.shares[key]
 
 
 class Generator(Protocol):
@@ -183,23 +195,32 @@ class Assistant:
             if about is not None:
                 return about, None
         if scope.measure and len(scope.documents) == 1:
-            view = next((v for v in views if v.heading.startswith(scope.measure)), None)
+            view = next((v for v in views if _points_at(v.heading, scope.measure)), None)
             if view is not None:
                 return aggregate.describe(text, view), None
         structural = aggregate.answer(text, views)
         if structural is not None:
             return structural, None
+        if scope.excluded:
+            kept = tuple(d for d in library.documents if d not in scope.excluded)
+            return self.retrieve(text, top_k, kept, across=True)
         return self.retrieve(text, top_k, scope.documents)
 
-    def retrieve(self, text: str, top_k: int = 5, documents: Sequence[str] = ()) -> tuple[Answer, Relevance]:
-        """The extractive (or refusal) answer and the relevance that decided between them."""
+    def retrieve(self, text: str, top_k: int = 5, documents: Sequence[str] = (),
+                 across: bool = False) -> tuple[Answer, Relevance]:
+        """The extractive (or refusal) answer and the relevance that decided between them.
+
+        ``documents`` confines the search; they are compared side by side unless ``across`` says they
+        are simply what is left of the library once a question set some aside.
+        """
         retriever, prepared = self.pipeline.query(text)
+        library = self.library()
+        prepared = self._within(prepared, documents, library) if not across else prepared
         scored = retriever.score(prepared, documents or None)
         hits = retriever.rank(scored, top_k, "hybrid")
-        library = self.library()
         relevance = library.gate.assess(prepared.vector, scored.passage_dense)
         topic = self.pipeline.tokenizer.words(prepared.text)
-        comparing = grouped.is_comparison(text, documents)
+        comparing = not across and grouped.is_comparison(text, documents)
         broad = not comparing and grouped.is_broad(text)
         lead, items = "", []
         if comparing:  # the best quote of each named document, side by side
@@ -208,9 +229,7 @@ class Assistant:
                 alone = retriever.score(prepared, (document,))
                 quotes += select(retriever, alone, retriever.rank(alone, 2, "hybrid"), limit=2)
         elif broad:  # every measure on the subject, not a top-k sample
-            listed = grouped.on_subject(retriever.rank(scored, grouped.BROAD_MAX, "hybrid"), scored.bm25,
-                                        self.pipeline.index.positions)
-            quotes = select(retriever, scored, listed, limit=grouped.BROAD_MAX, keep=grouped.BROAD_RATIO, sentences=2)
+            quotes = self._listed(retriever, prepared, scored, library)
         else:
             quotes = select(retriever, scored, hits)
             if hits:
@@ -233,6 +252,37 @@ class Assistant:
             summary = f"政策中与{topic_phrase(matched)}相关的措施共 {len(quotes)} 条："
             return grouped.compose_grouped(text, quotes, library.documents, summary), relevance
         return compose(text, quotes, matched), relevance
+
+    def _within(self, prepared: Query, documents: Sequence[str], library: Library) -> Query:
+        """The query without the words that most chunks of the named documents hold.
+
+        Every article of 《宁波市台湾同胞投资保障条例》 says 台湾同胞 and 投资: inside it those
+        words only reward the articles that restate the title (第一条, 第二条) over the one asked
+        about. The embedding keeps the whole question.
+        """
+        if not documents:
+            return prepared
+        chunks = [c for d in documents for c in library.chunks_of.get(d, ())]
+        if not chunks:
+            return prepared
+        titles = "".join(library.documents[d].title for d in documents if d in library.documents)
+        dropped = {t for t in prepared.tokens
+                   if t in titles and sum(t in c.text for c in chunks) >= PERVASIVE * len(chunks)}
+        dropped |= {s for t in dropped for s in self.pipeline.synonyms.get(t, ())}  # 台胞 for 台湾同胞
+        kept = tuple(t for t in prepared.tokens if t not in dropped)
+        return replace(prepared, tokens=kept) if kept else prepared
+
+    def _listed(self, retriever: Retriever, prepared: Query, scored: Scored, library: Library) -> list[Quote]:
+        """The quotes of a broad answer: the best-ranked chunks that carry the question's subject."""
+        synonyms = self.pipeline.synonyms
+        terms = [(k, *synonyms.get(k, ())) for k in self.pipeline.tokenizer.keywords(prepared.text)]
+        ranked = retriever.rank(scored, grouped.BROAD_MAX * grouped.BROAD_WIDEN, "hybrid")
+        subject = grouped.subject_of(terms, library.share)
+        listed = grouped.on_subject(ranked, subject, scored.bm25, self.pipeline.index.positions)
+        listed = [h for h in listed if h.score >= grouped.BROAD_RATIO * listed[0].score] if listed else []
+        # A measure brought along by its neighbours ranks with the weaker of them, ahead of stray matches.
+        listed = sorted(listed + grouped.between(listed, library.chunks_of, subject), key=lambda h: -h.score)
+        return select(retriever, scored, listed[:grouped.BROAD_MAX], limit=grouped.BROAD_MAX, keep=0.0, sentences=2)
 
     def search(self, query: str, top_k: int = 5, mode: SearchMode = "hybrid") -> list[Hit]:
         return self.pipeline.search(query, top_k, mode)
@@ -270,3 +320,11 @@ class Assistant:
         """Unit-length query embeddings of ``texts`` (one row each), e.g. to group logged questions by meaning."""
         return self.pipeline.embedder.encode_queries(list(texts))
 
+
+def _points_at(heading: str, quoted: str) -> bool:
+    """Whether the heading a follow-up took from the previous answer is this measure's.
+
+    An untitled measure (「（四十四）」) is quoted with the opening words after its number, so
+    its bare number heading is a prefix of what was quoted.
+    """
+    return heading.startswith(quoted) or (heading.endswith(("）", ")")) and quoted.startswith(heading))

@@ -21,8 +21,9 @@ from rag.corpus.chunking import chunk_documents
 from rag.corpus.folder import list_documents, parse_corpus, parse_file, read_source
 from rag.corpus.forms import question_forms
 from rag.corpus.identity import sidecar_path
-from rag.encoder.embedding import Embedder, load_embedder, set_threads
-from rag.errors import CorpusError
+from rag.encoder.embedding import PRECISIONS, Embedder, build_runtime, load_embedder, set_threads
+from rag.encoder.reference import COMPATIBLE
+from rag.errors import CorpusError, ModelError
 from rag.library import (
     CachedDocument,
     DocumentCache,
@@ -59,13 +60,18 @@ class PipelineConfig:
     backend: str = "torch"
     precision: str | None = None
     milvus: MilvusConfig | None = None  # set: the index lives in Milvus, not in index_dir
+    build_backend: str | None = None  # the runtime encoding a build's passages; None: the question embedder
+    build_precision: str | None = None
 
     @classmethod
     def from_settings(cls, settings) -> PipelineConfig:
+        build_backend, build_precision = build_runtime(settings.backend, settings.precision,
+                                                       settings.build_backend, settings.build_precision)
         return cls(settings.corpus_dir, settings.index_dir, settings.home_dir, settings.embed_model,
                    settings.query_prompt, settings.passage_prompt, cache_size=settings.cache_size,
                    threads=settings.threads, backend=settings.backend, precision=settings.precision,
-                   milvus=_milvus_config(settings) if settings.store == "milvus" else None)
+                   milvus=_milvus_config(settings) if settings.store == "milvus" else None,
+                   build_backend=build_backend, build_precision=build_precision)
 
 
 def _milvus_config(settings) -> MilvusConfig:
@@ -159,28 +165,46 @@ class Pipeline:
             return self._build(progress, reuse)
 
     def _build(self, progress: bool, reuse: bool) -> BuildReport:
-        cache = DocumentCache(self.config.home / "cache" / "documents", self.embedder.info.fingerprint)
+        # Loaded for this build only: a serving process keeps just the question runtime in memory.
+        encoder = self.build_embedder()
+        cache = DocumentCache(self.config.home / "cache" / "documents", encoder.info.fingerprint)
         keys, documents = [], []
         for path, key in keyed_documents(self.config.corpus_dir):
             keys.append(key)
             documents.append(cached_document(cache, key, lambda p=path: self._parse(p),
-                                             lambda chunks: self._encode(chunks, progress), reuse))
+                                             lambda chunks: self._encode(encoder, chunks, progress), reuse))
         _unique_ids(documents)
         chunks = [c for d in documents for c in d.chunks]
         vectors = np.vstack([d.vectors for d in documents])
         digest = corpus_hash(keys)
-        folder = self.store.build(chunks, self.embedder, self.tokenizer,
+        folder = self.store.build(chunks, encoder, self.tokenizer,
                                   [d.info for d in documents], digest, progress, vectors=vectors,
-                             gate=self._calibrate(chunks, vectors))
+                                  gate=self._calibrate(encoder, chunks, vectors))
         cache.prune(keys)
         reused = sum(len(d.vectors) for d in documents if d.reused)
         return BuildReport(folder, len(documents), len(chunks), len(vectors) - reused, reused)
 
-    def _calibrate(self, chunks: list[Chunk], vectors: np.ndarray) -> GateRecord:
+    def build_embedder(self) -> Embedder:
+        """The runtime a build encodes with; ModelError if its index would not serve this pipeline's questions."""
+        backend, precision = self.config.build_backend, self.config.build_precision
+        ask = self.embedder.info
+        if backend is None or (backend, precision or PRECISIONS.get(backend, ("",))[0]) == (ask.backend, ask.precision):
+            return self.embedder
+        encoder = load_embedder(self.config.embed_model, self.config.home, self.config.query_prompt,
+                                self.config.passage_prompt, backend, precision)
+        if encoder.info.fingerprint != ask.fingerprint:
+            raise ModelError(
+                f"the build runtime {backend} {encoder.info.precision} differs from the question runtime "
+                f"{ask.backend} {ask.precision} by {encoder.deviation:.1e} on the probe texts, more than the "
+                f"{COMPATIBLE:.0e} an index may be shared within; set POLICY_QA_BUILD_BACKEND and "
+                f"POLICY_QA_BUILD_PRECISION to the question runtime's")
+        return encoder
+
+    def _calibrate(self, encoder: Embedder, chunks: list[Chunk], vectors: np.ndarray) -> GateRecord:
         """The refusal gate's margins for this library, from its own question forms (see relevance)."""
         cache = self.config.home / "cache"
-        forms = relevance.support_bank(question_forms(chunks), self.embedder, cache)
-        return relevance.calibrate(vectors, forms, relevance.Banks.load(self.embedder, cache))
+        forms = relevance.support_bank(question_forms(chunks), encoder, cache)
+        return relevance.calibrate(vectors, forms, relevance.Banks.load(encoder, cache))
 
     def add(self, paths: list[Path], replace: bool = False) -> BuildReport:
         """Copy checked documents into the corpus folder and build; on a failed build the folder is as it was."""
@@ -220,11 +244,12 @@ class Pipeline:
         document = parse_file(read_source(path)).document
         return document.info, chunk_documents([document])
 
-    def _encode(self, chunks: list[Chunk], progress: bool) -> np.ndarray:
+    @staticmethod
+    def _encode(encoder: Embedder, chunks: list[Chunk], progress: bool) -> np.ndarray:
         texts = store.passages(chunks).dense_texts
         if not texts:
-            return np.zeros((0, self.embedder.info.dimension), dtype=np.float32)
-        return self.embedder.encode_passages(texts, progress=progress)
+            return np.zeros((0, encoder.info.dimension), dtype=np.float32)
+        return encoder.encode_passages(texts, progress=progress)
 
     def load(self) -> SearchIndex:
         """Open the current index, checked against this pipeline's model and dictionary."""

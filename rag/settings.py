@@ -78,6 +78,14 @@ class Settings(BaseSettings):
     precision: str | None = Field(
         None, description="Backend precision (onnx: q4, fp32, int8; openvino: fp32, bf16); unset = the backend's default."
     )
+    build_backend: str | None = Field(
+        None, description="Runtime that encodes a build's passages; unset = openvino (bf16) when the backend is onnx "
+                          "or openvino, else the backend itself."
+    )
+    build_precision: str | None = Field(
+        None, description="The build runtime's precision; unset = bf16 for an unset openvino build backend, else that "
+                          "backend's default."
+    )
 
     # --- accounts, sign-in and the conversation log (db/, api/auth.py, ui/admin.py) ---
     database_url: str | None = Field(

@@ -13,11 +13,12 @@ from pathlib import Path
 import pytest
 
 from rag.answering import grouped, identity
+from rag.answering.extractive import Quote
 from rag.answering.scope import resolve
 from rag.corpus.chunking import chunk_documents
 from rag.corpus.folder import parse_file, read_source
 from rag.retrieval.naming import DocumentNames
-from rag.types import DocumentInfo, Turn
+from rag.types import DocumentInfo, Hit, Turn
 
 REPO = Path(__file__).resolve().parent.parent
 LIBRARY = REPO / "eval" / "library"
@@ -30,6 +31,7 @@ ZHEJIANG = "zhejiang-difang-jinrong-tiaoli"
 WENZHOU = "wenzhou-minjian-rongzi-guanli-tiaoli"
 HUZHOU = "huzhou-lvse-jinrong-cujin-tiaoli"
 BUSINESS = "youhua-yingshang-huanjing-tiaoli"
+FUNDRAISING = "fangfan-chuzhi-feifa-jizi-tiaoli"
 
 
 @pytest.fixture(scope="module")
@@ -102,6 +104,62 @@ def test_follow_ups_point_at_the_previous_answer(names, chinese_tokenizer):
     assert other.documents == (WENZHOU,)
     alone = resolve("绿色金融有哪些政策？", article, names, words)
     assert alone.documents == () and alone.measure is None
+    # 「那交通方面呢？」 puts 交通 in the topic slot of 「…对绿色建筑有什么支持？」
+    building = [Turn("user", "湖州条例对绿色建筑有什么支持？"), Turn("assistant", "第二十一条：鼓励金融机构……[1]")]
+    transport = resolve("那交通方面呢？", building, names, words)
+    assert transport.text == "对交通有什么支持？" and transport.documents == (HUZHOU,)
+
+
+def test_a_document_set_aside_is_left_out_of_the_search(names, chinese_tokenizer):
+    aside = resolve("除了专门的非法集资条例，还有哪些文件涉及打击非法集资？", [], names, chinese_tokenizer.words)
+    assert aside.excluded == (FUNDRAISING,) and aside.documents == ()
+    assert aside.text == "还有哪些文件涉及打击非法集资？"  # the title's words would pull its articles back
+    # 「除了利息和担保费，…」 sets aside no document: the question stays as asked.
+    fees = resolve("除了利息和担保费，银行还能收哪些费？", [], names, chinese_tokenizer.words)
+    assert fees.excluded == () and fees.text.startswith("除了利息")
+
+
+def _hits(chunks, scores):
+    return [Hit(c, s, r) for r, (c, s) in enumerate(zip(chunks, scores), start=1)]
+
+
+@pytest.fixture(scope="module")
+def library_chunks():
+    return [c for path in sorted(LIBRARY.glob("*.txt")) for c in _parsed(path)[1]]
+
+
+def test_a_broad_list_keeps_the_chunks_that_carry_its_subject(library_chunks):
+    def share(group):
+        return sum(any(t in c.text or t in c.measure for t in group) for c in library_chunks) / len(library_chunks)
+
+    # 台胞 is in few chunks of the library, 金融 in most, 这条线 in none: only the first names a subject.
+    subject = grouped.subject_of([("台胞", "台湾同胞"), ("金融",), ("这条线",)], share)
+    assert subject == [("台胞", "台湾同胞")]
+    hits = _hits(library_chunks, [1.0] * len(library_chunks))
+    listed = grouped.on_subject(hits, subject, None, {})
+    assert len(listed) >= grouped.SHOWN and all(grouped.carries(h.chunk, subject) for h in listed)
+    assert {h.chunk.document_id for h in listed} >= {"ningbo-taibao-touzi-baozhang-tiaoli"}
+
+
+def test_a_measure_between_two_listed_ones_of_a_chapter_is_listed_too(library_chunks):
+    green = [c for c in library_chunks if c.document_id == HUZHOU]
+    ends = [c for c in green if c.measure in ("第二十一条", "第二十四条")]
+    assert len(ends) == 2 and ends[0].part == ends[1].part
+    extra = grouped.between(_hits(ends, [0.9, 0.8]), {HUZHOU: green}, [("绿色",)])
+    assert [h.chunk.measure for h in extra] == ["第二十二条", "第二十三条"]
+    assert all(h.score == 0.8 for h in extra)  # ranked with the weaker neighbour
+    assert grouped.between(_hits(ends, [0.9, 0.8]), {HUZHOU: green}, [("碳汇交易",)]) == []
+
+
+def test_a_grouped_answer_shows_its_best_quotes_and_names_the_rest(documents):
+    chunks = _parsed(LIBRARY / f"{HUZHOU}.txt")[1][:grouped.SHOWN + 4]
+    scores = [0.1 * (i + 1) for i in range(len(chunks))]  # the last chunks score best
+    quotes = [Quote(h, (h.chunk.text[:20],), (0,)) for h in _hits(chunks, scores)]
+    answer = grouped.compose_grouped("绿色金融有哪些政策？", quotes, {d.id: d for d in documents}, "共 12 条：")
+    shown = [s for s in answer.statements if not s.startswith("另有")]
+    assert chunks[-1].text[:20] in answer.text and len(shown) == grouped.SHOWN + 1
+    assert answer.statements[-1].startswith("另有 3 条相关措施") and chunks[0].where in answer.statements[-1]
+    assert len(answer.citations) == len(chunks)
 
 
 def test_identity_answers_quote_the_sentence_that_states_the_date(documents):
@@ -117,6 +175,7 @@ def test_identity_answers_quote_the_sentence_that_states_the_date(documents):
 def test_broad_and_comparison_questions_are_told_apart():
     assert grouped.is_broad("科技型企业有哪些融资支持？")
     assert grouped.is_broad("政府性融资担保的担保费率，各个文件都怎么要求的？")
+    assert grouped.is_broad("住房租赁企业可以从哪些渠道融资？")
     assert not grouped.is_broad("稳岗返还按企业上年度失业保险费的多少返？")
     assert grouped.is_comparison("A和B分别怎么规定", ("a", "b"))
     assert not grouped.is_comparison("分别怎么规定", ("a",))
@@ -200,3 +259,33 @@ def test_the_gate_is_calibrated_for_the_library_and_recorded(library_assistant):
     assert library_assistant.ask("温州民间资金管理企业的注册资本最低要多少？").found
     assert not library_assistant.ask("信用卡分期手续费怎么算？").found
     assert not library_assistant.ask("浙江民间融资服务企业去备案要交哪些材料，多少个工作日办结？").found
+
+
+@pytest.mark.slow
+def test_broad_lists_over_the_library(library_assistant):
+    others = library_assistant.ask("除了专门的非法集资条例，还有哪些文件涉及打击非法集资？")
+    cited = {c.chunk.document_id for c in others.citations}
+    assert others.found and FUNDRAISING not in cited and {ZHEJIANG, SMALL_FIRMS} <= cited
+    channels = library_assistant.ask("住房租赁企业可以从哪些渠道融资？")
+    measures = {c.chunk.measure for c in channels.citations if c.chunk.document_id == "yinfa-2024-2-zhufang-zulin-jinrong"}
+    assert len(measures) >= 8  # every channel the opinion opens, not a top-3 sample
+    tech = library_assistant.ask("科技型企业融资这块，库里的文件都有哪些支持政策？")
+    assert tech.found and len(tech.citations) < grouped.BROAD_MAX  # not every chunk that says 企业 and 融资
+
+
+@pytest.mark.slow
+def test_this_measure_follows_an_untitled_measure(library_assistant):
+    history = [Turn("user", "国发〔2018〕38号里平潭能做新台币清算吗？"),
+               Turn("assistant", "（四十四）允许平潭各金融机构试点人民币与新台币直接清算，允许境外机构境内外汇账户办理定期存款业务。[1]")]
+    answer = library_assistant.ask("这条由哪些部门负责？", history)
+    assert answer.kind == "aggregate" and "人民银行、外汇局" in answer.text
+
+
+@pytest.mark.slow
+def test_inside_a_named_document_the_article_asked_about_is_quoted(library_assistant):
+    # every article of the Ningbo regulation says 台湾同胞 and 投资; the one on remittances answers
+    remit = library_assistant.ask("台湾老板在宁波开厂，赚的钱能汇回台湾吗？")
+    assert "可以依法汇回台湾或者汇往境外" in remit.text
+    # a lead-in sharing its sentence with item （一） is quoted with the items after it
+    projects = library_assistant.ask("宁波鼓励台胞投资哪些领域的项目？")
+    assert "高新技术和新兴产业" in projects.text and "农业新技术、优良品种引进" in projects.text

@@ -7,6 +7,7 @@ is a measure's name followed by sentences quoted verbatim from that measure, and
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 import numpy as np
@@ -21,6 +22,8 @@ MAX_CHUNKS = 3
 KEEP_RATIO = 0.75  # a chunk joins the answer when it scores this close to the best one
 SENTENCE_RATIO = 0.8  # a further sentence of a chunk joins when this close to its best
 MAX_SENTENCES = 3
+# 「鼓励…投资下列项目：（一）能源…；」: a lead-in that shares its sentence with the first item.
+_OPENS_LIST = re.compile(r"(下列|以下|如下)[^。；：:]{0,20}[：:]\s*[（(][一二三四五六七八九十]+[)）]")
 
 
 @dataclass(frozen=True)
@@ -61,7 +64,7 @@ def _with_items(sentences: list[str], order: list[int]) -> list[int]:
     """``order`` with the sentences after each chosen lead-in, up to ``MAX_CHARS`` of them."""
     out = list(order)
     for i in order:
-        if sentences[i].rstrip().endswith(("：", ":")):
+        if sentences[i].rstrip().endswith(("：", ":")) or _OPENS_LIST.search(sentences[i]):
             room = MAX_CHARS
             for j in range(i + 1, len(sentences)):
                 room -= len(sentences[j])

@@ -14,6 +14,9 @@ from rag.types import Turn
 
 _LEAD = re.compile(r"^(那么?|那如果是?|如果是|换成|还有|另外|至于|对于)")
 _TAIL = re.compile(r"(的话)?(呢|怎么样|如何|又如何|有没有|行不行|可以吗|能不能)?[？?。！!\s]*$")
+# The topic slot of 「…对X有什么支持/怎么规定」, and the 「方面/领域」 a new topic may come with.
+_ABOUT = re.compile(r"对(?P<topic>[^，,。；？?对]{2,12}?)(有什么|有哪些|有何|怎么|如何|是怎么|是否|的要求|的规定|的支持)")
+_ASPECT = re.compile(r"(方面|领域|这块|这一块)$")
 _ELLIPTICAL_MAX = 14  # characters of subject left after stripping; longer turns stand alone
 # Words that name who or what a question is about; the one in the previous question is replaced.
 _SUBJECT = re.compile(r"(企业|公司|项目|机构|银行|产业|行业|农户|小微|台胞|个人|厅|局|委|办|政府|市场|保险|证券|基金)$")
@@ -41,7 +44,10 @@ def _resolve(question: str, context: str, words: Callable[[str], list[str]]) -> 
     old = _sharing(subject, context, words(context)) or next(
         (w for w in words(context) if _SUBJECT.search(w) and w not in subject), None)
     if old is None:
-        return f"{subject}{context}"
+        about = _ABOUT.search(context)  # 「湖州条例对绿色建筑有什么支持？」: 绿色建筑 is what the question is about
+        if about is None:
+            return f"{subject}{context}"
+        return context[:about.start("topic")] + _ASPECT.sub("", subject) + context[about.end("topic"):]
     start = end = context.find(old)
     end += len(old)
     # jieba reads 省财政厅 as 省 + 财政厅: take the 省 along when the new subject carries one too.

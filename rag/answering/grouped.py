@@ -9,7 +9,7 @@ measure keeps its citation, also those only named in the 「另有 N 条」 tail
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 
 import numpy as np
 
@@ -17,25 +17,74 @@ from rag.answering.extractive import MAX_CHARS, Quote, citation
 from rag.corpus.sentences import split_sentences
 from rag.types import Answer, Chunk, Citation, DocumentInfo, Hit
 
-# 「有哪些支持/政策」 asks for everything on a subject; 「得满足哪些要求」「可以采取哪些措施」 ask for one article's list.
-_BROAD = re.compile(r"(有|包括|涉及)哪些|哪些(文件|政策|支持|便利|扶持)|都怎么|各个?文件|这些文件")
+# 「有哪些支持/政策」「从哪些渠道融资」 ask for everything on a subject; 「得满足哪些要求」「可以采取哪些措施」 ask for one article's list.
+_BROAD = re.compile(r"(有|包括|涉及)哪些|哪些(文件|政策|支持|便利|扶持|渠道|途径)|都怎么|各个?文件|这些文件")
 SHOWN = 8  # measures quoted in full; the rest of a broad list is named in its tail
-BROAD_RATIO = 0.5  # a chunk joins a broad list this close to the best one
+BROAD_RATIO = 0.45  # a chunk joins a broad list this close to the best one
 BROAD_MAX = 40  # chunks a broad answer may cite in all
-BROAD_LEXICAL = 0.2  # …and with this share of the best lexical score (see README: recall and length)
+BROAD_WIDEN = 3  # …chosen on subject from this many times as many of the best-ranked
+GENERIC = 0.1  # a word in more of the library's chunks than this names no subject (README: recall and length)
+GAP = 3  # unlisted measures in a row that two listed ones of the same part bring along
+BROAD_LEXICAL = 0.2  # without a subject word, a chunk needs this share of the best lexical score
 
 
-def on_subject(hits: Sequence[Hit], bm25: np.ndarray, positions: Mapping[str, int]) -> list[Hit]:
-    """The hits that share the question's words: at least ``BROAD_LEXICAL`` of the best lexical score.
+def subject_of(terms: Sequence[Sequence[str]], share: Callable[[Sequence[str]], float]) -> list[Sequence[str]]:
+    """The groups of ``terms`` (a word and its synonyms) that name a subject: held by few chunks, but some.
+
+    A word in more than ``GENERIC`` of the library's chunks (金融, 企业, 融资) names no subject:
+    「小微企业融资」 chunks do not answer 「科技型企业融资」. A word no chunk holds (「这条线」) is
+    the question's phrasing. ``share`` is the fraction of chunks holding a group.
+    """
+    return [group for group in terms if 0 < share(group) <= GENERIC]
+
+
+def carries(chunk: Chunk, subject: Sequence[Sequence[str]]) -> bool:
+    return any(t in chunk.text or t in chunk.measure for group in subject for t in group)
+
+
+def on_subject(hits: Sequence[Hit], subject: Sequence[Sequence[str]], bm25: np.ndarray,
+               positions: Mapping[str, int]) -> list[Hit]:
+    """The hits that carry the question's subject (see :func:`subject_of`).
 
     A dense neighbour without the subject's words (「监管」 for 「现场检查」) is near in meaning yet
-    not on the subject, and a broad list of forty such chunks buries the ones that are.
+    not on the subject, and a broad list of forty such chunks buries the ones that are. When fewer
+    than ``SHOWN`` hits carry it, a hit with ``BROAD_LEXICAL`` of the best lexical score joins them.
     """
     if not hits:
         return []
+    carrying = [h for h in hits if carries(h.chunk, subject)]
+    if len(carrying) >= SHOWN:
+        return carrying
+    # Too narrow to bound a list: on one policy 「科技型企业」 is in two chunks, and
+    # 知识产权质押融资 is support for such firms all the same.
     scores = np.array([bm25[positions[h.chunk.id]] for h in hits])
     best = scores.max()
-    return [h for h, s in zip(hits, scores) if best <= 0 or s >= BROAD_LEXICAL * best]
+    return [h for h, s in zip(hits, scores) if best <= 0 or s >= BROAD_LEXICAL * best or h in carrying]
+
+
+def between(listed: Sequence[Hit], chunks_of: Mapping[str, Sequence[Chunk]],
+            subject: Sequence[Sequence[str]]) -> list[Hit]:
+    """Measures that sit between two listed measures of the same part that carry the subject, at most ``GAP``.
+
+    A chapter of a regulation (a part of a set of measures) treats one subject in consecutive
+    articles, and an article that says 「上述」「前款」 or names the subject in other words still
+    belongs to it: 「第二十五条」 between two listed 绿色金融 articles is one of them, though it
+    says 碳 and 排污权 instead.
+    """
+    extra: list[Hit] = []
+    scores = {(h.chunk.document_id, h.chunk.measure): h.score for h in listed if carries(h.chunk, subject)}
+    for document in dict.fromkeys(h.chunk.document_id for h in listed):
+        firsts: dict[str, Chunk] = {}
+        for chunk in chunks_of.get(document, ()):
+            firsts.setdefault(chunk.measure, chunk)
+        measures = list(firsts.values())
+        marks = [i for i, c in enumerate(measures) if (document, c.measure) in scores]
+        for a, b in zip(marks, marks[1:]):
+            gap = measures[a + 1:b]
+            if 0 < len(gap) <= GAP and all(c.part == measures[a].part for c in (*gap, measures[b])):
+                score = min(scores[document, measures[a].measure], scores[document, measures[b].measure])
+                extra += [Hit(c, score, 0) for c in gap]
+    return extra
 
 
 def is_broad(question: str) -> bool:
@@ -53,9 +102,17 @@ def newest_first(ids: Sequence[str], documents: Mapping[str, DocumentInfo]) -> l
 
 def compose_grouped(question: str, quotes: Sequence[Quote], documents: Mapping[str, DocumentInfo],
                     summary: str) -> Answer:
-    """Quotes grouped by document (newest first) and measure; past ``SHOWN`` measures, only their names."""
+    """Quotes grouped by document (newest first) and measure; past ``SHOWN`` measures, only their names.
+
+    The best-scoring quotes are the ones shown: grouping by date must not push the measure that
+    answers best into the tail behind a weak match from a newer document.
+    """
     order = newest_first([q.hit.chunk.document_id for q in quotes], documents)
-    ranked = sorted(quotes, key=lambda q: order.index(q.hit.chunk.document_id))
+    shown_count = SHOWN + len(order)
+    best = sorted(quotes, key=lambda q: -q.hit.score)
+    shown = {id(q) for q in best[:shown_count]}
+    by_document = sorted(quotes, key=lambda q: order.index(q.hit.chunk.document_id))
+    ranked = [q for q in by_document if id(q) in shown] + [q for q in by_document if id(q) not in shown]
     statements: list[str] = []
     citations: list[Citation] = []
     tail: list[str] = []
@@ -65,7 +122,7 @@ def compose_grouped(question: str, quotes: Sequence[Quote], documents: Mapping[s
         chunk = quote.hit.chunk
         ref = len(citations) + 1
         citations.append(citation(ref, chunk, quote.hit.score))
-        if len(statements) >= SHOWN + len(order) or budget <= 0:
+        if id(quote) not in shown or budget <= 0:
             tail.append(f"{_label(chunk.document_id, chunk.document, documents)}{chunk.where}[{ref}]")
             continue
         if chunk.document_id != current and len(order) > 1:  # one document: its citations name it
@@ -82,7 +139,7 @@ def compose_grouped(question: str, quotes: Sequence[Quote], documents: Mapping[s
 _ITEM = re.compile(r"^[（(][一二三四五六七八九十]+[)）]|^\d+[.．、]")
 
 
-_INTRODUCES = re.compile(r"(下列|以下|如下)[^。；]{0,12}[：:。]?$")
+_INTRODUCES = re.compile(r"(下列|以下|如下)[^。；]{0,20}[：:。]?$")
 
 
 def listed_under(chunk: Chunk, chunks: Sequence[Chunk]) -> tuple[str, list[Chunk]]:

@@ -204,7 +204,7 @@ _QUALIFIERS = frozenset({"上限", "下限", "最高", "最低", "最多", "最�
 # What a figure can measure (费率, 注册资本, 期限…); 「计划搞几个」「最多能贷多少」 name no such noun, and
 # then any figure in the quote will do.
 _MEASURE = re.compile(r"(率|比例|比重|额|额度|资金|资本|资本金|费|费用|利息|期限|年限|人数|户数|数量|规模|倍数|补贴|"
-                      r"贴息|价格|面积|成本|收入|余额|工作日|时限)$")
+                      r"贴息|价格|面积|成本|收入|余额|工作日|时限|奖励|奖金)$")
 
 
 def unanswered(question: str, sentences: list[str], topic: list[str],
@@ -234,7 +234,10 @@ def unanswered(question: str, sentences: list[str], topic: list[str],
 def _states_figure(sentence: str, measured: tuple[str, ...], others: list[str]) -> bool:
     """A clause of ``sentence`` gives a number for ``measured``, and the sentence is about the rest of
     the question too (「注册资本不得低于五千万元」 answers for 民间资金管理企业, not for a 基金)."""
-    clauses = [c for c in _CLAUSE_BREAK.split(sentence) if _FIGURE.search(_YEAR.sub("", c))]
+    parts = _CLAUSE_BREAK.split(sentence)
+    # 「…单户授信额度上限，由100万元提高到500万元」: a clause naming what is measured may leave the figure
+    # to the next one, so each figured clause is read together with the clause before it.
+    clauses = [prev + c for prev, c in zip(["", *parts], parts) if _FIGURE.search(_YEAR.sub("", c))]
     if not measured:
         return bool(clauses)
     # A ratio is stated as a percentage as often as by name (「按照管理费收入的10%计提」).

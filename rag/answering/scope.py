@@ -24,6 +24,8 @@ _OWN_MEASURE = re.compile(rf"第[{CN_NUM}\d]+条|[（(][{CN_NUM}]+[)）]")
 _HEADING = re.compile(rf"^(第[{CN_NUM}\d]+条|[（(][{CN_NUM}]+[)）][^：:·，。；]*|[{CN_NUM}]+、[^：:，。；]*)")
 _LABEL = re.compile(r"^《[^》]+》(?:（[^）]*）)?\s*")
 _TITLE = re.compile(r"《([^》]+)》")
+# 「除了专门的非法集资条例，还有哪些文件…」 asks about every document but the one it sets aside.
+_EXCEPT = re.compile(r"^除了?(?P<named>[^，,。；？?]{2,40}?)(以外|之外)?[，,]\s*")
 
 
 @dataclass(frozen=True)
@@ -33,16 +35,22 @@ class Scope:
     text: str
     documents: tuple[str, ...] = ()
     measure: str | None = None  # a heading of the previous answer, for 「这条措施…」
+    excluded: tuple[str, ...] = ()  # documents the question sets aside: 「除了…条例，还有哪些文件…」
 
     @property
     def key(self) -> tuple:
-        return self.text, self.documents, self.measure
+        return self.text, self.documents, self.measure, self.excluded
 
 
 def resolve(question: str, history: Sequence[Turn], names: DocumentNames,
             words: Callable[[str], list[str]]) -> Scope:
     """The question's scope: what it names itself, else what the conversation points at."""
     text = rewrite(question, history, words)
+    aside = _EXCEPT.match(text)
+    set_aside = names.find(aside.group("named")) if aside else None
+    if set_aside:
+        # The set-aside title must not be searched for either: its words would pull its own articles back.
+        return Scope(text[aside.end():], excluded=set_aside.documents)
     own = names.find(question)
     if own:
         # 「那温州的条例呢？」 asks the previous question of another document.

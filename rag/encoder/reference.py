@@ -1,15 +1,19 @@
 """What every backend must reproduce: sentence-transformers' embeddings of a few probe texts.
 
 sentence-transformers (torch) is the reference. An export records the reference
-vectors of ``PROBES``; a backend that reproduces every component within ``TOLERANCE``
-computes the same model, shares its fingerprint and so accepts its indexes (and the
-refusal gate's cached question banks). One that does not (bf16, int8) gets a
-fingerprint of its own, so an index built by the other is refused with the rebuild hint.
+vectors of ``PROBES``. Two tolerances, both measured on this model (eval/backends.py,
+README Performance), bound a backend's largest deviation from them per component:
 
-The tolerance was measured on this model (eval/backends.py, README Performance): float32
-backends differ from torch by at most 1.2e-7 per component (another summation order),
-bf16 and int8 by about 3e-3. 1e-5 sits a hundredfold away from both; a cosine moved by
-less than 1e-5 is far below the refusal gate's 0.003 safety gap.
+- ``TOLERANCE`` (1e-5): the same arithmetic. Float32 backends differ from torch by at most
+  1.2e-7 (another summation order); an exact precision beyond 1e-5 is a broken export.
+- ``COMPATIBLE`` (2e-3): close enough that an index built by one backend serves another
+  unchanged, so they share a fingerprint (and the refusal gate's cached question banks).
+  OpenVINO bf16 deviates by 8.6e-4 (cosine to torch ≥ 0.99998 on every library passage);
+  indexes it built, asked through onnx q4 or by bf16 itself, gave the same answers, refusals
+  and hybrid hit@1/hit@3 as onnx q4's own on the shipped policy, the development library and
+  a held-out library. Dynamic int8 deviates by 3e-2 and moves the top passage of 19% of the
+  questions: it gets a fingerprint of its own, so an index built by another is refused with
+  the rebuild hint.
 """
 
 from __future__ import annotations
@@ -25,6 +29,7 @@ PROBES = ("科创企业融资担保与普惠金融", "贷款",
           "Fintech pilots: 数字人民币试点、跨境贸易投资高水平开放。",
           "推动台企金融服务便利化，" * 60)
 TOLERANCE = 1e-5
+COMPATIBLE = 2e-3
 # Beyond this a lossy backend is not the same model any more: its export is taken as damaged.
 SANITY = 0.1
 
@@ -39,7 +44,7 @@ def fingerprint(reference: np.ndarray, passage_prompt: str) -> str:
 
 
 def variant_fingerprint(base: str, backend: str, precision: str) -> str:
-    """The fingerprint of a backend whose embeddings are not within TOLERANCE of the reference."""
+    """The fingerprint of a backend whose embeddings are not within COMPATIBLE of the reference."""
     return hashlib.sha256(f"{base}/{backend}/{precision}".encode()).hexdigest()[:16]
 
 
