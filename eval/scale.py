@@ -168,6 +168,7 @@ def compare(vectors: np.ndarray, queries: np.ndarray, candidates: int, build_thr
     """
     runs, truth = [], None
     for kind, threshold in (("flat", len(vectors)), ("hnsw", 0)):
+        index = None  # the exact index's copy of the vectors is freed before the graph is built
         dense.set_threads(build_threads)
         start = time.perf_counter()
         index = dense.build_index(vectors, hnsw_threshold=threshold)

@@ -24,6 +24,7 @@ from rag.answering.scope import Scope, resolve
 from rag.cache import LRUCache
 from rag.corpus.forms import question_forms
 from rag.corpus.outline import MeasureView, find_measure, outline_from_chunks
+from rag.encoder.embedding import vectors_key
 from rag.errors import IndexMismatchError, QuestionError
 from rag.pipeline import BuildReport, Pipeline, PipelineConfig
 from rag.retrieval.hybrid import Query, Retriever, Scored
@@ -291,8 +292,10 @@ class Assistant:
         """The live index's outline, document names, gate and chunks by document, derived once per index version."""
         index = self.pipeline.index
         if self._library is None or self._library.version != index.version:
+            built = index.manifest.model
             forms = support_bank(question_forms(index.chunks), self.pipeline.embedder,
-                                 self.pipeline.config.home / "cache")
+                                 self.pipeline.config.home / "cache",
+                                 vectors_key(built.fingerprint, built.backend, built.precision))
             chunks_of: dict[str, list[Chunk]] = {}
             for c in index.chunks:
                 chunks_of.setdefault(c.document_id, []).append(c)

@@ -1,7 +1,7 @@
 """The library: each document's chunks and passage vectors, cached so a build redoes only what changed.
 
 A document is parsed, chunked and embedded once per (file name, content, sidecar, parser,
-model): the result lies under ``<home>/cache/documents/<model fingerprint>/<key>/`` as
+model and runtime): the result lies under ``<home>/cache/documents/<fingerprint>-<runtime>/<key>/`` as
 ``document.json`` (identity and chunks) and ``vectors.npy`` (one row per passage, in the
 order :func:`rag.retrieval.store.passages` gives). Adding one document to a built library
 therefore embeds only that document, and removing one embeds nothing; the index itself
@@ -67,10 +67,10 @@ def document_key(name: str, content: bytes, sidecar: bytes | None) -> str:
 
 
 class DocumentCache:
-    """Cached documents for one model; a damaged entry is treated as absent and rewritten."""
+    """Cached documents for one model on one runtime; a damaged entry is treated as absent and rewritten."""
 
-    def __init__(self, root: Path, model_fingerprint: str):
-        self.folder = Path(root) / model_fingerprint
+    def __init__(self, root: Path, runtime: str):
+        self.folder = Path(root) / runtime
 
     def get(self, key: str) -> CachedDocument | None:
         entry = self.folder / key

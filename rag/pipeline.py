@@ -167,7 +167,7 @@ class Pipeline:
     def _build(self, progress: bool, reuse: bool) -> BuildReport:
         # Loaded for this build only: a serving process keeps just the question runtime in memory.
         encoder = self.build_embedder()
-        cache = DocumentCache(self.config.home / "cache" / "documents", encoder.info.fingerprint)
+        cache = DocumentCache(self.config.home / "cache" / "documents", encoder.info.runtime)
         keys, documents = [], []
         for path, key in keyed_documents(self.config.corpus_dir):
             keys.append(key)

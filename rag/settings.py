@@ -80,7 +80,7 @@ class Settings(BaseSettings):
     )
     build_backend: str | None = Field(
         None, description="Runtime that encodes a build's passages; unset = openvino (bf16) when the backend is onnx "
-                          "or openvino, else the backend itself."
+                          "or openvino (but not int8), else the backend itself."
     )
     build_precision: str | None = Field(
         None, description="The build runtime's precision; unset = bf16 for an unset openvino build backend, else that "

@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field, fields
 from typing import Literal, get_args
 
 SearchMode = Literal["hybrid", "dense", "bm25"]
 SEARCH_MODES: tuple[SearchMode, ...] = get_args(SearchMode)
 AnswerKind = Literal["retrieval", "refusal", "aggregate", "llm"]
+
+
+def written_note(notes: Sequence[str], units: Sequence[str]) -> str:
+    """The notes as written, or the parsed 责任单位 list where an index built before notes were kept has none."""
+    if notes:
+        return "；".join(notes)
+    return f"责任单位：{'、'.join(units)}" if units else ""
 
 
 @dataclass(frozen=True)
@@ -24,17 +32,24 @@ class Chunk:
     spans: tuple[tuple[int, int], ...]
     document_id: str = ""  # the DocumentInfo.id of its document
     lead_units: tuple[str, ...] = ()  # the 牵头单位 among responsible_units, when the note tells them apart
+    notes: tuple[str, ...] = ()  # its responsibility notes as written (「负责部门：人民银行、外汇局」)
 
     @property
     def where(self) -> str:
         """「（七）支持产业结构优化升级 · 2.做好“三农”金融服务」: the measure, then the item if any."""
         return f"{self.measure} · {self.item}" if self.item else self.measure
 
+    @property
+    def note(self) -> str:
+        """Who carries it out, as the document words it (so it can be quoted); "" if no note names anyone."""
+        return written_note(self.notes, self.responsible_units)
+
     def to_dict(self) -> dict:
         d = asdict(self)
         d["responsible_units"] = list(self.responsible_units)
         d["spans"] = [list(s) for s in self.spans]
         d["lead_units"] = list(self.lead_units)
+        d["notes"] = list(self.notes)
         return d
 
     @classmethod
@@ -50,6 +65,7 @@ class Chunk:
             spans=tuple(tuple(s) for s in d.get("spans") or ()),
             document_id=d.get("document_id") or "",
             lead_units=tuple(d.get("lead_units") or ()),
+            notes=tuple(d.get("notes") or ()),
         )
 
 

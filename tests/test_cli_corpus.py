@@ -15,7 +15,8 @@ from conftest import DATA_DIR, REAL_FILE, assert_spans_match
 from rag.corpus.cleaning import normalise
 from rag.types import Chunk
 
-CHUNK_KEYS = {"id", "document", "part", "measure", "item", "text", "responsible_units", "spans", "document_id", "lead_units"}
+CHUNK_KEYS = {"id", "document", "part", "measure", "item", "text", "responsible_units", "spans", "document_id", "lead_units",
+              "notes"}
 
 
 def _script() -> str:
@@ -46,6 +47,9 @@ def test_chunks_json_is_an_array_of_chunk_objects(chunks_json, real_chunks):
     for obj in chunks_json:
         assert set(obj) == CHUNK_KEYS
         assert isinstance(obj["responsible_units"], list) and isinstance(obj["spans"], list)
+        # a chunk with units carries the note that names them, as written
+        assert bool(obj["notes"]) == bool(obj["responsible_units"])
+        assert all(u.lstrip("省")[:2] in "".join(obj["notes"]) for u in obj["responsible_units"])
         assert all(isinstance(a, int) and isinstance(b, int) and a < b for a, b in obj["spans"])
         assert_spans_match(raw, Chunk.from_dict(obj))
     assert [Chunk.from_dict(o) for o in chunks_json] == real_chunks

@@ -56,8 +56,8 @@ def highlight(text: str, words: Iterable[str]) -> str:
     return "".join(parts)
 
 
-def _units(units: Iterable[str]) -> str:
-    return "、".join(units) or NO_UNITS
+def _note(note: str) -> str:
+    return note or f"责任单位：{NO_UNITS}"
 
 
 def citation_card(citation: Citation, words: Iterable[str]) -> str:
@@ -69,7 +69,7 @@ def citation_card(citation: Citation, words: Iterable[str]) -> str:
     return (
         f'<details class="citation-card" data-ref="{c.ref}">'
         f'<summary><span class="ref">[{c.ref}]</span>{escape(c.chunk.measure)}{item}</summary>'
-        f'<div class="units">责任单位：{escape(_units(c.chunk.responsible_units))}</div>'
+        f'<div class="units">{escape(_note(c.chunk.note))}</div>'
         f'<blockquote class="source">{highlight(c.chunk.text, words)}</blockquote>'
         f'<div class="document">{where}</div>'
         "</details>"
@@ -116,7 +116,7 @@ def copy_text(answer: Answer) -> str:
     if answer.citations:
         lines += ["", "引用："]
         for c in answer.citations:
-            lines.append(f"[{c.ref}] {c.source} {c.chunk.where}（责任单位：{_units(c.chunk.responsible_units)}）：{c.chunk.text}")
+            lines.append(f"[{c.ref}] {c.source} {c.chunk.where}（{_note(c.chunk.note)}）：{c.chunk.text}")
     return "\n".join(lines)
 
 
@@ -134,7 +134,7 @@ def measure_page(view: MeasureView) -> str:
         f'<article class="measure" data-measure="{escape(view.id)}">'
         f"<h3>{escape(view.heading)}</h3>"
         f'<div class="document">{where}</div>'
-        f'<div class="units">责任单位：{escape(_units(view.responsible_units))}</div>'
+        f'<div class="units">{escape(_note(view.note))}</div>'
         f'{"".join(body)}'
         "</article>"
     )

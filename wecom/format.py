@@ -59,7 +59,7 @@ def _join(head: str, stmts: list[str], cits: list[str], omitted: bool, cite_sep:
 
 
 def _units(c: Citation) -> str:
-    return f" · 责任单位：{'、'.join(c.chunk.responsible_units)}" if c.chunk.responsible_units else ""
+    return f" · {c.chunk.note}" if c.chunk.note else ""
 
 
 def quote_citation(c: Citation) -> str:

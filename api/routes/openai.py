@@ -34,7 +34,7 @@ router = guarded_router("openai")
 
 
 def render_citation(c: Citation) -> str:
-    units = f"（责任单位：{'、'.join(c.chunk.responsible_units)}）" if c.chunk.responsible_units else ""
+    units = f"（{c.chunk.note}）" if c.chunk.note else ""
     return f"- [{c.ref}] {c.source} {c.chunk.where}：{c.chunk.text}{units}"
 
 

@@ -114,10 +114,9 @@ def describe(question: str, view: MeasureView) -> Answer:
         statements.append(f"{label}{text}[{ref}]")
         citations.append(citation(ref, chunk, 1.0))
         room -= len(statements[-1])
-    units = "、".join(view.responsible_units)
-    if units:
+    if written := view.note:
         lead = "、".join(view.lead_units)
-        statements.append(f"责任单位：{units}。" + (f"牵头单位：{lead}。" if lead else "")
+        statements.append(f"{written}。" + (f"牵头单位：{lead}。" if lead and "牵头" not in written else "")
                           + "".join(f"[{c.ref}]" for c in citations))
     return Answer(question, summary, tuple(statements), tuple(citations), True, "aggregate")
 
@@ -162,8 +161,9 @@ def _measure_citation(ref: int, chunks: list[Chunk]) -> Citation:
     text = "".join(c.text for c in chunks)
     units = tuple(dict.fromkeys(u for c in chunks for u in c.responsible_units))
     lead = tuple(dict.fromkeys(u for c in chunks for u in c.lead_units))
+    notes = tuple(dict.fromkeys(n for c in chunks for n in c.notes))
     whole = replace(first, item=first.item if len(chunks) == 1 else None, text=text, responsible_units=units,
-                    lead_units=lead)
+                    lead_units=lead, notes=notes)
     return Citation(ref, whole, 1.0)
 
 

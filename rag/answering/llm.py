@@ -71,7 +71,7 @@ def format_passage(c: Citation) -> str:
     lines = [f"[{c.ref}] 文件：{c.source}", f"措施：{c.chunk.measure}"]
     if c.chunk.item:
         lines.append(f"事项：{c.chunk.item}")
-    lines.append(f"责任单位：{'、'.join(c.chunk.responsible_units) or '未列明'}")
+    lines.append(c.chunk.note or "责任单位：未列明")
     lines.append(f"原文：{c.chunk.text}")
     return "\n".join(lines)
 

@@ -102,16 +102,18 @@ class QuestionBank:
         return cls.of(texts, embedder, cache_dir, path.stem)
 
     @classmethod
-    def of(cls, texts: list[str], embedder: Embedder, cache_dir: Path, name: str) -> QuestionBank:
-        digest = hashlib.sha256("\n".join(texts).encode() + embedder.info.fingerprint.encode()).hexdigest()[:16]
-        cached = cache_dir / f"{name}-{digest}.npy"
-        if cached.is_file():
-            vectors = np.load(cached)
-            if vectors.shape == (len(texts), embedder.info.dimension):
-                return cls(texts, vectors)
+    def of(cls, texts: list[str], embedder: Embedder, cache_dir: Path, name: str,
+           built_by: str | None = None) -> QuestionBank:
+        """``built_by``: the runtime whose cached vectors to prefer (the index's build runtime's)."""
+        for runtime in dict.fromkeys((built_by or embedder.info.runtime, embedder.info.runtime)):
+            cached = cache_dir / f"{name}-{_digest(texts, runtime)}.npy"
+            if cached.is_file():
+                vectors = np.load(cached)
+                if vectors.shape == (len(texts), embedder.info.dimension):
+                    return cls(texts, vectors)
         vectors = (embedder.encode_queries(texts).astype(np.float32) if texts
                    else np.zeros((0, embedder.info.dimension), dtype=np.float32))
-        _save_atomic(cached, vectors)
+        _save_atomic(cache_dir / f"{name}-{_digest(texts, embedder.info.runtime)}.npy", vectors)
         return cls(texts, vectors)
 
     def nearest(self, vector: np.ndarray) -> tuple[float, str]:
@@ -135,9 +137,13 @@ class Banks:
                    QuestionBank.load(NEAR_DOMAIN, embedder, cache_dir))
 
 
-def support_bank(forms: list[str], embedder: Embedder, cache_dir: Path) -> QuestionBank:
-    """The library's question forms, embedded (once per wording and model: builds and loads share it)."""
-    return QuestionBank.of(forms, embedder, cache_dir, "forms")
+def support_bank(forms: list[str], embedder: Embedder, cache_dir: Path, built_by: str | None = None) -> QuestionBank:
+    """The library's question forms, embedded once per wording and runtime; a load reads the build's."""
+    return QuestionBank.of(forms, embedder, cache_dir, "forms", built_by)
+
+
+def _digest(texts: list[str], runtime: str) -> str:
+    return hashlib.sha256("\n".join(texts).encode() + runtime.encode()).hexdigest()[:16]
 
 
 def calibrate(passages: np.ndarray, support: QuestionBank, banks: Banks,

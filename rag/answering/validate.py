@@ -262,7 +262,8 @@ def passage_text(citations: Iterable[Citation]) -> str:
     """What the prompt shows of each citation, one field per line (so no name spans two)."""
     fields = []
     for c in citations:
-        fields += [c.source, c.chunk.measure, c.chunk.item or "", c.chunk.text, "、".join(c.chunk.responsible_units)]
+        fields += [c.source, c.chunk.measure, c.chunk.item or "", c.chunk.text, "、".join(c.chunk.responsible_units),
+                   c.chunk.note]
     return unicodedata.normalize("NFKC", "\n".join(fields))
 
 

@@ -25,7 +25,7 @@ def chunk_documents(documents: list[Document], max_chars: int = MAX_CHARS, min_c
 
 def chunk_measure(measure: Measure, max_chars: int = MAX_CHARS, min_chars: int = MIN_CHARS,
                   document_id: str = "") -> list[Chunk]:
-    fallback = _Units(measure.responsible_units, measure.lead_units)
+    fallback = _Units(measure.responsible_units, measure.lead_units, measure.notes)
     if measure.kind == "article":
         sentences = [s for item in measure.items for b in item.blocks for s in b.sentences]
         whole = Item(None, None, tuple(b for item in measure.items for b in item.blocks))
@@ -38,15 +38,17 @@ def chunk_measure(measure: Measure, max_chars: int = MAX_CHARS, min_chars: int =
 
 
 class _Units:
-    """The units of a chunk in the order met, with the lead units among them."""
+    """The units of a chunk in the order met, with the lead units among them and the notes as written."""
 
-    def __init__(self, units: tuple[str, ...] = (), lead: tuple[str, ...] = ()):
+    def __init__(self, units: tuple[str, ...] = (), lead: tuple[str, ...] = (), notes: tuple[str, ...] = ()):
         self.units: list[str] = list(dict.fromkeys(units))
         self.lead: list[str] = list(dict.fromkeys(lead))
+        self.notes: list[str] = list(dict.fromkeys(notes))
 
     def extend(self, other: _Units) -> None:
         self.units.extend(u for u in other.units if u not in self.units)
         self.lead.extend(u for u in other.lead if u not in self.lead)
+        self.notes.extend(n for n in other.notes if n not in self.notes)
 
     def ordered(self) -> tuple[tuple[str, ...], tuple[str, ...]]:
         """(all units, lead first; the lead units)."""
@@ -56,7 +58,7 @@ class _Units:
 def _block_units(blocks, fallback: _Units) -> _Units:
     out = _Units()
     for block in blocks:
-        out.extend(_Units(block.units, block.lead) if block.units else fallback)
+        out.extend(_Units(block.units, block.lead, (block.note,) if block.note else ()) if block.units else fallback)
     return out
 
 
@@ -68,7 +70,7 @@ def _pack(item: Item, fallback: _Units, max_chars: int, min_chars: int):
         return
     groups: list[tuple[list[Sentence], _Units]] = [([], _Units())]
     for block in item.blocks:
-        units = _Units(block.units, block.lead) if block.units else fallback
+        units = _Units(block.units, block.lead, (block.note,) if block.note else ()) if block.units else fallback
         for sentence in block.sentences:
             body, unit_list = groups[-1]
             if body and _length(body) + len(sentence.text) > max_chars:
@@ -106,6 +108,7 @@ def _make(measure: Measure, item: Item, sentences: list[Sentence], found: _Units
         spans=spans,
         document_id=document_id,
         lead_units=lead,
+        notes=tuple(found.notes),
     )
 
 

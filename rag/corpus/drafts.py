@@ -39,11 +39,11 @@ class Draft:
             self.item(None, None)
         self.items[-1][3].append(sentence)
 
-    def close(self, units: tuple[str, ...], lead: tuple[str, ...] = ()) -> None:
+    def close(self, units: tuple[str, ...], lead: tuple[str, ...] = (), note: str = "") -> None:
         if not self.items:
             self.item(None, None)
         current = self.items[-1]
-        current[2].append(Block(tuple(current[3]), units, lead))
+        current[2].append(Block(tuple(current[3]), units, lead, note))
         current[3] = []
 
     @property
@@ -66,7 +66,8 @@ class Draft:
             notes = tuple(b for it in items for b in it.blocks)
             units = tuple(dict.fromkeys(u for b in notes for u in b.units))
             lead = tuple(dict.fromkeys(u for b in notes for u in b.lead))
-            items = [Item(None, None, (Block((self.heading,), units, lead),))]
+            written = "；".join(dict.fromkeys(b.note for b in notes if b.note))
+            items = [Item(None, None, (Block((self.heading,), units, lead, written),))]
         return Measure(document, part, self.number, self.title, tuple(items), self.kind)
 
 

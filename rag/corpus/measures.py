@@ -124,7 +124,7 @@ class _Walk:
         """Everything before a notice's 「附件」 is the notice's own text, its headings included."""
         if seg.kind == "units":
             note = read_note(seg.title or "")
-            self.notice.close(note.units, note.lead)
+            self.notice.close(note.units, note.lead, seg.title or "")
         elif seg.kind not in (*_META, "doc_title", "attachment") and not is_header_line(seg.text):
             self.notice.add(Sentence(seg.text, (seg.start, seg.end)))
 
@@ -189,7 +189,7 @@ class _Walk:
         if self.first_leads:
             note = with_first_lead(note)
         self.first_leads = self.first_leads or note.lasting
-        self.current.close(note.units, note.lead)
+        self.current.close(note.units, note.lead, seg.title or "")
 
     def _sentence(self, seg: Segment) -> None:
         if self.front and is_header_line(seg.text):

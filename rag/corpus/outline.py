@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from rag.corpus.numbering import CN_NUM, cn_to_int
-from rag.types import Chunk, DocumentInfo
+from rag.types import Chunk, DocumentInfo, written_note
 
 _NUMBER = re.compile(rf"^[（(]([{CN_NUM}]+)[）)]|^第([{CN_NUM}\d]+)条")
 
@@ -38,6 +38,10 @@ class MeasureView:
     @property
     def lead_units(self) -> tuple[str, ...]:
         return tuple(dict.fromkeys(u for c in self.chunks for u in c.lead_units))
+
+    @property
+    def note(self) -> str:
+        return written_note(tuple(dict.fromkeys(n for c in self.chunks for n in c.notes)), self.responsible_units)
 
     @property
     def items(self) -> tuple[str, ...]:

@@ -29,6 +29,7 @@ class Block:
     sentences: tuple[Sentence, ...]
     units: tuple[str, ...]
     lead: tuple[str, ...] = ()  # the units the note names as 牵头; empty when it tells nobody apart
+    note: str = ""  # the note as written, inside its brackets: what an answer quotes
 
 
 @dataclass(frozen=True)
@@ -70,6 +71,10 @@ class Measure:
     @property
     def lead_units(self) -> tuple[str, ...]:
         return tuple(dict.fromkeys(u for item in self.items for b in item.blocks for u in b.lead))
+
+    @property
+    def notes(self) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(b.note for item in self.items for b in item.blocks if b.note))
 
     @property
     def text(self) -> str:

@@ -34,6 +34,7 @@ BACKENDS = ("onnx", "torch", "openvino")
 # The first precision of each backend is its default: the fastest that computes the reference's vectors.
 PRECISIONS = {"torch": ("fp32",), "onnx": ("q4", "fp32", "int8"), "openvino": ("fp32", "bf16")}
 _EXACT = {"fp32", "q4"}
+_OWN_INDEX = {"int8"}  # beyond COMPATIBLE: its index is built by itself
 _threads = 0  # per single-question call; 0 leaves each runtime's default (one per core)
 
 
@@ -44,6 +45,16 @@ class ModelInfo:
     fingerprint: str
     backend: str = "torch"
     precision: str = "fp32"
+
+    @property
+    def runtime(self) -> str:
+        """Whose vectors these are. Runtimes that share a fingerprint serve each other's indexes, but a
+        cache holds one runtime's vectors: a comparison of two runtimes must not read the other's."""
+        return vectors_key(self.fingerprint, self.backend, self.precision)
+
+
+def vectors_key(fingerprint: str, backend: str | None, precision: str | None) -> str:
+    return f"{fingerprint}-{backend}-{precision}"
 
 
 class Embedder:
@@ -99,7 +110,7 @@ def build_runtime(backend: str, precision: str | None, build_backend: str | None
     """(backend, precision) that encodes a build's passages, from the settings of both."""
     if build_backend:
         return build_backend, build_precision or None
-    if backend in ("onnx", "openvino"):
+    if backend in ("onnx", "openvino") and precision not in _OWN_INDEX:
         return BUILD_DEFAULT[0], build_precision or BUILD_DEFAULT[1]
     return backend, build_precision or precision
 

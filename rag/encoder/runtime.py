@@ -10,8 +10,9 @@ same runtime: every core is busy, and no second copy of the weights is made for 
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 
 import numpy as np
 
@@ -55,7 +56,13 @@ class ExportedEncoder:
         self.encode_one(PROBES[0], prompt)  # the first call allocates the runtime's buffers
 
     def encode_one(self, text: str, prompt: str) -> np.ndarray:
-        return _normalise(self._runner()(self._feed(self._tokens.one(prompt + text))))[0]
+        with self._single() as run:
+            return _normalise(run(self._feed(self._tokens.one(prompt + text))))[0]
+
+    @contextmanager
+    def _single(self) -> Iterator[Run]:
+        """The runner for one question (a backend may pick another when no other question is running)."""
+        yield self._runner()
 
     def encode(self, texts: Sequence[str], prompt: str, batch_size: int = 32, progress: bool = False) -> np.ndarray:
         out = np.zeros((len(texts), self.dimension), dtype=np.float32)

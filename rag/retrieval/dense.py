@@ -6,6 +6,7 @@ from pathlib import Path
 
 import faiss
 import numpy as np
+from threadpoolctl import threadpool_limits
 
 # Measured by `policy-qa bench` on 2 cores, one thread per query (see README, Performance):
 # exact search of one question costs 1.4 ms at 25k passages of dimension 384, 2.8 ms at
@@ -35,13 +36,17 @@ def build_index(vectors: np.ndarray, hnsw_threshold: int = HNSW_THRESHOLD) -> fa
 
 
 def set_threads(n: int) -> None:
-    """OpenMP threads of every FAISS call in this process.
+    """OpenMP threads of every FAISS call (and BLAS threads of every numpy product) in this process.
 
     FAISS splits even a single query across its threads above 10k vectors; on a busy
     2-core machine they wait for each other (24 ms against 0.5 to 1.8 ms single-threaded
     for one query over 10k vectors), and concurrent requests keep the cores busy anyway.
     """
     faiss.omp_set_num_threads(n)
+    # numpy's BLAS too: its idle threads spin after every small product (a question's scores over
+    # the library, the refusal gate's), and on 2 cores they took the core another request needed:
+    # 35 ms of CPU per /api/ask on the library instead of 16, 4 clients 2.3× one instead of 2.6×.
+    threadpool_limits(n or None, user_api="blas")
 
 
 def index_kind(index: faiss.Index) -> str:
