@@ -31,7 +31,7 @@ import time
 from pathlib import Path
 
 import numpy as np
-from pymilvus import DataType, MilvusClient
+from pymilvus import MilvusClient
 from scipy import sparse as sp
 
 from eval import scale
@@ -41,6 +41,7 @@ from eval.retrieval import QUESTIONS, load_questions
 from rag.pipeline import load_chunks
 from rag.retrieval import dense
 from rag.retrieval.lexical import ChineseTokenizer
+from rag.retrieval.milvus import passage_schema
 from rag.retrieval.query import normalise_query
 
 BATCH = 500
@@ -114,13 +115,7 @@ def create_collection(client: MilvusClient, dimension: int) -> None:
     """The version collection's columns (rag/retrieval/milvus.py), with the sparse index and no dense index yet."""
     if client.has_collection(COLLECTION):
         client.drop_collection(COLLECTION)
-    schema = MilvusClient.create_schema(auto_id=False, enable_dynamic_field=False)
-    schema.add_field("pid", DataType.INT64, is_primary=True)
-    schema.add_field("chunk", DataType.INT32)
-    schema.add_field("document_id", DataType.VARCHAR, max_length=1024)
-    schema.add_field("dense", DataType.FLOAT_VECTOR, dim=dimension)
-    schema.add_field("sparse", DataType.SPARSE_FLOAT_VECTOR)
-    client.create_collection(COLLECTION, schema=schema, consistency_level="Strong")
+    client.create_collection(COLLECTION, schema=passage_schema(dimension), consistency_level="Strong")
     index = client.prepare_index_params()
     index.add_index("sparse", index_type="SPARSE_INVERTED_INDEX", metric_type="IP", index_name="sparse")
     client.create_index(COLLECTION, index)

@@ -199,12 +199,7 @@ class MilvusStore:
             name = f"{self.config.prefix}_v{sequence:06d}_{time.strftime('%Y%m%dT%H%M%S')}_{corpus_hash[:8]}"
             if self._call("has_collection", name):
                 continue
-            schema = MilvusClient.create_schema(auto_id=False, enable_dynamic_field=False)
-            schema.add_field("pid", DataType.INT64, is_primary=True)
-            schema.add_field("chunk", DataType.INT32)
-            schema.add_field("document_id", DataType.VARCHAR, max_length=1024)
-            schema.add_field("dense", DataType.FLOAT_VECTOR, dim=dimension)
-            schema.add_field("sparse", DataType.SPARSE_FLOAT_VECTOR)
+            schema = passage_schema(dimension)
             index = self.client.prepare_index_params()
             index.add_index("dense", index_type="FLAT", metric_type="IP")
             index.add_index("sparse", index_type="SPARSE_INVERTED_INDEX", metric_type="IP")
@@ -286,6 +281,17 @@ class MilvusStore:
         for collection in (name, f"{name}_meta"):
             if self._call("has_collection", collection):
                 self._call("drop_collection", collection)
+
+
+def passage_schema(dimension: int):
+    """A version collection's columns: one row per passage (sentence)."""
+    schema = MilvusClient.create_schema(auto_id=False, enable_dynamic_field=False)
+    schema.add_field("pid", DataType.INT64, is_primary=True)
+    schema.add_field("chunk", DataType.INT32)
+    schema.add_field("document_id", DataType.VARCHAR, max_length=1024)
+    schema.add_field("dense", DataType.FLOAT_VECTOR, dim=dimension)
+    schema.add_field("sparse", DataType.SPARSE_FLOAT_VECTOR)
+    return schema
 
 
 def _sequence(name: str, prefix: str) -> int:
