@@ -52,9 +52,18 @@ def test_a_truncated_export_is_made_again(private):
     model, home, exported = private
     path = exported.file("q4")
     path.write_bytes(path.read_bytes()[:1000])
+    # exports of a model folder that is gone (a copy in a temporary folder) go with the next export;
+    # one whose folder is there, and a folder without a record, stay
+    exports = exported.folder.parent
+    for name, source in (("gone-1-2", model.parent / "deleted"), ("kept-1-2", model)):
+        (exports / name).mkdir()
+        (exports / name / "export.json").write_text(json.dumps({"source": str(source)}), encoding="utf-8")
+    (exports / "unrecorded").mkdir()
     embedder = _load(model, home)
     assert embedder.info.precision == "q4" and embedder.deviation < TOLERANCE
     assert path.stat().st_size > 1000
+    assert sorted(p.name for p in exports.iterdir() if not p.name.startswith(".")) == sorted(
+        [exported.folder.name, "kept-1-2", "unrecorded"])
 
 
 @pytest.mark.slow

@@ -143,6 +143,21 @@ def _write(model_dir: Path, folder: Path) -> None:
     for stale in folder.parent.glob(f"{stem}-*"):  # exports of this folder's earlier contents
         if stale != folder and stale.is_dir():
             shutil.rmtree(stale, ignore_errors=True)
+    _drop_orphans(folder.parent)
+
+
+def _drop_orphans(exports: Path) -> None:
+    """Remove exports whose model folder is gone: nothing can load them (the tokenizer is read from
+    there), and a model used from short-lived paths would otherwise leave half a gigabyte each time."""
+    for other in exports.iterdir():
+        if other.name.startswith(".") or not other.is_dir():
+            continue
+        try:
+            source = json.loads((other / META).read_text(encoding="utf-8"))["source"]
+        except (OSError, ValueError, KeyError, TypeError):
+            continue  # being written, or not ours to judge
+        if not Path(source).is_dir():
+            shutil.rmtree(other, ignore_errors=True)
 
 
 def _export(model_dir: Path, out: Path) -> None:
