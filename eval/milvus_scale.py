@@ -6,7 +6,7 @@ build rate, search p50/p95 at k = 10 one query per call as a worker sends them, 
 against exact search, resident memory of the Milvus server process, and what the FAISS HNSW
 index adds to a worker (a fresh process reading the index file, RSS before and after).
 
-The Milvus collection has the columns ``rag/retrieval/milvus.py`` stores (pid, chunk,
+The Milvus collection has the columns of a generation in ``rag/retrieval/milvus.py`` (pid,
 document_id, dense, sparse BM25 weights). The sparse weights are BM25 (k1 1.2, b 0.75, as
 ``BM25Index``) over each passage's tokens, taken as the project tokenizer's tokens of the
 clauses it was made from (before region and number substitution), so jieba runs once per clause.
@@ -112,7 +112,7 @@ def index_rss_mib(index_path: Path) -> dict:
 
 
 def create_collection(client: MilvusClient, dimension: int) -> None:
-    """The version collection's columns (rag/retrieval/milvus.py), with the sparse index and no dense index yet."""
+    """A generation's columns (rag/retrieval/milvus.py), with the sparse index and no dense index yet."""
     if client.has_collection(COLLECTION):
         client.drop_collection(COLLECTION)
     client.create_collection(COLLECTION, schema=passage_schema(dimension), consistency_level="Strong")
@@ -131,7 +131,7 @@ def insert(client: MilvusClient, vectors: np.ndarray, weights: sp.csr_matrix, ba
         rows = []
         for i in range(lo, hi):
             s, e = weights.indptr[i], weights.indptr[i + 1]
-            rows.append({"pid": i, "chunk": i, "document_id": f"synthetic-{i // PASSAGES_PER_DOCUMENT:05d}",
+            rows.append({"pid": i, "document_id": f"synthetic-{i // PASSAGES_PER_DOCUMENT:05d}",
                          "dense": vectors[i], "sparse": dict(zip(weights.indices[s:e].tolist(),
                                                                  weights.data[s:e].tolist()))})
         client.insert(COLLECTION, rows)

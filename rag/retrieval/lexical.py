@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import re
+from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -73,13 +74,16 @@ class ChineseTokenizer:
 class BM25Index:
     """BM25 over tokenised chunks; saves as plain .npy/.json via bm25s (no pickle)."""
 
+    K1 = 1.2
+    B = 0.75
+
     def __init__(self, model: bm25s.BM25):
         self._model = model
         self._vocab = model.vocab_dict
 
     @classmethod
     def build(cls, token_lists: list[list[str]]) -> BM25Index:
-        model = bm25s.BM25(k1=1.2, b=0.75)
+        model = bm25s.BM25(k1=cls.K1, b=cls.B)
         model.index(token_lists, show_progress=False)
         return cls(model)
 
@@ -106,6 +110,22 @@ class BM25Index:
             if weight > 0:
                 rows[document][column] = weight
         return rows
+
+    @classmethod
+    def term_weights(cls, tokens: list[str], avgdl: float) -> dict[str, float]:
+        """A passage's own part of each of its tokens' weight: tf / (tf + k1·(1 − b + b·dl/avgdl)).
+
+        bm25s (method lucene) stores this times the token's idf. Kept apart from the idf, it
+        depends on the passage and ``avgdl`` only, so it stays valid while documents come and go.
+        """
+        norm = cls.K1 * (1 - cls.B + cls.B * len(tokens) / avgdl) if tokens else 0.0
+        return {t: tf / (tf + norm) for t, tf in Counter(tokens).items()}
+
+    @staticmethod
+    def idf(df: np.ndarray, n: int) -> np.ndarray:
+        """bm25s's lucene idf, log(1 + (N − df + 0.5) / (df + 0.5)), in float32; 0 where ``df`` is 0."""
+        df = np.asarray(df, dtype=np.float64)
+        return np.where(df > 0, np.log(1 + (n - df + 0.5) / (df + 0.5)), 0.0).astype(np.float32)
 
     def save(self, folder: Path) -> None:
         self._model.save(str(folder), show_progress=False)
