@@ -152,9 +152,10 @@ def test_rewrite_rules():
     assert rewrite("那台资企业呢？", [], words) == "那台资企业呢？"
     units = [Turn("user", "省财政厅牵头哪些措施？")]
     assert rewrite("那省金融监管局呢？", units, words) == "省金融监管局牵头哪些措施？"
-    # the new subject takes the place of the word it shares most with, not only of a 企业/厅 word
+    # the new subject takes the place of the word it shares most with, not only of a 企业/厅 word;
+    # what that word adds after the shared part (率) is kept
     fees = [Turn("user", "国办发〔2019〕6号对担保费率有什么要求？")]
-    assert rewrite("那再担保费呢？", fees, words) == "国办发〔2019〕6号对再担保费有什么要求？"
+    assert rewrite("那再担保费呢？", fees, words) == "国办发〔2019〕6号对再担保费率有什么要求？"
 
 
 def test_off_topic_and_everyday_questions_are_refused(assistant):

@@ -41,15 +41,16 @@ def _resolve(question: str, context: str, words: Callable[[str], list[str]]) -> 
     if not subject or len(subject) > _ELLIPTICAL_MAX:
         return question
     # 「那再担保费呢？」 after a question on 担保费率 replaces the words it shares most with.
-    old = _sharing(subject, context, words(context)) or next(
-        (w for w in words(context) if _SUBJECT.search(w) and w not in subject), None)
-    if old is None:
-        about = _ABOUT.search(context)  # 「湖州条例对绿色建筑有什么支持？」: 绿色建筑 is what the question is about
-        if about is None:
-            return f"{subject}{context}"
-        return context[:about.start("topic")] + _ASPECT.sub("", subject) + context[about.end("topic"):]
-    start = end = context.find(old)
-    end += len(old)
+    span = _sharing(subject, context, words(context))
+    if span is None:
+        old = next((w for w in words(context) if _SUBJECT.search(w) and w not in subject), None)
+        if old is None:
+            about = _ABOUT.search(context)  # 「湖州条例对绿色建筑有什么支持？」: 绿色建筑 is what the question is about
+            if about is None:
+                return f"{subject}{context}"
+            return context[:about.start("topic")] + _ASPECT.sub("", subject) + context[about.end("topic"):]
+        span = context.find(old), context.find(old) + len(old)
+    start, end = span
     # jieba reads 省财政厅 as 省 + 财政厅: take the 省 along when the new subject carries one too.
     for k in (2, 1):
         if start >= k and subject.startswith(context[start - k:start]):
@@ -58,18 +59,19 @@ def _resolve(question: str, context: str, words: Callable[[str], list[str]]) -> 
     return context[:start] + subject + context[end:]
 
 
-def _sharing(subject: str, context: str, words: list[str]) -> str | None:
-    """The run of ``context`` words around its longest stretch (two characters at least) in common with
-    ``subject``: 担保费率 for 再担保费, though jieba reads it as 担保 + 费率."""
+def _sharing(subject: str, context: str, words: list[str]) -> tuple[int, int] | None:
+    """Where in ``context`` the subject goes: the run of words around their longest stretch (two characters
+    at least) in common, 担保费率 for 台资企业's 企业 in 科技型企业. When the subject ends with the stretch,
+    what follows it in the run stays: 「那再担保费呢？」 after 担保费率 asks about 再担保费率."""
     for n in range(min(len(subject), len(context)), 1, -1):
-        at = next((context.find(subject[i:i + n]) for i in range(len(subject) - n + 1)
-                   if subject[i:i + n] in context), -1)
-        if at < 0:
+        i = next((i for i in range(len(subject) - n + 1) if subject[i:i + n] in context), -1)
+        if i < 0:
             continue
+        at = context.find(subject[i:i + n])
         start, end = at, at + n
         for w in words:
             p = context.find(w)
             if p >= 0 and p < end and p + len(w) > start:
                 start, end = min(start, p), max(end, p + len(w))
-        return context[start:end]
+        return start, (at + n if i + n == len(subject) else end)
     return None
