@@ -93,24 +93,6 @@ class BM25Index:
             return np.zeros(self._model.scores["num_docs"], dtype=np.float32)
         return self._model.get_scores(known).astype(np.float32)
 
-    def vocabulary(self) -> list[str]:
-        """The tokens in the order of their columns in :meth:`sparse_rows`."""
-        return sorted(self._vocab, key=self._vocab.__getitem__)
-
-    def sparse_rows(self) -> list[dict[int, float]]:
-        """Each document's BM25 weight per token column; a query scores the sum over its tokens.
-
-        bm25s keeps these weights precomputed (one sparse column per token), so stored
-        elsewhere as sparse vectors they give its exact scores by inner product.
-        """
-        s = self._model.scores
-        columns = np.repeat(np.arange(len(s["indptr"]) - 1), np.diff(s["indptr"]))
-        rows: list[dict[int, float]] = [{} for _ in range(s["num_docs"])]
-        for document, column, weight in zip(s["indices"].tolist(), columns.tolist(), s["data"].tolist()):
-            if weight > 0:
-                rows[document][column] = weight
-        return rows
-
     @classmethod
     def term_weights(cls, tokens: list[str], avgdl: float) -> dict[str, float]:
         """A passage's own part of each of its tokens' weight: tf / (tf + k1·(1 − b + b·dl/avgdl)).

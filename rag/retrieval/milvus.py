@@ -64,7 +64,6 @@ from rag.retrieval.store import FORMAT, Passages, check_compatible, passages
 from rag.retrieval.store import _version as package_version
 from rag.types import Chunk, DocumentInfo
 
-KEEP_VERSIONS = 2
 MAX_LIMIT = 16384  # Milvus's largest top-k
 AVGDL_DRIFT = 0.05  # largest relative change of the mean passage length a generation absorbs
 _BLOCK = 1 << 32  # pids per build
