@@ -200,11 +200,20 @@ class LogStatus(BaseModel):
     failures: int = Field(description="Batches the database refused; they stay queued and are retried.")
 
 
+class EncoderStatus(BaseModel):
+    backend: str
+    precision: str
+    lone_question_cores: int | None = Field(
+        None, description="Cores a question encoded while no other is runs on (POLICY_QA_CORES); "
+                          "null where the runtime decides (torch).")
+
+
 class Health(BaseModel):
     status: Literal["ok"]
     model: str
     chunks: int
     index: IndexSummary
+    encoder: EncoderStatus
     log: LogStatus | None = Field(None, description="Absent when the log is off (POLICY_QA_LOG_ANSWERS=off).")
 
 

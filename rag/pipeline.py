@@ -57,6 +57,7 @@ class PipelineConfig:
     fusion: Fusion = "weighted"
     cache_size: int = 1024
     threads: int = 0  # per torch/FAISS call; 0 leaves their default (one per core)
+    cores: int = 0  # this process's share of the machine's cores; 0: all of them
     backend: str = "torch"
     precision: str | None = None
     milvus: MilvusConfig | None = None  # set: the index lives in Milvus, not in index_dir
@@ -69,7 +70,7 @@ class PipelineConfig:
                                                        settings.build_backend, settings.build_precision)
         return cls(settings.corpus_dir, settings.index_dir, settings.home_dir, settings.embed_model,
                    settings.query_prompt, settings.passage_prompt, cache_size=settings.cache_size,
-                   threads=settings.threads, backend=settings.backend, precision=settings.precision,
+                   threads=settings.threads, cores=settings.cores, backend=settings.backend, precision=settings.precision,
                    milvus=_milvus_config(settings) if settings.store == "milvus" else None,
                    build_backend=build_backend, build_precision=build_precision)
 
@@ -141,9 +142,10 @@ class Pipeline:
     def __init__(self, config: PipelineConfig, embedder: Embedder | None = None):
         self.config = config
         self.store = open_store(config)  # before the model: an unreachable Milvus fails in a second
-        if config.threads:  # process-wide, like the settings they come from
-            dense.set_threads(config.threads)
-            set_threads(config.threads)
+        if config.threads or config.cores:  # process-wide, like the settings they come from
+            if config.threads:
+                dense.set_threads(config.threads)
+            set_threads(config.threads, config.cores)
         self.embedder = embedder or load_embedder(config.embed_model, config.home,
                                                   config.query_prompt, config.passage_prompt,
                                                   config.backend, config.precision)

