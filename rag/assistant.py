@@ -64,6 +64,9 @@ class IndexStatus:
     model: str
     chunks: int
     manifest: Manifest
+    backend: str = ""  # the question runtime
+    precision: str = ""
+    lone_cores: int | None = None  # cores a question encoded while no other is runs on; None: the runtime's own
 
 
 @dataclass(frozen=True)
@@ -125,8 +128,9 @@ class Assistant:
         return self.pipeline.index.version
 
     def status(self) -> IndexStatus:
-        index = self.pipeline.index
-        return IndexStatus(index.version, self.pipeline.embedder.info.name, len(index.chunks), index.manifest)
+        index, embedder = self.pipeline.index, self.pipeline.embedder
+        return IndexStatus(index.version, embedder.info.name, len(index.chunks), index.manifest,
+                           embedder.info.backend, embedder.info.precision, embedder.lone_cores)
 
     def keywords(self, question: str) -> tuple[str, ...]:
         """The question's content words, longest first: what a page highlights in the quoted text."""

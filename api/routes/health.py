@@ -28,7 +28,6 @@ def health(request: Request):
                            documents=[d.title for d in m.documents])
     writer = state.log.writer
     log = LogStatus(**asdict(writer.stats())) if writer is not None else None
-    embedder = assistant.pipeline.embedder
-    encoder = EncoderStatus(backend=embedder.info.backend, precision=embedder.info.precision,
-                            lone_question_cores=embedder.lone_cores)
+    encoder = EncoderStatus(backend=status.backend, precision=status.precision,
+                            lone_question_cores=status.lone_cores)
     return Health(status="ok", model=status.model, chunks=status.chunks, index=summary, encoder=encoder, log=log)
