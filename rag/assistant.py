@@ -16,7 +16,7 @@ from typing import Protocol
 
 import numpy as np
 
-from rag.answering import aggregate, grouped, identity
+from rag.answering import aggregate, definition, grouped, identity
 from rag.answering.extractive import Quote, compose, refuse, select, topic_phrase
 from rag.answering.llm import generator_from_settings
 from rag.answering.relevance import Banks, Gate, Relevance, Thresholds, support_bank, unanswered
@@ -80,6 +80,7 @@ class Library:
     gate: Gate
     thresholds: Thresholds
     chunks_of: dict[str, list[Chunk]]  # document id → its chunks, in index order
+    definitions: definition.Definitions  # the terms the documents define (「本条例所称…，是指」)
     shares: dict[tuple[str, ...], float] = field(default_factory=dict)
 
     def share(self, group: Sequence[str]) -> float:
@@ -199,6 +200,9 @@ class Assistant:
             about = identity.answer(text, library.documents[documents[0]], library.chunks_of[documents[0]])
             if about is not None:
                 return about, None
+        defined = definition.answer(text, library.definitions, documents, library.documents)
+        if defined is not None:
+            return defined, None
         if scope.measure and len(scope.documents) == 1:
             view = next((v for v in views if _points_at(v.heading, scope.measure)), None)
             if view is not None:
@@ -305,7 +309,8 @@ class Assistant:
                 chunks_of.setdefault(c.document_id, []).append(c)
             self._library = Library(index.version, outline_from_chunks(index.chunks), index.documents,
                                     DocumentNames(index.manifest.documents, self.pipeline.tokenizer),
-                                    Gate(forms, self.banks), self._thresholds(index.manifest), chunks_of)
+                                    Gate(forms, self.banks), self._thresholds(index.manifest), chunks_of,
+                                    definition.definitions(index.chunks))
         return self._library
 
     def outline(self) -> list[MeasureView]:

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from rag.answering import grouped, identity
+from rag.answering import definition, grouped, identity
 from rag.answering.extractive import Quote
 from rag.answering.scope import resolve
 from rag.corpus.chunking import chunk_documents
@@ -228,6 +228,21 @@ def test_identity_and_follow_up_over_the_library(library_assistant):
     published = library_assistant.ask("它是哪年发布的？", history)
     assert "2021-01-26" in published.text
     assert {c.chunk.document_id for c in published.citations} == {"fangfan-chuzhi-feifa-jizi-tiaoli"}
+
+
+def test_a_defined_term_is_answered_with_its_definition(library_chunks, documents):
+    defined = definition.definitions(library_chunks)
+    assert {"地方金融组织", "非法集资", "非法集资人", "营商环境"} <= set(defined)
+    info = {d.id: d for d in documents}
+    answer = definition.answer("地方金融组织具体指哪几类？", defined, (), info)
+    assert answer is not None and answer.kind == "aggregate"
+    assert "商业保理公司" in answer.text and "本条例所称地方金融组织" in answer.text
+    assert [c.chunk.document_id for c in answer.citations] == ["zhejiang-difang-jinrong-tiaoli"]
+    # the longer term wins, and a document named confines it
+    assert "「非法集资人」" in definition.answer("什么是非法集资人", defined, (), info).summary
+    assert definition.answer("营商环境是指什么", defined, ("zhejiang-difang-jinrong-tiaoli",), info) is None
+    # a question using the term without asking what it is goes to retrieval
+    assert definition.answer("非法集资由哪个部门牵头处置？", defined, (), info) is None
 
 
 @pytest.mark.slow

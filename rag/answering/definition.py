@@ -1,0 +1,64 @@
+"""Definition questions: 「地方金融组织具体指哪几类？」 is answered with the article that defines the term.
+
+Laws and regulations define their terms in one sentence, 「本条例所称地方金融组织，是指……」, and
+that sentence is the answer a credit officer can quote. Retrieval ranks it no higher than the
+articles that merely use the term, since every one of them repeats it. The defined terms are
+read from the documents' own sentences; nothing is listed per document.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Collection, Mapping, Sequence
+
+from rag.answering.extractive import citation
+from rag.corpus.records import UNLABELLED
+from rag.corpus.sentences import split_sentences
+from rag.types import Answer, Chunk, DocumentInfo
+
+# 「本条例所称地方金融组织，是指」「本意见所称“金融管理部门”是指」「本条例所称的绿色金融,是指」
+_DEFINES = re.compile(r"所称的?[“\"「]?(?P<term>[\u4e00-\u9fff]{2,20}?)[”\"」]?[，,]?\s*(?:是指|指)")
+# What asks for a term's meaning or extent rather than about the term.
+_ASKS = re.compile(r"是指|指什么|指哪|什么是|何为|哪几类|哪几种|哪些类|包括哪|包含哪|定义|界定|范围|是什么意思")
+MAX_DOCUMENTS = 3  # documents defining one term quoted side by side when the question names none
+
+
+Definitions = dict[str, list[tuple[str, Chunk]]]  # term → its defining sentences, in index order
+
+
+def definitions(chunks: Sequence[Chunk]) -> Definitions:
+    """Every term the chunks define, with the sentence that defines it."""
+    found: Definitions = {}
+    for chunk in chunks:
+        if "所称" not in chunk.text:
+            continue
+        for sentence in split_sentences(chunk.text):
+            for m in _DEFINES.finditer(sentence):
+                found.setdefault(m.group("term"), []).append((sentence.strip(), chunk))
+    return found
+
+
+def answer(question: str, defined: Definitions, within: Collection[str],
+           documents: Mapping[str, DocumentInfo]) -> Answer | None:
+    """The defining sentence of the longest term the question asks about, from the documents ``within``
+    (every document when empty); None when none of them defines it."""
+    if not _ASKS.search(question):
+        return None
+    asked = {t: [(s, c) for s, c in found if not within or c.document_id in within]
+             for t, found in defined.items() if t in question}
+    asked = {t: found for t, found in asked.items() if found}
+    if not asked:
+        return None
+    term = max(asked, key=len)  # 非法集资人 over 非法集资
+    statements, cited = [], []
+    for sentence, chunk in asked[term]:
+        if chunk.document_id in {c.document_id for c in cited}:
+            continue  # a document's first definition of the term is its definition
+        if len(cited) == MAX_DOCUMENTS:
+            break
+        cited.append(chunk)
+        info = documents.get(chunk.document_id)
+        heading = chunk.measure if chunk.measure and chunk.measure != UNLABELLED else ""
+        statements.append(f"{info.label if info else ''}{heading}：{sentence}[{len(cited)}]")
+    citations = tuple(citation(i, c, 1.0) for i, c in enumerate(cited, start=1))
+    return Answer(question, f"「{term}」的定义：", tuple(statements), citations, True, "aggregate")
