@@ -236,7 +236,10 @@ class Assistant:
             quotes = []
             for document in documents:
                 alone = retriever.score(prepared, (document,))
-                quotes += select(retriever, alone, retriever.rank(alone, 2, "hybrid"), limit=2)
+                found = select(retriever, alone, retriever.rank(alone, 2, "hybrid"), limit=2)
+                # 「…符合下列条件的自然人和法人」 is quoted with its conditions, in a comparison too
+                _, items = grouped.listed_under(found[0].hit.chunk, library.chunks_of[document]) if found else ("", [])
+                quotes += found[:1] + grouped.item_quotes(items, found[0].hit.score) if items else found
         elif broad:  # every measure on the subject, not a top-k sample
             quotes = self._listed(retriever, prepared, scored, library)
         else:

@@ -217,6 +217,10 @@ def test_a_comparison_quotes_each_document_under_its_title(library_assistant):
     headings = [s for s in answer.statements if s.startswith("《")]
     assert len(headings) == 2 and "福建省" in headings[0]
     assert "与宁波市居民同等待遇" in answer.text and "与大陆居民相同的贷款条件" in answer.text
+    # a document's best quote that introduces conditions (「符合下列条件的…」) brings them along
+    thresholds = library_assistant.ask("资管新规和温州条例对合格投资者的资产门槛分别是多少？")
+    assert "符合下列条件" in thresholds.text
+    assert "（一）具有2年以上投资经历" in thresholds.text and "（二）最近1年末净资产不低于1000万元" in thresholds.text
 
 
 @pytest.mark.slow

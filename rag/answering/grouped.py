@@ -20,6 +20,7 @@ from rag.types import Answer, Chunk, Citation, DocumentInfo, Hit
 # 「有哪些支持/政策」「从哪些渠道融资」 ask for everything on a subject; 「得满足哪些要求」「可以采取哪些措施」 ask for one article's list.
 _BROAD = re.compile(r"(有|包括|涉及)哪些|哪些(文件|政策|支持|便利|扶持|渠道|途径)|都怎么|各个?文件|这些文件")
 SHOWN = 8  # measures quoted in full; the rest of a broad list is named in its tail
+MAX_ITEMS = 6  # items of a list quoted under its lead-in in a comparison
 BROAD_RATIO = 0.45  # a chunk joins a broad list this close to the best one
 BROAD_MAX = 40  # chunks a broad answer may cite in all
 BROAD_WIDEN = 3  # …chosen on subject from this many times as many of the best-ranked
@@ -156,6 +157,11 @@ def listed_under(chunk: Chunk, chunks: Sequence[Chunk]) -> tuple[str, list[Chunk
     if not _ITEM.match(chunk.measure) and _INTRODUCES.search(last):
         return last, items
     return "", []
+
+
+def item_quotes(items: Sequence[Chunk], score: float) -> list[Quote]:
+    """Each item of a list quoted by its opening sentence, ranked with the lead-in that brought it."""
+    return [Quote(Hit(c, score, 0), (split_sentences(c.text)[0],), (0,)) for c in items[:MAX_ITEMS]]
 
 
 def compose_list(question: str, lead: str, items: Sequence[Chunk], score: float) -> Answer:
