@@ -142,9 +142,10 @@ class Pipeline:
     def __init__(self, config: PipelineConfig, embedder: Embedder | None = None):
         self.config = config
         self.store = open_store(config)  # before the model: an unreachable Milvus fails in a second
-        if config.threads or config.cores:  # process-wide, like the settings they come from
-            if config.threads:
-                dense.set_threads(config.threads)
+        # process-wide, like the settings they come from
+        if config.threads:
+            dense.set_threads(config.threads)
+        if config.threads or config.cores:
             set_threads(config.threads, config.cores)
         self.embedder = embedder or load_embedder(config.embed_model, config.home,
                                                   config.query_prompt, config.passage_prompt,

@@ -44,15 +44,17 @@ def answer(question: str, defined: Definitions, within: Collection[str],
     (every document when empty); None when none of them defines it."""
     if not _ASKS.search(question):
         return None
-    asked = {t: [(s, c) for s, c in found if not within or c.document_id in within]
-             for t, found in defined.items() if t in question}
-    asked = {t: found for t, found in asked.items() if found}
+    asked = {}
+    for term, found in defined.items():
+        kept = [(s, c) for s, c in found if not within or c.document_id in within] if term in question else []
+        if kept:
+            asked[term] = kept
     if not asked:
         return None
     term = max(asked, key=len)  # 非法集资人 over 非法集资
     statements, cited = [], []
     for sentence, chunk in asked[term]:
-        if chunk.document_id in {c.document_id for c in cited}:
+        if any(c.document_id == chunk.document_id for c in cited):
             continue  # a document's first definition of the term is its definition
         if len(cited) == MAX_DOCUMENTS:
             break

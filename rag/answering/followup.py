@@ -49,7 +49,8 @@ def _resolve(question: str, context: str, words: Callable[[str], list[str]]) -> 
             if about is None:
                 return f"{subject}{context}"
             return context[:about.start("topic")] + _ASPECT.sub("", subject) + context[about.end("topic"):]
-        span = context.find(old), context.find(old) + len(old)
+        at = context.find(old)
+        span = at, at + len(old)
     start, end = span
     # jieba reads 省财政厅 as 省 + 财政厅: take the 省 along when the new subject carries one too.
     for k in (2, 1):

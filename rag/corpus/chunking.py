@@ -45,6 +45,10 @@ class _Units:
         self.lead: list[str] = list(dict.fromkeys(lead))
         self.notes: list[str] = list(dict.fromkeys(notes))
 
+    @classmethod
+    def of(cls, block) -> _Units:
+        return cls(block.units, block.lead, (block.note,) if block.note else ())
+
     def extend(self, other: _Units) -> None:
         self.units.extend(u for u in other.units if u not in self.units)
         self.lead.extend(u for u in other.lead if u not in self.lead)
@@ -58,7 +62,7 @@ class _Units:
 def _block_units(blocks, fallback: _Units) -> _Units:
     out = _Units()
     for block in blocks:
-        out.extend(_Units(block.units, block.lead, (block.note,) if block.note else ()) if block.units else fallback)
+        out.extend(_Units.of(block) if block.units else fallback)
     return out
 
 
@@ -70,7 +74,7 @@ def _pack(item: Item, fallback: _Units, max_chars: int, min_chars: int):
         return
     groups: list[tuple[list[Sentence], _Units]] = [([], _Units())]
     for block in item.blocks:
-        units = _Units(block.units, block.lead, (block.note,) if block.note else ()) if block.units else fallback
+        units = _Units.of(block) if block.units else fallback
         for sentence in block.sentences:
             body, unit_list = groups[-1]
             if body and _length(body) + len(sentence.text) > max_chars:
