@@ -42,9 +42,10 @@ def run(assistant: Assistant, questions: list[Question]) -> list[Outcome]:
         start = time.perf_counter()
         answer, relevance = assistant.explain(q.question, q.history)
         latency = (time.perf_counter() - start) * 1000
-        # A citation shows its chunk's wording and, beside it, the measure's note as written (责任单位…).
+        # A citation shows its measure's heading (which may state the figure: 「（三）盘活信贷资源1000亿元以上」),
+        # its chunk's wording and, beside it, the measure's note as written (责任单位…).
         # Spaces are compared away: cleaning drops the extraction spaces of 「不低于 80%」 that a gold phrase keeps.
-        cited = [_plain(c.chunk.text + c.chunk.note) for c in answer.citations]
+        cited = [_plain(c.chunk.where + c.chunk.text + c.chunk.note) for c in answer.citations]
         gold = [_plain(g) for g in q.gold]
         outcomes.append(Outcome(q, answer.found, answer.kind, relevance,
                                 any(g in _plain(answer.text) for g in gold),

@@ -9,6 +9,7 @@ dictionary lookup, and a new index never serves a stale answer.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -19,10 +20,11 @@ import numpy as np
 from rag.answering import aggregate, definition, grouped, identity
 from rag.answering.extractive import Quote, compose, refuse, select, topic_phrase
 from rag.answering.llm import generator_from_settings
-from rag.answering.relevance import Banks, Gate, Relevance, Thresholds, support_bank, unanswered
+from rag.answering.relevance import Banks, Gate, Relevance, Thresholds, figure_asked, support_bank, unanswered
 from rag.answering.scope import Scope, resolve
 from rag.cache import LRUCache
 from rag.corpus.forms import question_forms
+from rag.corpus.numbering import CN_NUM
 from rag.corpus.outline import MeasureView, find_measure, outline_from_chunks
 from rag.encoder.embedding import vectors_key
 from rag.errors import IndexMismatchError, QuestionError
@@ -30,7 +32,7 @@ from rag.pipeline import BuildReport, Pipeline, PipelineConfig
 from rag.retrieval.hybrid import Query, Retriever, Scored
 from rag.retrieval.manifest import Manifest
 from rag.retrieval.naming import DocumentNames
-from rag.retrieval.query import normalise_query
+from rag.retrieval.query import expand, normalise_query
 from rag.retrieval.store import REBUILD_HINT
 from rag.settings import Settings
 from rag.types import Answer, Chunk, DocumentInfo, Hit, SearchMode, Turn
@@ -39,6 +41,8 @@ __all__ = ["Assistant", "Generator", "IndexStatus", "Turn", "check_question"]
 
 DEFAULT_MAX_QUESTION_CHARS = 500
 PERVASIVE = 0.5  # a title word in this share of a named document's chunks does not tell them apart
+_ITEM_NUMBER = re.compile(r"^\s*(\d+)\s*[.．、]")
+_ITEM_AFTER_NUMBER = re.compile(rf"^([（(][{CN_NUM}]+[)）])\s*(\d+\s*[.．、].*)$")
 
 
 def check_question(question: str, max_chars: int = DEFAULT_MAX_QUESTION_CHARS) -> str:
@@ -81,14 +85,15 @@ class Library:
     thresholds: Thresholds
     chunks_of: dict[str, list[Chunk]]  # document id → its chunks, in index order
     definitions: definition.Definitions  # the terms the documents define (「本条例所称…，是指」)
-    shares: dict[tuple[str, ...], float] = field(default_factory=dict)
+    shares: dict[tuple[tuple[str, ...], tuple[str, ...]], float] = field(default_factory=dict)
 
-    def share(self, group: Sequence[str]) -> float:
-        """The fraction of the library's chunks that hold one of ``group``'s words (text or heading), cached."""
-        key = tuple(group)
+    def share(self, group: Sequence[str], documents: Sequence[str] = ()) -> float:
+        """The fraction of the chunks (of ``documents``, else of the library) that carry one of ``group``'s
+        words, cached."""
+        key = (tuple(group), tuple(documents))
         if key not in self.shares:
-            chunks = [c for cs in self.chunks_of.values() for c in cs]
-            held = sum(any(t in c.text or t in c.measure for t in key) for c in chunks)
+            chunks = [c for d in (documents or self.chunks_of) for c in self.chunks_of.get(d, ())]
+            held = sum(grouped.carries(c, (group,)) for c in chunks)
             self.shares[key] = held / max(len(chunks), 1)
         return self.shares[key]
 
@@ -204,7 +209,7 @@ class Assistant:
         if defined is not None:
             return defined, None
         if scope.measure and len(scope.documents) == 1:
-            view = next((v for v in views if _points_at(v.heading, scope.measure)), None)
+            view = _pointed(views, scope.measure)
             if view is not None:
                 return aggregate.describe(text, view), None
         structural = aggregate.answer(text, views)
@@ -229,6 +234,8 @@ class Assistant:
         hits = retriever.rank(scored, top_k, "hybrid")
         relevance = library.gate.assess(prepared.vector, scored.passage_dense)
         topic = self.pipeline.tokenizer.words(prepared.text)
+        # the sentence stating the figure asked for is quoted, when the question says what it measures
+        states = figure_asked(prepared.text, topic, self.pipeline.synonyms, named=True)
         comparing = not across and grouped.is_comparison(text, documents)
         broad = not comparing and grouped.is_broad(text)
         lead, items = "", []
@@ -236,14 +243,14 @@ class Assistant:
             quotes = []
             for document in documents:
                 alone = retriever.score(prepared, (document,))
-                found = select(retriever, alone, retriever.rank(alone, 2, "hybrid"), limit=2)
+                found = select(retriever, alone, retriever.rank(alone, 2, "hybrid"), limit=2, states=states)
                 # 「…符合下列条件的自然人和法人」 is quoted with its conditions, in a comparison too
                 _, items = grouped.listed_under(found[0].hit.chunk, library.chunks_of[document]) if found else ("", [])
                 quotes += found[:1] + grouped.item_quotes(items, found[0].hit.score) if items else found
         elif broad:  # every measure on the subject, not a top-k sample
-            quotes = self._listed(retriever, prepared, scored, library)
+            quotes = self._listed(retriever, prepared, scored, library, documents)
         else:
-            quotes = select(retriever, scored, hits)
+            quotes = select(retriever, scored, hits, states=states)
             if hits:
                 best = hits[0].chunk
                 lead, items = grouped.listed_under(best, library.chunks_of[best.document_id])
@@ -280,16 +287,30 @@ class Assistant:
         titles = "".join(library.documents[d].title for d in documents if d in library.documents)
         dropped = {t for t in prepared.tokens
                    if t in titles and sum(t in c.text for c in chunks) >= PERVASIVE * len(chunks)}
-        dropped |= {s for t in dropped for s in self.pipeline.synonyms.get(t, ())}  # 台胞 for 台湾同胞
+        synonyms, tokenize = self.pipeline.synonyms, self.pipeline.tokenizer.tokenize
+        dropped |= {s for t in dropped for s in synonyms.get(t, ())}  # 台胞 for 台湾同胞
+        # The synonyms of a term inside a dropped word go too: 绿色 of 绿色金融 brought 新能源, 污水处理,
+        # which pulled 《湖州市绿色金融促进条例》's energy articles above the one asked about.
+        rest = prepared.text
+        for t in sorted(dropped, key=len, reverse=True):
+            rest = rest.replace(t, " ")
+        lost = set(expand(prepared.text, synonyms)) - set(expand(rest, synonyms))
+        own = set(tokenize(rest))
+        dropped |= {t for s in lost for t in tokenize(s) if t not in own}
         kept = tuple(t for t in prepared.tokens if t not in dropped)
         return replace(prepared, tokens=kept) if kept else prepared
 
-    def _listed(self, retriever: Retriever, prepared: Query, scored: Scored, library: Library) -> list[Quote]:
-        """The quotes of a broad answer: the best-ranked chunks that carry the question's subject."""
+    def _listed(self, retriever: Retriever, prepared: Query, scored: Scored, library: Library,
+                documents: Sequence[str] = ()) -> list[Quote]:
+        """The quotes of a broad answer: the best-ranked chunks that carry the question's subject.
+
+        Within named documents a word is judged by their chunks: 福建 is in most of the library (a
+        whole policy of Fujian's) yet names a subject inside the State Council's 自贸试验区 measures.
+        """
         synonyms = self.pipeline.synonyms
         terms = [(k, *synonyms.get(k, ())) for k in self.pipeline.tokenizer.keywords(prepared.text)]
         ranked = retriever.rank(scored, grouped.BROAD_MAX * grouped.BROAD_WIDEN, "hybrid")
-        subject = grouped.subject_of(terms, library.share)
+        subject = grouped.subject_of(terms, lambda group: library.share(group, documents))
         listed = grouped.on_subject(ranked, subject, scored.bm25, self.pipeline.index.positions)
         listed = [h for h in listed if h.score >= grouped.BROAD_RATIO * listed[0].score] if listed else []
         # A measure brought along by its neighbours ranks with the weaker of them, ahead of stray matches.
@@ -336,10 +357,29 @@ class Assistant:
         return self.pipeline.embedder.encode_queries(list(texts))
 
 
-def _points_at(heading: str, quoted: str) -> bool:
-    """Whether the heading a follow-up took from the previous answer is this measure's.
+def _pointed(views: Sequence[MeasureView], quoted: str) -> MeasureView | None:
+    """The measure (or, when the quote names one, the item of it) that a follow-up took from the previous answer.
 
-    An untitled measure (「（四十四）」) is quoted with the opening words after its number, so
-    its bare number heading is a prefix of what was quoted.
+    An untitled measure (「（四十四）」) is quoted with the opening words after its number, so its
+    bare number heading is a prefix of what was quoted. An item comes after 「 · 」, as answers
+    write it, or straight after the measure's number (「（四）3.推进排水设施提质增效」): its own
+    chunks, and so its own 责任单位, answer 「这条的责任单位是谁？」.
     """
-    return heading.startswith(quoted) or (heading.endswith(("）", ")")) and quoted.startswith(heading))
+    measure, _, item = (p.strip() for p in quoted.partition("·"))
+    numbered = _ITEM_AFTER_NUMBER.match(measure)
+    if numbered and not item:
+        measure, item = numbered.group(1), numbered.group(2)
+    for view in views:
+        heading = view.heading
+        if heading.startswith(measure) or (heading.endswith(("）", ")")) and measure.startswith(heading)):
+            chunks = tuple(c for c in view.chunks if item and c.item and _same_item(c.item, item))
+            return replace(view, chunks=chunks) if chunks else view
+    return None
+
+
+def _same_item(item: str, quoted: str) -> bool:
+    """Items of one measure are told apart by their number (「3.」), else by their opening words."""
+    own, asked = _ITEM_NUMBER.match(item), _ITEM_NUMBER.match(quoted)
+    if own and asked:
+        return own.group(1) == asked.group(1)
+    return item.startswith(quoted) or quoted.startswith(item)

@@ -308,3 +308,77 @@ def test_inside_a_named_document_the_article_asked_about_is_quoted(library_assis
     # a lead-in sharing its sentence with item （一） is quoted with the items after it
     projects = library_assistant.ask("宁波鼓励台胞投资哪些领域的项目？")
     assert "高新技术和新兴产业" in projects.text and "农业新技术、优良品种引进" in projects.text
+
+
+def test_time_limits_and_spans_are_told_from_dates():
+    from rag.answering.relevance import unanswered
+
+    # 「参保1年以上」 states the 年限 asked for, though the sentence never says 年限
+    asked = "在职职工申领技术技能提升补贴，参保年限要求放宽到几年？"
+    topic = ["职工", "申领", "技能", "提升", "补贴", "参保", "年限", "放宽"]
+    stated = "将技术技能提升补贴申领条件由企业在职职工参加失业保险3年以上放宽至参保1年以上。"
+    assert not unanswered(asked, [stated], topic)
+    # a date is no length of time
+    assert unanswered(asked, ["参保职工申领技能提升补贴的办法自2019年1月1日起施行。"], topic)
+    # 「多长时间内出台」 asks for the time limit the text sets, not the document's own date
+    assert not identity.asks_identity("要求各省多长时间内出台具体实施办法？")
+    assert identity.asks_identity("这份意见是什么时候印发的？")
+
+
+@pytest.mark.slow
+def test_a_follow_up_points_at_the_item_the_previous_answer_quoted(library_assistant):
+    history = [Turn("user", "上海海绵城市意见对排水设施提质增效有什么要求？"),
+               Turn("assistant", "（四）3.推进排水设施提质增效：持续开展排水管道周期性检测及维修改造工作。[1]")]
+    item = library_assistant.ask("这条的责任单位是谁？", history)
+    assert item.kind == "aggregate" and "责任单位：市水务局，各区政府" in item.text
+    assert {c.chunk.item for c in item.citations} == {"3.推进排水设施提质增效"}
+    # an answer line opening with the 文号 instead of the title
+    history = [Turn("user", "自贸试验区里的个人能做境外证券投资吗？"),
+               Turn("assistant", "国发〔2018〕38号（四十二）：支持自贸试验区内符合条件的个人按照规定开展境外证券投资。[1]")]
+    units = library_assistant.ask("这条由哪些部门负责？", history)
+    assert units.kind == "aggregate" and "证监会、人民银行" in units.text
+
+
+@pytest.mark.slow
+def test_title_words_take_their_synonyms_out_of_the_search(library_assistant):
+    # 绿色 of the title's 绿色金融 would bring 新能源 and 污水处理 to the search, and their articles
+    fine = library_assistant.ask("湖州那部绿色金融条例，对骗取绿色金融奖补资金的企业罚多少？")
+    assert fine.found and fine.citations[0].chunk.measure == "第四十三条"
+    assert "百分之二十以上百分之五十以下罚款" in fine.text
+
+
+@pytest.mark.slow
+def test_a_quoted_sentence_keeps_its_proviso(library_assistant):
+    answer = library_assistant.ask("温州定向集合资金的项目闲置资金能用于短期民间借贷吗？")
+    assert "可以用于温州市行政区域内不超过六个月的短期民间借贷" in answer.text
+    assert "但是数额不得超过该期定向集合资金总额的百分之三十" in answer.text
+
+
+def test_a_percentage_answers_only_the_ratio_it_is_of():
+    from rag.answering.relevance import figure_asked
+
+    topic = ["湖州", "绿色", "建筑", "项目", "贷款", "财政", "贴息", "比例"]
+    states = figure_asked("湖州对绿色建筑项目贷款，财政贴息比例是多少？", topic)
+    assert not states("骗取绿色金融奖励补助资金的，由财政部门责令改正，并处被骗取资金百分之二十以上百分之五十以下罚款")
+    assert states("对绿色建筑项目贷款，财政按贷款额的百分之三十给予贴息")
+    # asked after 「多少」, the ratio is still of the word before it
+    states = figure_asked("担保机构代偿后，地方给的代偿补偿具体是多少比例？", ["担保", "机构", "代偿", "地方", "补偿", "比例"])
+    assert not states("担保机构的代偿率不超过3%")
+    assert states("对代偿损失按不低于30%的比例给予补偿")
+    # the sentence to quote is looked for only when the question says what the figure measures
+    assert figure_asked("最多还能罚多少？", ["最多"], named=True) is None
+    assert figure_asked("对责任人员的罚款最多是多少？", ["责任", "人员", "罚款"], named=True) is not None
+
+
+@pytest.mark.slow
+def test_a_broad_question_inside_a_document_reads_its_notes(library_assistant):
+    # 福建 is in most of the library (the Fujian measures) but in few of 国发〔2018〕38号's measures,
+    # and there only in their notes: 「适用范围：福建自贸试验区」
+    answer = library_assistant.ask("国发〔2018〕38号里，有哪些措施是专门适用于福建自贸试验区的？")
+    cited = {c.chunk.measure.split("）")[0] + "）" for c in answer.citations}
+    assert {c.chunk.document_id for c in answer.citations} == {"guofa-2018-38-zimaoqu-gaige-cuoshi"}
+    assert {"（二十九）", "（三十五）", "（四十四）", "（四十六）", "（四十七）"} <= cited
+    assert len(cited) <= 8
+    # the figure asked for is quoted, though another sentence of the article scores higher
+    fine = library_assistant.ask("浙江对地方金融组织罚款的同时，对负有责任的人员的罚款最多是多少？")
+    assert "罚款数额百分之五以上百分之十以下罚款" in fine.text

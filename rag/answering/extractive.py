@@ -8,6 +8,7 @@ is a measure's name followed by sentences quoted verbatim from that measure, and
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -23,6 +24,7 @@ KEEP_RATIO = 0.75  # a chunk joins the answer when it scores this close to the b
 SENTENCE_RATIO = 0.8  # a further sentence of a chunk joins when this close to its best
 MAX_SENTENCES = 3
 # 「鼓励…投资下列项目：（一）能源…；」: a lead-in that shares its sentence with the first item.
+_PROVISO = re.compile(r"但")  # 「但是…」「但…除外」 open a proviso
 _OPENS_LIST = re.compile(r"(下列|以下|如下)[^。；：:]{0,20}[：:]\s*[（(][一二三四五六七八九十]+[)）]")
 
 
@@ -36,10 +38,15 @@ class Quote:
 
 
 def select(retriever: Retriever, scored: Scored, hits: list[Hit], limit: int = MAX_CHUNKS,
-           keep: float = KEEP_RATIO, sentences: int = MAX_SENTENCES) -> list[Quote]:
+           keep: float = KEEP_RATIO, sentences: int = MAX_SENTENCES,
+           states: Callable[[str], bool] | None = None) -> list[Quote]:
     """The chunks worth quoting and, in each, the sentences that carry the answer.
 
     A chosen lead-in that ends in a colon (「应当具备下列条件：」) brings the items it introduces.
+    ``states`` tells the sentences that state what the question asks for (a figure): when none of
+    a chunk's best sentences does, its best-scoring one that does joins them. 「…给予警告；」
+    outscores 「…处罚款数额百分之五以上百分之十以下罚款。」 for 「最多还能罚多少」, yet the figure is
+    the answer.
     """
     if not hits:
         return []
@@ -55,9 +62,18 @@ def select(retriever: Retriever, scored: Scored, hits: list[Hit], limit: int = M
         scores = per_sentence[index.passage_rows(index.positions[hit.chunk.id])]
         ranked = np.argsort(-scores, kind="stable")[:sentences]
         order = sorted(int(i) for i in ranked if scores[i] >= SENTENCE_RATIO * scores[ranked[0]])
-        order = _with_items(split, order)
+        if states is not None and not any(states(split[i]) for i in order):
+            stating = next((int(i) for i in np.argsort(-scores, kind="stable") if states(split[int(i)])), None)
+            order = sorted({*order, stating}) if stating is not None else order
+        order = _with_provisos(split, _with_items(split, order))
         quotes.append(Quote(hit, tuple(split[i] for i in order), tuple(order)))
     return quotes
+
+
+def _with_provisos(sentences: list[str], order: list[int]) -> list[int]:
+    """``order`` with the proviso (但书) that follows a chosen sentence: 「可以用于…短期民间借贷；但是数额不得
+    超过…百分之三十」 quoted without its 但是 would tell a client more than the article allows."""
+    return sorted(set(order) | {i + 1 for i in order if i + 1 < len(sentences) and _PROVISO.match(sentences[i + 1])})
 
 
 def _with_items(sentences: list[str], order: list[int]) -> list[int]:

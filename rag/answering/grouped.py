@@ -40,7 +40,15 @@ def subject_of(terms: Sequence[Sequence[str]], share: Callable[[Sequence[str]], 
 
 
 def carries(chunk: Chunk, subject: Sequence[Sequence[str]]) -> bool:
-    return any(t in chunk.text or t in chunk.measure for group in subject for t in group)
+    """Whether the chunk's wording, heading or note holds the subject.
+
+    A note's 适用范围 (「适用范围：福建自贸试验区」) says what a measure is about; the units it names say
+    who carries it out, not what it is about.
+    """
+    notes = "".join(chunk.notes)
+    for unit in sorted(chunk.responsible_units, key=len, reverse=True):
+        notes = notes.replace(unit, "")
+    return any(t in chunk.text or t in chunk.measure or t in notes for group in subject for t in group)
 
 
 def on_subject(hits: Sequence[Hit], subject: Sequence[Sequence[str]], bm25: np.ndarray,

@@ -17,6 +17,7 @@ from rag.corpus.sentences import split_sentences
 from rag.types import Answer, Chunk, DocumentInfo
 
 _ASKS = re.compile(r"哪天|哪一天|什么时候|何时|哪年|哪一年|几月|几号|日期|时间|文号|第几号|发文字号|字号")
+_SPAN = re.compile(r"多长时间|多久|几天|几日|多少天|多少日|几个月|多少个?工作日")
 _CHINESE_DATE = re.compile(r"(?:19|20)\d{2}\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日|(?:19|20)\d{2}-\d{2}-\d{2}")
 
 
@@ -38,6 +39,8 @@ _EVENTS = ("通过", "批准", "修正", "修订", "废止")
 
 
 def asks_identity(question: str) -> bool:
+    if _SPAN.search(question):  # 「要求多长时间内出台实施办法」 asks a time limit the text sets, not a date of the document
+        return False
     return bool(_ASKS.search(question)) and (any(f.cue.search(question) for f in FIELDS.values())
                                              or any(e in question for e in _EVENTS) or "文号" in question)
 

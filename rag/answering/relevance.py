@@ -34,7 +34,9 @@ import hashlib
 import os
 import re
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -194,7 +196,7 @@ class Gate:
 # 「多少」「几成」「几倍？」 ask for a figure; 「几个专利」 in passing does not.
 _ASKS_FIGURE = re.compile(r"多少|百分之几|几[成倍个家所项条年](?=[，,。？?！!\s]|$)|什么[^，,。？?]{0,4}(率|比例)")
 _YEAR = re.compile(r"\d{4}年")  # 「到2025年末」 dates a target; it is not the figure asked for
-_FIGURE = re.compile(r"\d|[一二两三四五六七八九十百千万]+[个家所倍成项亿万人名户次天日年]")
+_FIGURE = re.compile(r"\d|[一二两三四五六七八九十百千万]+[个家所倍成项亿万人名户次天日年]|[百千]分之")
 
 
 # 「怎么申请」「要交哪些材料」「几个工作日办结」 ask for a procedure; a development policy rarely states one.
@@ -203,6 +205,9 @@ _ASKS_PROCEDURE = re.compile(r"怎么(申请|办理|操作|报名)|如何(申请
 _STATES_PROCEDURE = re.compile(r"申请|办理|材料|提交|受理|工作日|程序|流程|手续")
 _RATIO = re.compile(r"(比例|比重)$")  # not 利率/费率: a percentage about something else is no rate
 _PERCENT = re.compile(r"\d\s*[%％‰]|百分之|个百分点|[一二三四五六七八九十]成")
+# A length of time is stated as one: 「参保1年以上」 answers 「参保年限放宽到几年」.
+_DURATION = re.compile(r"(年限|期限|时限)$")
+_PERIOD = re.compile(r"[\d一二两三四五六七八九十百]+\s*(个月|年|个?工作日|天|日内|小时)")  # not a date's 「1月1日」
 _CLAUSE_BREAK = re.compile(r"[，,；;：:。]")
 # Words that qualify the figure asked for rather than say whose it is (「上限」, 「现在」).
 _QUALIFIERS = frozenset({"上限", "下限", "最高", "最低", "最多", "最少", "具体", "大概", "一般", "大约", "现在", "目前",
@@ -210,36 +215,61 @@ _QUALIFIERS = frozenset({"上限", "下限", "最高", "最低", "最多", "最�
 # What a figure can measure (费率, 注册资本, 期限…); 「计划搞几个」「最多能贷多少」 name no such noun, and
 # then any figure in the quote will do.
 _MEASURE = re.compile(r"(率|比例|比重|额|额度|资金|资本|资本金|费|费用|利息|期限|年限|人数|户数|数量|规模|倍数|补贴|"
-                      r"贴息|价格|面积|成本|收入|余额|工作日|时限|奖励|奖金)$")
+                      r"贴息|价格|面积|成本|收入|余额|工作日|时限|奖励|奖金|罚款|罚金)$")
 
 
 def unanswered(question: str, sentences: list[str], topic: list[str],
                synonyms: dict[str, tuple[str, ...]] | None = None) -> bool:
     """The question asks for a figure or a procedure and the quoted wording does not state one.
 
-    A figure counts when a clause of a quoted sentence states a number together with what
-    the question measures (the topic word nearest before 「多少」, 担保费率 in 「担保费率上限是
-    多少」) and the sentence shares another of the question's words: a number about something
-    else (a year, another ratio, another body's capital) is no answer. A figure or a
-    procedure the policy does not give is how most near-domain questions fall outside it;
-    quoting sentences without one would read as an answer without being one.
+    A figure or a procedure the policy does not give is how most near-domain questions fall
+    outside it; quoting sentences without one would read as an answer without being one.
     """
-    asks = _ASKS_FIGURE.search(question)
-    if asks:
-        before = [w for w in topic if _MEASURE.search(w) and 0 <= question.find(w) < asks.start()]
-        # 「多少个工作日」 names what it counts after the ask
-        after = [w for w in topic if _MEASURE.search(w) and asks.end() <= question.find(w) <= asks.end() + 2]
-        measured = max(before, key=question.rfind, default=None) or next(iter(after), None)
-        others = [w for w in topic if w != measured and w not in _QUALIFIERS]
-        names = (measured, *(synonyms or {}).get(measured, ())) if measured else ()
-        if not any(_states_figure(s, names, others) for s in sentences):
-            return True
+    states = figure_asked(question, topic, synonyms)
+    if states is not None and not any(states(s) for s in sentences):
+        return True
     return bool(_ASKS_PROCEDURE.search(question)) and not any(_STATES_PROCEDURE.search(s) for s in sentences)
 
 
-def _states_figure(sentence: str, measured: tuple[str, ...], others: list[str]) -> bool:
+def figure_asked(question: str, topic: list[str], synonyms: dict[str, tuple[str, ...]] | None = None,
+                 named: bool = False) -> Callable[[str], bool] | None:
+    """Whether a sentence states the figure the question asks for; None when it asks for none
+    (or, with ``named``, when it does not say what the figure measures).
+
+    A figure counts when a clause of the sentence states a number together with what the
+    question measures (the topic word nearest before 「多少」, 担保费率 in 「担保费率上限是多少」)
+    and the sentence shares another of the question's words: a number about something else
+    (a year, another ratio, another body's capital) is no answer.
+    """
+    asks = _ASKS_FIGURE.search(question)
+    if not asks:
+        return None
+    before = [w for w in topic if _MEASURE.search(w) and 0 <= question.find(w) < asks.start()]
+    # 「多少个工作日」 names what it counts after the ask
+    after = [w for w in topic if _MEASURE.search(w) and asks.end() <= question.find(w) <= asks.end() + 2]
+    measured = max(before, key=question.rfind, default=None) or next(iter(after), None)
+    others = [w for w in topic if w != measured and w not in _QUALIFIERS]
+    if named and not measured:
+        return None
+    names = (measured, *(synonyms or {}).get(measured, ())) if measured else ()
+    # what the figure is of: 贴息 in 「财政贴息比例是多少」, 补偿 in 「补偿具体是多少比例」
+    at = question.rfind(measured) if measured else -1
+    if at > asks.start():
+        of = max((w for w in topic if w not in _QUALIFIERS and 0 <= question.find(w) < asks.start()),
+                 key=question.rfind, default=None)
+    else:
+        of = next((w for w in topic if w != measured and at > 0 and question[:at].endswith(w)), None)
+    qualifier = (of, *(synonyms or {}).get(of, ())) if of else ()
+    return partial(_states_figure, measured=names, others=others, qualifier=qualifier)
+
+
+def _states_figure(sentence: str, measured: tuple[str, ...], others: list[str],
+                   qualifier: tuple[str, ...] = ()) -> bool:
     """A clause of ``sentence`` gives a number for ``measured``, and the sentence is about the rest of
-    the question too (「注册资本不得低于五千万元」 answers for 民间资金管理企业, not for a 基金)."""
+    the question too (「注册资本不得低于五千万元」 answers for 民间资金管理企业, not for a 基金).
+
+    A percentage stands for a ratio, and 「1年」 for a 年限, only in a sentence that names what they are
+    of: 「并处被骗取资金百分之二十以上百分之五十以下罚款」 is no 「财政贴息比例」."""
     parts = _CLAUSE_BREAK.split(sentence)
     # 「…单户授信额度上限，由100万元提高到500万元」: a clause naming what is measured may leave the figure
     # to the next one, so each figured clause is read together with the clause before it.
@@ -247,7 +277,10 @@ def _states_figure(sentence: str, measured: tuple[str, ...], others: list[str]) 
     if not measured:
         return bool(clauses)
     # A ratio is stated as a percentage as often as by name (「按照管理费收入的10%计提」).
-    named = any(m in c or (_RATIO.search(m) and _PERCENT.search(c)) for c in clauses for m in measured)
+    literal = any(m in c for c in clauses for m in measured)
+    by_form = any((_RATIO.search(m) and _PERCENT.search(c)) or (_DURATION.search(m) and _PERIOD.search(_YEAR.sub("", c)))
+                  for c in clauses for m in measured)
+    named = literal or (by_form and (not qualifier or any(q in sentence for q in qualifier)))
     return named and (not others or any(w in sentence for w in others))
 
 

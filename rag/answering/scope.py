@@ -21,8 +21,11 @@ from rag.types import Turn
 _POINTING = re.compile(r"这条|该条|此条|本条|这项|该项|这一条|该措施|这个措施|此措施|上述措施|它|其|这份|该文件|这个文件"
                        r"|该政策|这部|该条例|该意见|下一条|上一条")
 _OWN_MEASURE = re.compile(rf"第[{CN_NUM}\d]+条|[（(][{CN_NUM}]+[)）]")
-_HEADING = re.compile(rf"^(第[{CN_NUM}\d]+条|[（(][{CN_NUM}]+[)）][^：:·，。；]*|[{CN_NUM}]+、[^：:，。；]*)")
-_LABEL = re.compile(r"^《[^》]+》(?:（[^）]*）)?\s*")
+# 「（六）提升… · 5.加强项目运营维护：」 points at the item, as does 「（四）3.推进排水设施提质增效：」.
+_HEADING = re.compile(rf"^(第[{CN_NUM}\d]+条|[（(][{CN_NUM}]+[)）][^：:，。；]*|[{CN_NUM}]+、[^：:，。；]*)")
+# What an answer line may open with before the heading: the title (and 文号), or the 文号 alone.
+# The title's parenthesis is its 文号 (「（国发〔2018〕39号）」), never a measure's number like 「（四）」.
+_LABEL = re.compile(r"^(?:《[^》]+》(?:（[^）]*号）)?|[^\s（(《：:]{1,12}〔\d{4}〕\d+号)\s*")
 _TITLE = re.compile(r"《([^》]+)》")
 # 「除了专门的非法集资条例，还有哪些文件…」 asks about every document but the one it sets aside.
 _EXCEPT = re.compile(r"^除了?(?P<named>[^，,。；？?]{2,40}?)(以外|之外)?[，,]\s*")
@@ -45,7 +48,8 @@ class Scope:
 def resolve(question: str, history: Sequence[Turn], names: DocumentNames,
             words: Callable[[str], list[str]]) -> Scope:
     """The question's scope: what it names itself, else what the conversation points at."""
-    text = rewrite(question, history, words)
+    # 「那这项任务是哪些单位负责的？」 points at the quoted measure: it names no new subject to rewrite with.
+    text = question if _POINTING.search(question) else rewrite(question, history, words)
     aside = _EXCEPT.match(text)
     set_aside = names.find(aside.group("named")) if aside else None
     if set_aside:

@@ -150,7 +150,10 @@ class DocumentNames:
         weight = sum(self.weight(w) for w in found)
         places = [p for p in e.places if p in question]
         typed, pointed = bool(types), bool(pointers)
-        named = ((typed or pointed) and weight >= TITLE_WEIGHT) or (places and (typed or (pointed and weight > 0))) or (
+        # A place names the document when its type word follows (「福建的措施」), not when the place qualifies
+        # something else after the type word (「有哪些措施是专门适用于福建自贸试验区的」).
+        placed = any(question.find(t, question.find(p)) >= 0 for p in places for t in types)
+        named = ((typed or pointed) and weight >= TITLE_WEIGHT) or (places and (placed or (pointed and weight > 0))) or (
             issuer and weight > 0)
         if not named:
             return 0.0, (0, 0)
