@@ -251,6 +251,8 @@ class Assistant:
             quotes = self._listed(retriever, prepared, scored, library, documents)
         else:
             quotes = select(retriever, scored, hits, states=states)
+            if states is not None:  # the quote stating the figure asked for leads, before the budget runs out
+                quotes.sort(key=lambda q: not any(map(states, q.sentences)))
             if hits:
                 best = hits[0].chunk
                 lead, items = grouped.listed_under(best, library.chunks_of[best.document_id])

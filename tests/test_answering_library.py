@@ -293,11 +293,24 @@ def test_broad_lists_over_the_library(library_assistant):
 
 
 @pytest.mark.slow
-def test_this_measure_follows_an_untitled_measure(library_assistant):
-    history = [Turn("user", "国发〔2018〕38号里平潭能做新台币清算吗？"),
-               Turn("assistant", "（四十四）允许平潭各金融机构试点人民币与新台币直接清算，允许境外机构境内外汇账户办理定期存款业务。[1]")]
-    answer = library_assistant.ask("这条由哪些部门负责？", history)
-    assert answer.kind == "aggregate" and "人民银行、外汇局" in answer.text
+@pytest.mark.parametrize(("asked", "answered", "expected", "items"), [
+    # an untitled measure is quoted with its opening words
+    ("国发〔2018〕38号里平潭能做新台币清算吗？",
+     "（四十四）允许平潭各金融机构试点人民币与新台币直接清算，允许境外机构境内外汇账户办理定期存款业务。[1]",
+     "人民银行、外汇局", None),
+    # an answer line opening with the 文号 instead of the title
+    ("自贸试验区里的个人能做境外证券投资吗？",
+     "国发〔2018〕38号（四十二）：支持自贸试验区内符合条件的个人按照规定开展境外证券投资。[1]", "证监会、人民银行", None),
+    # one item of a measure, with its own 责任单位
+    ("上海海绵城市意见对排水设施提质增效有什么要求？",
+     "（四）3.推进排水设施提质增效：持续开展排水管道周期性检测及维修改造工作。[1]", "责任单位：市水务局，各区政府",
+     {"3.推进排水设施提质增效"}),
+])
+def test_this_measure_points_at_the_previous_answer(library_assistant, asked, answered, expected, items):
+    answer = library_assistant.ask("这条由哪些部门负责？", [Turn("user", asked), Turn("assistant", answered)])
+    assert answer.kind == "aggregate" and expected in answer.text
+    if items is not None:
+        assert {c.chunk.item for c in answer.citations} == items
 
 
 @pytest.mark.slow
@@ -323,20 +336,6 @@ def test_time_limits_and_spans_are_told_from_dates():
     # 「多长时间内出台」 asks for the time limit the text sets, not the document's own date
     assert not identity.asks_identity("要求各省多长时间内出台具体实施办法？")
     assert identity.asks_identity("这份意见是什么时候印发的？")
-
-
-@pytest.mark.slow
-def test_a_follow_up_points_at_the_item_the_previous_answer_quoted(library_assistant):
-    history = [Turn("user", "上海海绵城市意见对排水设施提质增效有什么要求？"),
-               Turn("assistant", "（四）3.推进排水设施提质增效：持续开展排水管道周期性检测及维修改造工作。[1]")]
-    item = library_assistant.ask("这条的责任单位是谁？", history)
-    assert item.kind == "aggregate" and "责任单位：市水务局，各区政府" in item.text
-    assert {c.chunk.item for c in item.citations} == {"3.推进排水设施提质增效"}
-    # an answer line opening with the 文号 instead of the title
-    history = [Turn("user", "自贸试验区里的个人能做境外证券投资吗？"),
-               Turn("assistant", "国发〔2018〕38号（四十二）：支持自贸试验区内符合条件的个人按照规定开展境外证券投资。[1]")]
-    units = library_assistant.ask("这条由哪些部门负责？", history)
-    assert units.kind == "aggregate" and "证监会、人民银行" in units.text
 
 
 @pytest.mark.slow
@@ -366,8 +365,12 @@ def test_a_percentage_answers_only_the_ratio_it_is_of():
     assert not states("担保机构的代偿率不超过3%")
     assert states("对代偿损失按不低于30%的比例给予补偿")
     # the sentence to quote is looked for only when the question says what the figure measures
-    assert figure_asked("最多还能罚多少？", ["最多"], named=True) is None
+    assert figure_asked("最多能有多少？", ["最多"], named=True) is None
     assert figure_asked("对责任人员的罚款最多是多少？", ["责任", "人员", "罚款"], named=True) is not None
+    # 「要罚多少」: the verb says a 罚款 is asked for
+    fined = figure_asked("机构本身要罚多少？", ["机构", "本身", "要罚"], named=True)
+    assert fined("金融机构造成严重后果的，处100万元以上500万元以下的罚款")
+    assert not fined("金融机构应当在10个工作日内报告")
 
 
 @pytest.mark.slow

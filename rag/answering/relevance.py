@@ -214,6 +214,8 @@ _QUALIFIERS = frozenset({"上限", "下限", "最高", "最低", "最多", "最�
                          "标准", "要求", "百分之", "能贷", "最多能", "多久"})
 # What a figure can measure (费率, 注册资本, 期限…); 「计划搞几个」「最多能贷多少」 name no such noun, and
 # then any figure in the quote will do.
+# 「罚多少」「贷多少」「补多少」: the verb before the ask says what is measured.
+_ASKED_BY_VERB = {"罚": ("罚款", "罚金"), "贷": ("贷款", "额度"), "补": ("补贴", "补助")}
 _MEASURE = re.compile(r"(率|比例|比重|额|额度|资金|资本|资本金|费|费用|利息|期限|年限|人数|户数|数量|规模|倍数|补贴|"
                       r"贴息|价格|面积|成本|收入|余额|工作日|时限|奖励|奖金|罚款|罚金)$")
 
@@ -249,6 +251,10 @@ def figure_asked(question: str, topic: list[str], synonyms: dict[str, tuple[str,
     after = [w for w in topic if _MEASURE.search(w) and asks.end() <= question.find(w) <= asks.end() + 2]
     measured = max(before, key=question.rfind, default=None) or next(iter(after), None)
     others = [w for w in topic if w != measured and w not in _QUALIFIERS]
+    verb = question[asks.start() - 1:asks.start()]
+    if not measured and verb in _ASKED_BY_VERB:  # 「机构本身要罚多少」 asks for a 罚款
+        others = [w for w in others if not w.endswith(verb)]  # jieba's 「要罚」 is the asking, not a subject
+        return partial(_states_figure, measured=_ASKED_BY_VERB[verb], others=others)
     if named and not measured:
         return None
     names = (measured, *(synonyms or {}).get(measured, ())) if measured else ()
