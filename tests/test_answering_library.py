@@ -385,3 +385,12 @@ def test_a_broad_question_inside_a_document_reads_its_notes(library_assistant):
     # the figure asked for is quoted, though another sentence of the article scores higher
     fine = library_assistant.ask("浙江对地方金融组织罚款的同时，对负有责任的人员的罚款最多是多少？")
     assert "罚款数额百分之五以上百分之十以下罚款" in fine.text
+
+
+def test_a_revised_regulation_answers_to_each_of_its_numbers(chinese_tokenizer):
+    # promulgated as 国务院令第728号, revised by 国务院令第802号: staff quote either
+    payments = _parsed(REPO / "eval" / "library-b" / "baozhang-zhongxiao-qiye-kuanxiang-zhifu-tiaoli.txt")[0]
+    names = DocumentNames([payments], chinese_tokenizer)
+    for number in ("国务院令第802号", "国务院令第728号"):
+        assert names.find(f"{number}修订后的款项支付条例里，核心企业要在多长时间内确权？").documents == (payments.id,)
+    assert not names.find("国务院令第803号对确权有什么要求？")

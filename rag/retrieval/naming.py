@@ -68,7 +68,7 @@ class _Entry:
     id: str
     title: str
     core: str  # the title without its issuers and its 「关于…的通知」 frame
-    number: _Number | None
+    numbers: tuple[_Number, ...]  # its 文号, then the 令 numbers its header names (a revision's 第802号 of 第728号)
     parts: frozenset[str]  # title words, the parts that start or end one (融资担保 → 担保, not 资担), abbreviations
     places: tuple[str, ...]
     local: bool  # the place is the title's own (湖州市…条例), not only its issuer's
@@ -95,6 +95,8 @@ class DocumentNames:
         ordered = self.tokenizer.words(core)
         parts = frozenset(self.tokenizer.keywords(core))
         number = _parse_number(d.number) if d.number else None
+        history = (_parse_number(m.group(0)) for m in _NUMBER.finditer(d.header or "") if "令" in m.group("prefix"))
+        numbers = tuple(dict.fromkeys(n for n in (number, *history) if n is not None))
         places = tuple(dict.fromkeys(m.group(1) for s in (d.title, d.notice_title or "", *d.issuers)
                                      if (m := _PLACE.match(s))))
         # The title's own place wins: 温州's 条例 is approved by 浙江省's congress, yet 「浙江的条例」 is not it.
@@ -102,7 +104,7 @@ class DocumentNames:
         if own:
             places = (own.group(1),)
         abbreviation = number.prefix.removesuffix("发") if number and number.prefix.endswith("发") else None
-        return _Entry(d.id, d.title, core, number, parts | _abbreviations(ordered), places, own is not None,
+        return _Entry(d.id, d.title, core, numbers, parts | _abbreviations(ordered), places, own is not None,
                       abbreviation or None)
 
     def find(self, question: str) -> Naming:
@@ -110,13 +112,13 @@ class DocumentNames:
         text = question
         for m in _NUMBER.finditer(question):
             asked = _Number(m.group("prefix"), m.group("year"), m.group("seq"))
-            hits = {e.id for e in self.entries if e.number and _same_number(e.number, asked, m.group("wen"))}
+            hits = {e.id for e in self.entries if any(_same_number(n, asked, m.group("wen")) for n in e.numbers)}
             if hits:
                 explicit |= hits
                 # 「对比一下国办6号文」 keeps 「对比一下」: only the issuer abbreviation goes with the number.
                 kept = next((asked.prefix[:-k] for k in range(len(asked.prefix), 1, -1)
-                             if any(asked.prefix[-k:] in e.number.prefix for e in self.entries if e.id in hits
-                                    and e.number)), asked.prefix)
+                             if any(asked.prefix[-k:] in n.prefix for e in self.entries if e.id in hits
+                                    for n in e.numbers)), asked.prefix)
                 text = text.replace(m.group(0), kept, 1)
         for e in self.entries:
             if e.title in question:
