@@ -61,13 +61,13 @@ def _plain(text: str) -> str:
 def _listed(gold: dict[str, tuple[str, ...]], citations) -> tuple[int, int] | None:
     """(gold measures among the citations, gold measures) for a broad question, else None.
 
-    A heading is listed when a citation from its document starts with it, as its measure or
-    its part (「十九、」 heads a part of 银发〔2018〕106号).
+    A heading is listed when a citation from its document starts with it, as its measure, its
+    part (「十九、」 heads a part of 银发〔2018〕106号) or its item (「14.」 of a measure's numbered tasks).
     """
     if not gold:
         return None
-    cited = [(c.chunk.document_id, c.chunk.measure or "", c.chunk.part or "") for c in citations]
-    found = sum(any(d == document and (m.startswith(h) or p.startswith(h)) for d, m, p in cited)
+    cited = [(c.chunk.document_id, (c.chunk.measure or "", c.chunk.part or "", c.chunk.item or "")) for c in citations]
+    found = sum(any(d == document and any(w.startswith(h) for w in where) for d, where in cited)
                 for document, headings in gold.items() for h in headings)
     return found, sum(map(len, gold.values()))
 

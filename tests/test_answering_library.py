@@ -394,3 +394,33 @@ def test_a_revised_regulation_answers_to_each_of_its_numbers(chinese_tokenizer):
     for number in ("国务院令第802号", "国务院令第728号"):
         assert names.find(f"{number}修订后的款项支付条例里，核心企业要在多长时间内确权？").documents == (payments.id,)
     assert not names.find("国务院令第803号对确权有什么要求？")
+
+
+def test_a_glossary_defines_its_terms_and_a_case_asks_for_one():
+    exchange = _parsed(REPO / "eval" / "library-c" / "waihui-guanli-tiaoli.txt")
+    defined = definition.definitions(exchange[1])
+    assert {"境内机构", "境内个人"} <= set(defined)  # 「本条例下列用语的含义：（二）境内个人，是指…」
+    answer = definition.answer("客户是个外国人，在国内连着住了一年多了，办外汇业务算境内个人吗？", defined, (),
+                               {exchange[0].id: exchange[0]})
+    assert answer is not None and "连续居住满1年的外国人" in answer.text
+
+
+def test_a_lead_in_split_at_semicolons_is_quoted_whole():
+    from rag.answering.extractive import _with_items
+
+    sentences = ["金融机构有下列情形之一的，由外汇管理机关责令限期改正，并处20万元以上100万元以下的罚款；",
+                 "情节严重或者逾期不改正的，由外汇管理机关责令停止经营相关业务：(一)办理经常项目资金收付，未审查的；",
+                 "(二)违反规定办理资本项目资金收付的；", "(三)违反规定办理结汇、售汇业务的。", "第二款与此无关。"]
+    assert _with_items(sentences, [1]) == [0, 1, 2, 3, 4]
+    # a sentence ending in 「；」 that introduces no list brings nothing
+    assert _with_items(["对企业给予补贴；", "对个人给予奖励。"], [1]) == [1]
+
+
+def test_a_demonstrative_names_a_document_only_with_its_noun(names, chinese_tokenizer):
+    assert not names.find("都说监管对小微贷款的不良可以放宽一点，这个有法律上的说法吗？")
+    assert names.find("那个国办担保基金的文件里，银行和担保机构的风险各担多少？").documents == (GUARANTEE,)
+    # a law is named by the end of its title; 法 alone (法律, 合法) names nothing
+    sme = _parsed(REPO / "eval" / "library-c" / "zhongxiao-qiye-cujin-fa.txt")[0]
+    laws = DocumentNames([sme], chinese_tokenizer)
+    assert laws.find("修订后的中小企业促进法是从哪天起施行的？").documents == (sme.id,)
+    assert not laws.find("中小企业融资有哪些合法渠道？")

@@ -18,8 +18,12 @@ from rag.types import Answer, Chunk, DocumentInfo
 
 # 「本条例所称地方金融组织，是指」「本意见所称“金融管理部门”是指」「本条例所称的绿色金融,是指」
 _DEFINES = re.compile(r"所称的?[“\"「]?(?P<term>[\u4e00-\u9fff]{2,20}?)[”\"」]?[，,]?\s*(?:是指|指)")
-# What asks for a term's meaning or extent rather than about the term.
-_ASKS = re.compile(r"是指|指什么|指哪|什么是|何为|哪几类|哪几种|哪些类|包括哪|包含哪|定义|界定|范围|是什么意思")
+# 「（二）境内个人，是指…」 under 「本条例下列用语的含义：」
+_LISTED = re.compile(r"[（(][一二三四五六七八九十]+[)）]\s*(?P<term>[\u4e00-\u9fff]{2,20}?)[，,]?\s*是指")
+_GLOSSARY = "用语的含义"
+# What asks for a term's meaning or extent rather than about the term; 「…算境内个人吗」 whether something falls in it.
+_ASKS = re.compile(r"是指|指什么|指哪|什么是|何为|哪几类|哪几种|哪些类|包括哪|包含哪|定义|界定|范围|是什么意思"
+                   r"|算不算|算是|算.{2,12}吗|属不属于|属于.{2,12}吗")
 MAX_DOCUMENTS = 3  # documents defining one term quoted side by side when the question names none
 
 
@@ -30,10 +34,12 @@ def definitions(chunks: Sequence[Chunk]) -> Definitions:
     """Every term the chunks define, with the sentence that defines it."""
     found: Definitions = {}
     for chunk in chunks:
-        if "所称" not in chunk.text:
+        glossary = _GLOSSARY in chunk.text
+        if "所称" not in chunk.text and not glossary:
             continue
         for sentence in split_sentences(chunk.text):
-            for m in _DEFINES.finditer(sentence):
+            listed = _LISTED.finditer(sentence) if glossary else ()
+            for m in [*_DEFINES.finditer(sentence), *listed]:
                 found.setdefault(m.group("term"), []).append((sentence.strip(), chunk))
     return found
 

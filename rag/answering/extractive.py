@@ -25,7 +25,10 @@ SENTENCE_RATIO = 0.8  # a further sentence of a chunk joins when this close to i
 MAX_SENTENCES = 3
 # 「鼓励…投资下列项目：（一）能源…；」: a lead-in that shares its sentence with the first item.
 _PROVISO = re.compile(r"但")  # 「但是…」「但…除外」 open a proviso
-_OPENS_LIST = re.compile(r"(下列|以下|如下)[^。；：:]{0,20}[：:]\s*[（(][一二三四五六七八九十]+[)）]")
+_JOINED = re.compile(r"[；;]\s*$")  # a sentence the next one continues
+_INTRODUCES = re.compile(r"下列|以下|如下")
+_COLON = re.compile(r"[：:]")
+_COLON_ITEM = re.compile(r"[：:]\s*[（(][一二三四五六七八九十]+[)）]")  # the lead-in shares its sentence with item （一）
 
 
 @dataclass(frozen=True)
@@ -35,6 +38,7 @@ class Quote:
     hit: Hit
     sentences: tuple[str, ...]
     positions: tuple[int, ...]  # where each sentence stands in the chunk, to mark the gaps
+    core: tuple[int, ...] = ()  # the positions chosen on their own score (the rest came along); () = all
 
 
 def select(retriever: Retriever, scored: Scored, hits: list[Hit], limit: int = MAX_CHUNKS,
@@ -65,8 +69,9 @@ def select(retriever: Retriever, scored: Scored, hits: list[Hit], limit: int = M
         if states is not None and not any(states(split[i]) for i in order):
             stating = next((int(i) for i in np.argsort(-scores, kind="stable") if states(split[int(i)])), None)
             order = sorted({*order, stating}) if stating is not None else order
+        core = tuple(order)
         order = _with_provisos(split, _with_items(split, order))
-        quotes.append(Quote(hit, tuple(split[i] for i in order), tuple(order)))
+        quotes.append(Quote(hit, tuple(split[i] for i in order), tuple(order), core))
     return quotes
 
 
@@ -77,17 +82,41 @@ def _with_provisos(sentences: list[str], order: list[int]) -> list[int]:
 
 
 def _with_items(sentences: list[str], order: list[int]) -> list[int]:
-    """``order`` with the sentences after each chosen lead-in, up to ``MAX_CHARS`` of them."""
-    out = list(order)
+    """``order`` with each chosen lead-in whole and the sentences after it, up to ``MAX_CHARS`` of them.
+
+    A lead-in may run over several sentences split at 「；」: 「金融机构有下列情形之一的，…并处20万元以上
+    100万元以下的罚款；情节严重或者逾期不改正的，…停止经营相关业务：」 is one lead-in, and its first part
+    states the fine.
+    """
+    out = set(order)
     for i in order:
-        if sentences[i].rstrip().endswith(("：", ":")) or _OPENS_LIST.search(sentences[i]):
-            room = MAX_CHARS
-            for j in range(i + 1, len(sentences)):
-                room -= len(sentences[j])
-                if room < 0:
-                    break
-                out.append(j)
-    return sorted(set(out))
+        run = _lead_in(sentences, i)
+        if run is None:
+            continue
+        out.update(run)
+        room = MAX_CHARS
+        for j in range(run[-1] + 1, len(sentences)):
+            room -= len(sentences[j])
+            if room < 0:
+                break
+            out.add(j)
+    return sorted(out)
+
+
+def _lead_in(sentences: list[str], i: int) -> range | None:
+    """The sentences of the lead-in that sentence ``i`` belongs to: the run joined by 「；」 that ends in a
+    colon (or shares its sentence with item （一）) and introduces a list (下列, 以下, 如下); else None."""
+    start = i
+    while start > 0 and _JOINED.search(sentences[start - 1]) and not _COLON.search(sentences[start - 1]):
+        start -= 1
+    end = i
+    while end + 1 < len(sentences) and _JOINED.search(sentences[end]) and not _COLON.search(sentences[end]):
+        end += 1
+    last = sentences[end].rstrip()
+    text = "".join(sentences[start:end + 1])
+    if (last.endswith(("：", ":")) or _COLON_ITEM.search(last)) and _INTRODUCES.search(text):
+        return range(start, end + 1)
+    return None
 
 
 def citation(ref: int, chunk: Chunk, score: float) -> Citation:
@@ -119,12 +148,20 @@ def compose(question: str, quotes: list[Quote], topic: list[str]) -> Answer:
 
 
 def _fit(quote: Quote, room: int, first: bool) -> str:
-    """The quote's sentences that fit in ``room``; 「……」 marks where the source skips a sentence."""
+    """The quote's sentences that fit in ``room``, those chosen on their own score before those that came
+    along (a lead-in's items must not crowd out the sentence that answers); 「……」 marks where the source
+    skips a sentence."""
+    core = set(quote.core or quote.positions)
+    kept: set[int] = set()
+    for wanted in (True, False):
+        for sentence, position in zip(quote.sentences, quote.positions):
+            if (position in core) == wanted and (len(sentence) + 2 <= room or (first and not kept)):
+                kept.add(position)
+                room -= len(sentence) + 2
     out, last = "", None
     for sentence, position in zip(quote.sentences, quote.positions):
-        gap = "……" if last is not None and position != last + 1 else ""
-        if len(out) + len(gap) + len(sentence) <= room or (first and not out):
-            out, last = out + gap + sentence, position
+        if position in kept:
+            out, last = out + ("……" if last is not None and position != last + 1 else "") + sentence, position
     return out
 
 

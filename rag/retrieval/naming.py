@@ -31,9 +31,10 @@ _NUMBER = re.compile(r"(?P<prefix>[\u4e00-\u9fff]{0,8}?)\s*[〔\[［(（]?\s*(?P
                      r"第?\s*(?P<seq>\d{1,4})\s*号(?P<wen>文)?")
 _PLACE = re.compile(r"^([\u4e00-\u9fff]{2,3}?)(?:省|市|自治区|特别行政区)")
 _TYPES = ("实施意见", "指导意见", "意见", "条例", "措施", "通知", "办法", "规定", "方案", "决定", "细则", "指引",
-          "规划", "纲要", "公告", "批复", "函")
+          "规划", "纲要", "公告", "批复", "函", "法")  # 「法」 last: a law (中小企业促进法), once no 办法 fits
 # A demonstrative points at one document (「那个…的文件」); a bare 「文件里」 may mean any of them.
 _POINTERS = ("这份", "那份", "这个", "那个", "这部", "那部", "该文件", "该文")
+_POINTED = re.compile(rf"^.{{0,20}}?(文件|{'|'.join(t for t in _TYPES if t != '法')})")
 _NICKNAMES = ("新规",)  # said of one document, always after its short title (资管新规)
 _ACROSS = re.compile(r"各个?文件|哪些文件|这些文件|几个文件|库里|所有文件|各地|分别有哪些文件")
 _TITLE_FRAME = re.compile(r"^.*?关于|^本[市省区县]|(的)?(通知|函)$")
@@ -142,8 +143,11 @@ class DocumentNames:
 
     def _described(self, e: _Entry, question: str, words: list[str]) -> tuple[float, tuple[int, int]]:
         """How well the question describes the document (0 when it does not name it), and where."""
-        types = [t for t in (*_NICKNAMES, *(t for t in _TYPES if e.title.endswith(t))) if t in question]
-        pointers = [c for c in _POINTERS if c in question]
+        # 「法」 is a type only as the title ends (「…促进法」): the character is in 法律, 合法, 办法
+        types = [t for t in (*_NICKNAMES, *(t for t in _TYPES if e.title.endswith(t)))
+                 if t in question and (t != "法" or e.title[-3:] in question)]
+        # 「那个国办担保基金的文件」 points at a document; 「这个有法律上的说法吗」 at a matter
+        pointers = [c for c in _POINTERS if _POINTED.search(question[question.find(c):]) and c in question]
         issuer = e.abbreviation if e.abbreviation and len(e.abbreviation) >= 2 and e.abbreviation in question else None
         if not (types or pointers or issuer):
             return 0.0, (0, 0)
