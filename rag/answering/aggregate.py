@@ -15,6 +15,7 @@ from rag.corpus.outline import MeasureView
 from rag.corpus.sentences import split_sentences
 from rag.types import Answer, Chunk, Citation
 
+_ALSO_TAKING_PART = re.compile(r"参与|配合|或|和参|负责")
 _UNIT_CUE = re.compile(r"牵头|参与|负责|责任|涉及|承担|分工|职责|哪些措施|哪几条|哪些条")
 _NUMBER = re.compile(rf"第?\s*[（(]\s*([{CN_NUM}\d]+)\s*[)）]\s*条?|第\s*([{CN_NUM}\d]+)\s*条|措施\s*([{CN_NUM}\d]+)")
 _ALL = re.compile(r"(一共|总共|共有|全部|所有|有几条|多少条|哪些措施|都有哪些|目录|大纲|框架).*?(措施|条|部分)?|"
@@ -59,22 +60,34 @@ def by_unit(question: str, views: list[MeasureView]) -> Answer | None:
     if not wanted:
         return None
     unit = wanted[0]
+    # 「由商务部牵头的任务」 asks for what it leads, not all it takes part in
+    leading_only = "牵头" in question and not _ALSO_TAKING_PART.search(question)
     statements, citations = [], []
     for view in views:
-        chunks = [c for c in view.chunks if unit in c.responsible_units]
+        chunks = [c for c in view.chunks if unit in (leads(c) if leading_only else c.responsible_units)]
         if not chunks:
             continue
         lead = any(unit in leads(c) for c in chunks)
+        role = "（牵头）" if lead else "（参与）"
+        items = [c for c in chunks if c.item]
+        if items and len(items) < sum(1 for c in view.chunks if c.item):
+            # only some items of the measure name the unit: each is cited on its own, with its own note
+            chunks = items
+            lead = any(unit in leads(c) for c in chunks)
+            role = "（牵头）" if lead else "（参与）"
+            refs = range(len(citations) + 1, len(citations) + 1 + len(chunks))
+            named = "、".join(f"{c.item}[{ref}]" for c, ref in zip(chunks, refs))
+            statements.append(f"{view.heading}（{named}）{role}")
+            citations.extend(citation(ref, c, 1.0) for c, ref in zip(chunks, refs))
+            continue
         ref = len(citations) + 1
-        items = "、".join(dict.fromkeys(c.item for c in chunks if c.item))
-        where = f"（{items}）" if items and len(chunks) < len(view.chunks) else ""
-        statements.append(f"{view.heading}{where}{'（牵头）' if lead else '（参与）'}[{ref}]")
+        statements.append(f"{view.heading}{role}[{ref}]")
         citations.append(_measure_citation(ref, chunks))
     if not citations:
         return None
     leading = sum("（牵头）" in s for s in statements)
-    summary = (f"{unit}作为责任单位的措施共 {len(citations)} 条，其中牵头 {leading} 条："
-               if leading else f"{unit}作为责任单位参与的措施共 {len(citations)} 条：")
+    summary = (f"{unit}作为责任单位的措施共 {len(statements)} 条，其中牵头 {leading} 条："
+               if leading else f"{unit}作为责任单位参与的措施共 {len(statements)} 条：")
     return Answer(question, summary, tuple(statements), tuple(citations), True, "aggregate")
 
 
