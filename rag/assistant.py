@@ -232,7 +232,7 @@ class Assistant:
         prepared = self._within(prepared, documents, library) if not across else prepared
         scored = retriever.score(prepared, documents or None)
         hits = retriever.rank(scored, top_k, "hybrid")
-        relevance = library.gate.assess(prepared.vector, scored.passage_dense)
+        relevance = library.gate.assess(prepared.vector, scored.passage_dense, len(prepared.text))
         topic = self.pipeline.tokenizer.words(prepared.text)
         # the sentence stating the figure asked for is quoted, when the question says what it measures
         states = figure_asked(prepared.text, topic, self.pipeline.synonyms, named=True)

@@ -424,3 +424,17 @@ def test_a_demonstrative_names_a_document_only_with_its_noun(names, chinese_toke
     laws = DocumentNames([sme], chinese_tokenizer)
     assert laws.find("修订后的中小企业促进法是从哪天起施行的？").documents == (sme.id,)
     assert not laws.find("中小企业融资有哪些合法渠道？")
+
+
+def test_a_short_chat_phrase_does_not_stand_for_a_long_question():
+    import numpy as np
+
+    from rag.answering.relevance import QuestionBank
+
+    bank = QuestionBank(["在吗", "信用卡额度怎么申请提额"], np.eye(2, 4, dtype=np.float32))
+    asked = np.array([1.0, 0.0, 0.0, 0.0], dtype=np.float32)  # right on 「在吗」
+    assert bank.nearest(asked, len("在吗？")) == (1.0, "在吗")
+    assert bank.nearest(asked, len("想在上海跟创投机构搞投贷联动、认股权贷款，条例上有支持吗？"))[1] == "信用卡额度怎么申请提额"
+    # 「哪些条款」「哪些违法行为」 ask across articles, as 「有哪些」 does
+    assert grouped.is_broad("北京地方金融条例里，哪些条款的罚款是按违法所得的倍数算的？")
+    assert grouped.is_broad("外汇管理条例中，哪些违法行为情节严重的可以罚到违法金额的等值？")

@@ -18,7 +18,7 @@ from rag.corpus.sentences import split_sentences
 from rag.types import Answer, Chunk, Citation, DocumentInfo, Hit
 
 # 「有哪些支持/政策」「从哪些渠道融资」 ask for everything on a subject; 「得满足哪些要求」「可以采取哪些措施」 ask for one article's list.
-_BROAD = re.compile(r"(有|包括|涉及)哪些|哪些(文件|政策|支持|便利|扶持|渠道|途径)|都怎么|各个?文件|这些文件")
+_BROAD = re.compile(r"(有|包括|涉及)哪些|哪些(文件|政策|支持|便利|扶持|渠道|途径|条款|违法行为)|哪几条|都怎么|各个?文件|这些文件")
 SHOWN = 8  # measures quoted in full; the rest of a broad list is named in its tail
 MAX_ITEMS = 6  # items of a list quoted under its lead-in in a comparison
 BROAD_RATIO = 0.45  # a chunk joins a broad list this close to the best one

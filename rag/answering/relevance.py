@@ -52,6 +52,7 @@ PERCENTILES = (50, 5)  # everyday, near-domain (see calibrate)
 # every policy sentence nothing is answered (the lowest answerable question of either dev set
 # scores 0.842). It is the model's scale, not a document's, so it is not calibrated per library.
 FLOOR = 0.835
+SHORT_RATIO = 3  # a bank question stands for an asked one at most this many times its length
 _CHUNK_ROWS = 4096  # passage rows compared at once when calibrating: bounded memory at any size
 
 
@@ -97,6 +98,7 @@ class QuestionBank:
     def __init__(self, texts: list[str], vectors: np.ndarray):
         self.texts = texts
         self.vectors = vectors
+        self._lengths = np.array([len(t) for t in texts])
 
     @classmethod
     def load(cls, path: Path, embedder: Embedder, cache_dir: Path) -> QuestionBank:
@@ -118,12 +120,22 @@ class QuestionBank:
         _save_atomic(cache_dir / f"{name}-{_digest(texts, embedder.info.runtime)}.npy", vectors)
         return cls(texts, vectors)
 
-    def nearest(self, vector: np.ndarray) -> tuple[float, str]:
+    def nearest(self, vector: np.ndarray, length: int = 0) -> tuple[float, str]:
+        """The closest question, among those that can stand for a question of ``length`` characters."""
         if not len(self.texts):
             return -1.0, ""
-        sims = self.vectors @ vector
+        sims = np.where(self.stands_for(length), self.vectors @ vector, -1.0)
         best = int(np.argmax(sims))
         return float(sims[best]), self.texts[best]
+
+    def stands_for(self, length: int | np.ndarray) -> np.ndarray:
+        """Which questions may stand for one of ``length`` characters (a row per length if an array).
+
+        A chat phrase of two characters (「在吗」) sits close to many long questions in the embedding
+        space, and would refuse 「想在上海跟创投机构搞投贷联动…有支持吗？」 as small talk: a question
+        at least a third as long as the asked one may stand for it.
+        """
+        return self._lengths * SHORT_RATIO >= np.asarray(length)[..., None]
 
 
 @dataclass(frozen=True)
@@ -160,7 +172,7 @@ def calibrate(passages: np.ndarray, support: QuestionBank, banks: Banks,
     margins = []
     for bank, percentile in zip((banks.everyday, banks.near), percentiles):
         vectors = bank.vectors
-        others = vectors @ vectors.T
+        others = np.where(bank.stands_for(np.array([len(t) for t in bank.texts])), vectors @ vectors.T, -1.0)
         np.fill_diagonal(others, -1.0)
         supported = np.maximum(_nearest(vectors, passages), _nearest(vectors, support.vectors))
         margins.append(float(np.percentile(supported - others.max(axis=1), percentile)))
@@ -185,11 +197,12 @@ class Gate:
     support: QuestionBank
     banks: Banks
 
-    def assess(self, query_vector: np.ndarray, passage_dense: np.ndarray) -> Relevance:
+    def assess(self, query_vector: np.ndarray, passage_dense: np.ndarray, length: int = 0) -> Relevance:
+        """``length``: the question's, in characters (which bank questions may stand for it)."""
         passage = float(passage_dense.max()) if len(passage_dense) else -1.0
         support = max(passage, self.support.nearest(query_vector)[0])
-        everyday, everyday_text = self.banks.everyday.nearest(query_vector)
-        near, near_text = self.banks.near.nearest(query_vector)
+        everyday, everyday_text = self.banks.everyday.nearest(query_vector, length)
+        near, near_text = self.banks.near.nearest(query_vector, length)
         return Relevance(passage, support, everyday, near, everyday_text if everyday >= near else near_text)
 
 
