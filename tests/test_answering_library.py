@@ -371,6 +371,9 @@ def test_a_percentage_answers_only_the_ratio_it_is_of():
     fined = figure_asked("机构本身要罚多少？", ["机构", "本身", "要罚"], named=True)
     assert fined("金融机构造成严重后果的，处100万元以上500万元以下的罚款")
     assert not fined("金融机构应当在10个工作日内报告")
+    # 「参数现在具体取值是多少」: a formula that names the 参数 states no value of it
+    value = figure_asked("境外贷款杠杆率和宏观审慎调节参数现在具体取值是多少？", ["境外", "贷款", "杠杆率", "宏观", "审慎", "调节", "参数", "取值"])
+    assert not value("境外贷款余额上限=一级资本净额×境外贷款杠杆率×宏观审慎调节参数，按1年期计算")
 
 
 @pytest.mark.slow

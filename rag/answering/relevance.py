@@ -230,7 +230,7 @@ _QUALIFIERS = frozenset({"上限", "下限", "最高", "最低", "最多", "最�
 # 「罚多少」「贷多少」「补多少」: the verb before the ask says what is measured.
 _ASKED_BY_VERB = {"罚": ("罚款", "罚金"), "贷": ("贷款", "额度"), "补": ("补贴", "补助")}
 _MEASURE = re.compile(r"(率|比例|比重|额|额度|资金|资本|资本金|费|费用|利息|期限|年限|人数|户数|数量|规模|倍数|补贴|"
-                      r"贴息|价格|面积|成本|收入|余额|工作日|时限|奖励|奖金|罚款|罚金)$")
+                      r"贴息|价格|面积|成本|收入|余额|工作日|时限|奖励|奖金|罚款|罚金|参数|取值|系数|因子)$")
 
 
 def unanswered(question: str, sentences: list[str], topic: list[str],
