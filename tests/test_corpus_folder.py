@@ -82,6 +82,11 @@ def test_numbering_family_is_detected_per_file(parsed):
     assert detect_family(parsed[ARTICLES_FIXTURE.name].source.raw) == "articles"
     assert detect_family(parsed[MARKDOWN_FIXTURE.name].source.raw) == "measures"
     assert detect_family(parsed[REAL_FILE.name].source.raw) == "measures"
+    # a notice numbered 一、/（一） that cites other rules' articles is still a notice
+    notice = "一、总体要求\n（一）按照《中华人民共和国中国人民银行法》第九条、第十六条执行。\n二、保障措施\n（二）依据第五条办理。\n"
+    assert detect_family(notice) == "measures"
+    # articles glued to the text before them (a noisy copy) still make an articles text
+    assert detect_family("总则。第一条 为了规范管理。第二条 本办法适用于本市。") == "articles"
 
 
 def test_articles_map_to_measures_and_chapters_to_parts(parsed, chunks_by_file):

@@ -73,8 +73,19 @@ def strip_markdown(raw: str) -> str:
 
 
 def detect_family(raw: str) -> str:
-    """``articles`` for 第一章/第一条 texts, ``measures`` for 一、/（一）/1. texts."""
-    return "articles" if len(nb.ARTICLE.findall(raw)) >= 2 else "measures"
+    """``articles`` for 第一章/第一条 texts, ``measures`` for 一、/（一）/1. texts.
+
+    A notice that cites other rules' articles (「《…办法》第九条」) is still numbered 一、/（一）: with
+    part headings opening lines and no article opening one, the articles it names are citations.
+    A noisy copy that glues articles to the text before them has no part headings either.
+    """
+    opening = len(_OPENING_ARTICLE.findall(raw))
+    parts = len(_OPENING_PART.findall(raw))
+    return "articles" if opening >= 2 or (len(nb.ARTICLE.findall(raw)) >= 2 and parts < 2) else "measures"
+
+
+_OPENING_ARTICLE = re.compile(rf"(?m)^[ \t\u3000]*{nb.ARTICLE.pattern}")
+_OPENING_PART = re.compile(rf"(?m)^[ \t\u3000]*{nb.PART.pattern}")
 
 
 def segment(raw: str, family: str | None = None) -> list[Segment]:
