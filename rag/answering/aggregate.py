@@ -67,14 +67,12 @@ def by_unit(question: str, views: list[MeasureView]) -> Answer | None:
         chunks = [c for c in view.chunks if unit in (leads(c) if leading_only else c.responsible_units)]
         if not chunks:
             continue
-        lead = any(unit in leads(c) for c in chunks)
-        role = "（牵头）" if lead else "（参与）"
         items = [c for c in chunks if c.item]
-        if items and len(items) < sum(1 for c in view.chunks if c.item):
-            # only some items of the measure name the unit: each is cited on its own, with its own note
-            chunks = items
-            lead = any(unit in leads(c) for c in chunks)
-            role = "（牵头）" if lead else "（参与）"
+        # only some items of the measure name the unit: each is cited on its own, with its own note
+        itemised = bool(items) and len(items) < sum(1 for c in view.chunks if c.item)
+        chunks = items if itemised else chunks
+        role = "（牵头）" if any(unit in leads(c) for c in chunks) else "（参与）"
+        if itemised:
             refs = range(len(citations) + 1, len(citations) + 1 + len(chunks))
             named = "、".join(f"{c.item}[{ref}]" for c, ref in zip(chunks, refs))
             statements.append(f"{view.heading}（{named}）{role}")

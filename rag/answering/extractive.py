@@ -23,12 +23,12 @@ MAX_CHUNKS = 3
 KEEP_RATIO = 0.75  # a chunk joins the answer when it scores this close to the best one
 SENTENCE_RATIO = 0.8  # a further sentence of a chunk joins when this close to its best
 MAX_SENTENCES = 3
-# 「鼓励…投资下列项目：（一）能源…；」: a lead-in that shares its sentence with the first item.
 _PROVISO = re.compile(r"但")  # 「但是…」「但…除外」 open a proviso
 _JOINED = re.compile(r"[；;]\s*$")  # a sentence the next one continues
 _INTRODUCES = re.compile(r"下列|以下|如下")
 _COLON = re.compile(r"[：:]")
-_COLON_ITEM = re.compile(r"[：:]\s*[（(][一二三四五六七八九十]+[)）]")  # the lead-in shares its sentence with item （一）
+# 「鼓励…投资下列项目：（一）能源…；」: a lead-in that shares its sentence with the first item.
+_COLON_ITEM = re.compile(r"[：:]\s*[（(][一二三四五六七八九十]+[)）]")
 
 
 @dataclass(frozen=True)

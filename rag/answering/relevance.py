@@ -98,7 +98,7 @@ class QuestionBank:
     def __init__(self, texts: list[str], vectors: np.ndarray):
         self.texts = texts
         self.vectors = vectors
-        self._lengths = np.array([len(t) for t in texts])
+        self.lengths = np.array([len(t) for t in texts])
 
     @classmethod
     def load(cls, path: Path, embedder: Embedder, cache_dir: Path) -> QuestionBank:
@@ -135,7 +135,7 @@ class QuestionBank:
         space, and would refuse 「想在上海跟创投机构搞投贷联动…有支持吗？」 as small talk: a question
         at least a third as long as the asked one may stand for it.
         """
-        return self._lengths * SHORT_RATIO >= np.asarray(length)[..., None]
+        return self.lengths * SHORT_RATIO >= np.asarray(length)[..., None]
 
 
 @dataclass(frozen=True)
@@ -172,7 +172,7 @@ def calibrate(passages: np.ndarray, support: QuestionBank, banks: Banks,
     margins = []
     for bank, percentile in zip((banks.everyday, banks.near), percentiles):
         vectors = bank.vectors
-        others = np.where(bank.stands_for(np.array([len(t) for t in bank.texts])), vectors @ vectors.T, -1.0)
+        others = np.where(bank.stands_for(bank.lengths), vectors @ vectors.T, -1.0)
         np.fill_diagonal(others, -1.0)
         supported = np.maximum(_nearest(vectors, passages), _nearest(vectors, support.vectors))
         margins.append(float(np.percentile(supported - others.max(axis=1), percentile)))
@@ -225,10 +225,10 @@ _CLAUSE_BREAK = re.compile(r"[，,；;：:。]")
 # Words that qualify the figure asked for rather than say whose it is (「上限」, 「现在」).
 _QUALIFIERS = frozenset({"上限", "下限", "最高", "最低", "最多", "最少", "具体", "大概", "一般", "大约", "现在", "目前",
                          "标准", "要求", "百分之", "能贷", "最多能", "多久"})
-# What a figure can measure (费率, 注册资本, 期限…); 「计划搞几个」「最多能贷多少」 name no such noun, and
-# then any figure in the quote will do.
 # 「罚多少」「贷多少」「补多少」: the verb before the ask says what is measured.
 _ASKED_BY_VERB = {"罚": ("罚款", "罚金"), "贷": ("贷款", "额度"), "补": ("补贴", "补助")}
+# What a figure can measure (费率, 注册资本, 期限…); 「计划搞几个」「最多能贷多少」 name no such noun, and
+# then any figure in the quote will do.
 _MEASURE = re.compile(r"(率|比例|比重|额|额度|资金|资本|资本金|费|费用|利息|期限|年限|人数|户数|数量|规模|倍数|补贴|"
                       r"贴息|价格|面积|成本|收入|余额|工作日|时限|奖励|奖金|罚款|罚金|参数|取值|系数|因子)$")
 

@@ -147,7 +147,7 @@ class DocumentNames:
         types = [t for t in (*_NICKNAMES, *(t for t in _TYPES if e.title.endswith(t)))
                  if t in question and (t != "法" or e.title[-3:] in question)]
         # 「那个国办担保基金的文件」 points at a document; 「这个有法律上的说法吗」 at a matter
-        pointers = [c for c in _POINTERS if _POINTED.search(question[question.find(c):]) and c in question]
+        pointers = [c for c in _POINTERS if c in question and _POINTED.search(question[question.find(c):])]
         issuer = e.abbreviation if e.abbreviation and len(e.abbreviation) >= 2 and e.abbreviation in question else None
         if not (types or pointers or issuer):
             return 0.0, (0, 0)
