@@ -247,6 +247,10 @@ class Assistant:
                 # 「…符合下列条件的自然人和法人」 is quoted with its conditions, in a comparison too
                 _, items = grouped.listed_under(found[0].hit.chunk, library.chunks_of[document]) if found else ("", [])
                 quotes += found[:1] + grouped.item_quotes(items, found[0].hit.score) if items else found
+            if grouped.is_broad(text):  # 「北京和烟台的条例都作了哪些规定」: every measure of each, not its best
+                have = {q.hit.chunk.id for q in quotes}
+                quotes += [q for q in self._listed(retriever, prepared, scored, library, documents)
+                           if q.hit.chunk.id not in have]
         elif broad:  # every measure on the subject, not a top-k sample
             quotes = self._listed(retriever, prepared, scored, library, documents)
         else:
@@ -256,6 +260,12 @@ class Assistant:
             if hits:
                 best = hits[0].chunk
                 lead, items = grouped.listed_under(best, library.chunks_of[best.document_id])
+            if not items and grouped.asks_many(text):  # no one article's list answers it: list every measure
+                listed = self._listed(retriever, prepared, scored, library, documents)
+                if len({(q.hit.chunk.document_id, q.hit.chunk.measure) for q in listed}) > 1:
+                    # the chunks a narrow answer would quote keep their sentences, chosen for this question
+                    have = {q.hit.chunk.id for q in quotes}
+                    broad, quotes = True, quotes + [q for q in listed if q.hit.chunk.id not in have]
         # A heading states figures too: 「（二）增加支小支农再贷款和再贴现额度共1500亿元」.
         sentences = [s for q in quotes for s in (q.hit.chunk.measure, *q.sentences)]
         synonyms = self.pipeline.synonyms
@@ -317,6 +327,8 @@ class Assistant:
         listed = [h for h in listed if h.score >= grouped.BROAD_RATIO * listed[0].score] if listed else []
         # A measure brought along by its neighbours ranks with the weaker of them, ahead of stray matches.
         listed = sorted(listed + grouped.between(listed, library.chunks_of, subject), key=lambda h: -h.score)
+        # the chunks with the subject's words are the ones BROAD_MAX keeps
+        listed = sorted(listed, key=lambda h: not grouped.carries(h.chunk, subject))
         return select(retriever, scored, listed[:grouped.BROAD_MAX], limit=grouped.BROAD_MAX, keep=0.0, sentences=2)
 
     def search(self, query: str, top_k: int = 5, mode: SearchMode = "hybrid") -> list[Hit]:

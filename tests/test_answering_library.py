@@ -8,15 +8,18 @@ from __future__ import annotations
 
 import re
 import shutil
+from collections import Counter
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from rag.answering import definition, grouped, identity
-from rag.answering.extractive import Quote
+from rag.answering.extractive import Quote, compose, labelled
 from rag.answering.scope import resolve
 from rag.corpus.chunking import chunk_documents
 from rag.corpus.folder import parse_file, read_source
+from rag.corpus.sentences import split_sentences
 from rag.retrieval.naming import DocumentNames
 from rag.types import DocumentInfo, Hit, Turn
 
@@ -135,10 +138,26 @@ def test_a_broad_list_keeps_the_chunks_that_carry_its_subject(library_chunks):
     # 台胞 is in few chunks of the library, 金融 in most, 这条线 in none: only the first names a subject.
     subject = grouped.subject_of([("台胞", "台湾同胞"), ("金融",), ("这条线",)], share)
     assert subject == [("台胞", "台湾同胞")]
-    hits = _hits(library_chunks, [1.0] * len(library_chunks))
+    # scores fall from 1.0: past the best few and the head close to the best, only the subject's chunks stay
+    n = len(library_chunks)
+    hits = _hits(library_chunks, [1.0 - 0.9 * i / n for i in range(n)])
     listed = grouped.on_subject(hits, subject, None, {})
-    assert len(listed) >= grouped.SHOWN and all(grouped.carries(h.chunk, subject) for h in listed)
+    assert len(listed) >= grouped.SHOWN and listed[:grouped.BROAD_TOP] == hits[:grouped.BROAD_TOP]
+    assert all(grouped.carries(h.chunk, subject) for h in listed[grouped.BROAD_TOP:])
+    assert len(listed) < len(hits)
     assert {h.chunk.document_id for h in listed} >= {"ningbo-taibao-touzi-baozhang-tiaoli"}
+
+
+def test_the_best_ranked_hits_join_a_broad_list_when_a_drop_sets_them_apart(library_chunks):
+    chunks = library_chunks[:20]
+    positions = {c.id: i for i, c in enumerate(chunks)}
+    bm25 = np.array([1.0] + [0.0] * 19)  # only the first chunk has the question's words
+    # seven articles at 0.89–1.0, then 0.68: the seven answer together, whatever their words
+    apart = _hits(chunks, [1.0, 0.95, 0.94, 0.92, 0.9, 0.9, 0.89] + [0.68 - 0.01 * i for i in range(13)])
+    assert grouped.on_subject(apart, [("这条线",)], bm25, positions) == apart[:7]
+    # evenly falling scores set none apart beyond the best few
+    even = _hits(chunks, [1.0 - 0.01 * i for i in range(20)])
+    assert grouped.on_subject(even, [("这条线",)], bm25, positions) == even[:grouped.BROAD_TOP]
 
 
 def test_a_measure_between_two_listed_ones_of_a_chapter_is_listed_too(library_chunks):
@@ -159,6 +178,7 @@ def test_a_grouped_answer_shows_its_best_quotes_and_names_the_rest(documents):
     shown = [s for s in answer.statements if not s.startswith("另有")]
     assert chunks[-1].text[:20] in answer.text and len(shown) == grouped.SHOWN + 1
     assert answer.statements[-1].startswith("另有 3 条相关措施") and chunks[0].where in answer.statements[-1]
+    assert answer.statements[-1].count("《") == 1  # one document: its title once, then its three measures
     assert len(answer.citations) == len(chunks)
 
 
@@ -441,3 +461,29 @@ def test_a_short_chat_phrase_does_not_stand_for_a_long_question():
     # 「哪些条款」「哪些违法行为」 ask across articles, as 「有哪些」 does
     assert grouped.is_broad("北京地方金融条例里，哪些条款的罚款是按违法所得的倍数算的？")
     assert grouped.is_broad("外汇管理条例中，哪些违法行为情节严重的可以罚到违法金额的等值？")
+
+
+def test_a_quote_that_opens_with_its_heading_is_not_labelled_twice():
+    heading = "十、境内银行应按照有关数据报送要求将境外本外币贷款等信息分别报送至中国人民银行"
+    quoted = heading + "，并于每月初5个工作日内将上月末本银行境外贷款余额变动等统计信息报告中国人民银行。"
+    assert labelled(heading, heading, quoted) == quoted
+    assert labelled("第十条", "第十条", "境内银行应当报送。") == "第十条：境内银行应当报送。"
+    assert labelled(f"{heading} · 1.", heading, quoted).startswith(f"{heading} · 1.：")  # an item keeps its label
+
+
+def test_asking_for_several_things_lists_every_measure_not_one(library_assistant):
+    # 「能享受哪些激励」 is in no broad wording the list rules know, and no one article's list answers it
+    answer = library_assistant.ask("湖州绿色金融条例里，金融机构能享受哪些激励？")
+    cited = {c.chunk.measure for c in answer.citations}
+    assert {"第三十三条", "第三十五条"} <= cited and len(cited) >= 4
+    # two named documents and 「都作了哪些规定」: every measure of each, not one quote per document
+    both = library_assistant.ask("湖州和浙江的条例都作了哪些关于绿色金融的规定？")
+    per_document = Counter(c.chunk.document_id for c in both.citations)
+    assert len(per_document) == 2 and max(per_document.values()) > 2
+
+
+def test_a_short_answer_quotes_its_articles_whole():
+    article = next(c for c in _parsed(LIBRARY / f"{HUZHOU}.txt")[1] if c.measure == "第三十三条")
+    first = split_sentences(article.text)[0]
+    answer = compose("湖州对金融机构有什么激励？", [Quote(Hit(article, 0.9, 1), (first,), (0,))], ["激励"])
+    assert article.text in answer.text and "……" not in answer.text

@@ -126,7 +126,7 @@ def citation(ref: int, chunk: Chunk, score: float) -> Citation:
 def compose(question: str, quotes: list[Quote], topic: list[str]) -> Answer:
     """Statements grouped by measure, fitted to ``MAX_CHARS`` by dropping sentences, never cutting one."""
     groups: dict[str, list[tuple[int, Quote]]] = {}
-    for ref, quote in enumerate(quotes, start=1):
+    for ref, quote in enumerate(_whole(quotes, MAX_CHARS - 40 * len(quotes)), start=1):
         groups.setdefault(quote.hit.chunk.measure, []).append((ref, quote))
     summary = f"政策中与{topic_phrase(topic)}相关的措施有 {len(groups)} 条："
     budget = MAX_CHARS - len(summary)
@@ -140,11 +140,35 @@ def compose(question: str, quotes: list[Quote], topic: list[str]) -> Answer:
                 used.append((ref, quote))
         if parts:
             first = members[0][1].hit.chunk
-            line = f"{first.where if len(members) == 1 else first.measure}：{''.join(parts)}"
+            line = labelled(first.where if len(members) == 1 else first.measure, first.measure, "".join(parts))
             statements.append(line)
             budget -= len(line)
     citations = tuple(citation(ref, q.hit.chunk, q.hit.score) for ref, q in used)
+    # the count the reader sees is of the measures quoted, not of those the budget left out
+    summary = f"政策中与{topic_phrase(topic)}相关的措施有 {len(statements)} 条："
     return Answer(question, summary, tuple(statements), citations, True)
+
+
+def _whole(quotes: list[Quote], room: int) -> list[Quote]:
+    """Each quote's whole chunk, when all of them fit in ``room``.
+
+    An article's second sentence often holds what the question turns on (「…部分申报材料不齐备但书面承诺
+    在规定期限内提供的，应当先行受理」 after 「…应当予以即时办理。」); a client quoted the whole article
+    misses nothing it says, and a short answer has the room.
+    """
+    if sum(len(q.hit.chunk.text) for q in quotes) > room:
+        return quotes
+    out = []
+    for q in quotes:
+        split = split_sentences(q.hit.chunk.text)
+        out.append(Quote(q.hit, tuple(split), tuple(range(len(split))), q.core or q.positions))
+    return out
+
+
+def labelled(label: str, measure: str, quoted: str) -> str:
+    """「label：quoted」, or the quote alone when it opens with the measure's heading itself:
+    「十、境内银行应按照…报送至中国人民银行、国家外汇管理局，并于…」 needs no label repeating its first clause."""
+    return quoted if label == measure and quoted.startswith(measure) else f"{label}：{quoted}"
 
 
 def _fit(quote: Quote, room: int, first: bool) -> str:

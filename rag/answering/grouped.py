@@ -13,12 +13,14 @@ from collections.abc import Callable, Mapping, Sequence
 
 import numpy as np
 
-from rag.answering.extractive import MAX_CHARS, Quote, citation
+from rag.answering.extractive import MAX_CHARS, Quote, citation, labelled
 from rag.corpus.sentences import split_sentences
 from rag.types import Answer, Chunk, Citation, DocumentInfo, Hit
 
-# 「有哪些支持/政策」「从哪些渠道融资」 ask for everything on a subject; 「得满足哪些要求」「可以采取哪些措施」 ask for one article's list.
-_BROAD = re.compile(r"(有|包括|涉及)哪些|哪些(文件|政策|支持|便利|扶持|渠道|途径|条款|违法行为)|哪几条|都怎么|各个?文件|这些文件")
+# 「有哪些支持/政策」「都作了哪些规定」「从哪些渠道融资」 ask for everything on a subject; 「得满足哪些要求」「可以采取哪些措施」 ask for one article's list.
+_BROAD = re.compile(r"(有|包括|涉及)哪些|都[^，。？?]{0,3}哪些|都是?怎么|哪些(文件|政策|支持|便利|扶持|渠道|途径|条款|违法行为)|哪几条|各个?文件|这些文件")
+# 「能享受哪些优惠」「会受到哪些限制」「都有啥扶持」 ask for many, unless one article's list answers them.
+_MANY = re.compile(r"哪些|哪几|有啥|些啥")
 SHOWN = 8  # measures quoted in full; the rest of a broad list is named in its tail
 MAX_ITEMS = 6  # items of a list quoted under its lead-in in a comparison
 BROAD_RATIO = 0.45  # a chunk joins a broad list this close to the best one
@@ -27,6 +29,8 @@ BROAD_WIDEN = 3  # …chosen on subject from this many times as many of the best
 GENERIC = 0.1  # a word in more of the library's chunks than this names no subject (README: recall and length)
 GAP = 3  # unlisted measures in a row that two listed ones of the same part bring along
 BROAD_LEXICAL = 0.2  # without a subject word, a chunk needs this share of the best lexical score
+BROAD_DROP = 0.1  # a drop in score this wide (of the best) sets the best-ranked hits apart as on the subject
+BROAD_TOP = 3  # …as the best-ranked few always are
 
 
 def subject_of(terms: Sequence[Sequence[str]], share: Callable[[Sequence[str]], float]) -> list[Sequence[str]]:
@@ -61,7 +65,8 @@ def on_subject(hits: Sequence[Hit], subject: Sequence[Sequence[str]], bm25: np.n
     """
     if not hits:
         return []
-    carrying = [h for h in hits if carries(h.chunk, subject)]
+    head = max(_head(hits), BROAD_TOP)
+    carrying = [h for r, h in enumerate(hits) if r < head or carries(h.chunk, subject)]
     if len(carrying) >= SHOWN:
         return carrying
     # Too narrow to bound a list: on one policy 「科技型企业」 is in two chunks, and
@@ -69,6 +74,21 @@ def on_subject(hits: Sequence[Hit], subject: Sequence[Sequence[str]], bm25: np.n
     scores = np.array([bm25[positions[h.chunk.id]] for h in hits])
     best = scores.max()
     return [h for h, s in zip(hits, scores) if best <= 0 or s >= BROAD_LEXICAL * best or h in carrying]
+
+
+def _head(hits: Sequence[Hit]) -> int:
+    """How many of the best-ranked hits stand apart from the rest: those before the widest drop in
+    score among the first ``SHOWN``, when it is at least ``BROAD_DROP`` of the best score; else 0.
+
+    Seven articles at 0.89–1.0 and the next at 0.68 answer together; scores that fall evenly
+    (0.87, 0.86, 0.85, …) set nothing apart.
+    """
+    scores = [h.score for h in hits[:SHOWN + 1]]
+    drops = [a - b for a, b in zip(scores, scores[1:])]
+    if not drops:
+        return 0
+    widest = int(np.argmax(drops))
+    return widest + 1 if drops[widest] >= BROAD_DROP * scores[0] else 0
 
 
 def between(listed: Sequence[Hit], chunks_of: Mapping[str, Sequence[Chunk]],
@@ -100,6 +120,11 @@ def is_broad(question: str) -> bool:
     return bool(_BROAD.search(question))
 
 
+def asks_many(question: str) -> bool:
+    """Whether the question asks for several things, though not in :func:`is_broad`'s words."""
+    return bool(_MANY.search(question))
+
+
 def is_comparison(question: str, documents: Sequence[str]) -> bool:
     """Two or more named documents are compared side by side, whatever the wording (分别, 对比, 各…)."""
     return len(documents) >= 2
@@ -124,7 +149,7 @@ def compose_grouped(question: str, quotes: Sequence[Quote], documents: Mapping[s
     ranked = [q for q in by_document if id(q) in shown] + [q for q in by_document if id(q) not in shown]
     statements: list[str] = []
     citations: list[Citation] = []
-    tail: list[str] = []
+    tail: dict[str, list[str]] = {}  # a document's label → its measures named in the tail
     budget = MAX_CHARS * 2 - len(summary)
     current = None
     for quote in ranked:
@@ -132,16 +157,17 @@ def compose_grouped(question: str, quotes: Sequence[Quote], documents: Mapping[s
         ref = len(citations) + 1
         citations.append(citation(ref, chunk, quote.hit.score))
         if id(quote) not in shown or budget <= 0:
-            tail.append(f"{_label(chunk.document_id, chunk.document, documents)}{chunk.where}[{ref}]")
+            tail.setdefault(_label(chunk.document_id, chunk.document, documents), []).append(f"{chunk.where}[{ref}]")
             continue
         if chunk.document_id != current and len(order) > 1:  # one document: its citations name it
             current = chunk.document_id
             statements.append(f"{_label(chunk.document_id, chunk.document, documents)}：")
-        line = f"{chunk.where}：{_joined(quote)}[{ref}]"
+        line = f"{labelled(chunk.where, chunk.measure, _joined(quote))}[{ref}]"
         statements.append(line)
         budget -= len(line)
-    if tail:
-        statements.append(f"另有 {len(tail)} 条相关措施：{'；'.join(tail)}")
+    if tail:  # each document's title once, then its measures
+        named = "；".join(label + "、".join(wheres) for label, wheres in tail.items())
+        statements.append(f"另有 {sum(map(len, tail.values()))} 条相关措施：{named}")
     return Answer(question, summary, tuple(statements), tuple(citations), True)
 
 
