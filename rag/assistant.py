@@ -20,7 +20,16 @@ import numpy as np
 from rag.answering import aggregate, definition, grouped, identity
 from rag.answering.extractive import Quote, compose, refuse, select, topic_phrase
 from rag.answering.llm import generator_from_settings
-from rag.answering.relevance import Banks, Gate, Relevance, Thresholds, figure_asked, support_bank, unanswered
+from rag.answering.relevance import (
+    Banks,
+    Gate,
+    Relevance,
+    Thresholds,
+    figure_asked,
+    figures_given,
+    support_bank,
+    unanswered,
+)
 from rag.answering.scope import Scope, resolve
 from rag.cache import LRUCache
 from rag.corpus.forms import question_forms
@@ -211,7 +220,7 @@ class Assistant:
         if scope.measure and len(scope.documents) == 1:
             view = _pointed(views, scope.measure)
             if view is not None:
-                return aggregate.describe(text, view), None
+                return aggregate.paragraph(text, view) or aggregate.describe(text, view), None
         structural = aggregate.answer(text, views)
         if structural is not None:
             return structural, None
@@ -254,7 +263,7 @@ class Assistant:
         elif broad:  # every measure on the subject, not a top-k sample
             quotes = self._listed(retriever, prepared, scored, library, documents)
         else:
-            quotes = select(retriever, scored, hits, states=states)
+            quotes = select(retriever, scored, hits, states=states, given=figures_given(prepared.text))
             if states is not None:  # the quote stating the figure asked for leads, before the budget runs out
                 quotes.sort(key=lambda q: not any(map(states, q.sentences)))
             if hits:

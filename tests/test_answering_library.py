@@ -487,3 +487,16 @@ def test_a_short_answer_quotes_its_articles_whole():
     first = split_sentences(article.text)[0]
     answer = compose("湖州对金融机构有什么激励？", [Quote(Hit(article, 0.9, 1), (first,), (0,))], ["激励"])
     assert article.text in answer.text and "……" not in answer.text
+
+
+def test_a_follow_up_asking_for_the_second_paragraph_quotes_it(library_assistant):
+    chunk = next(c for c in library_assistant.pipeline.index.chunks
+                 if not c.item and c.measure.startswith("第") and len(c.spans) == 2
+                 and sum(e - s for s, e in c.spans) == len(c.text))
+    first_length = chunk.spans[0][1] - chunk.spans[0][0]
+    first, second = chunk.text[:first_length], chunk.text[first_length:]
+    title = library_assistant.pipeline.index.documents[chunk.document_id].title
+    history = [Turn("user", "这条是怎么规定的？"), Turn("assistant", f"《{title}》{chunk.measure}：{first}[1]")]
+    answer = library_assistant.ask("第二款呢？", history)
+    assert second in answer.text and first not in answer.text
+    assert answer.summary.endswith(f"{chunk.measure}第二款：")

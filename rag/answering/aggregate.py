@@ -24,6 +24,7 @@ _ALL = re.compile(r"(一共|总共|共有|全部|所有|有几条|多少条|哪�
 _FILLER = re.compile(r"[这本该此份个]?(政策|文件|措施|若干措施|条|内容|里面?|中|有|的|哪些|一共|总共|共|都|全部|所有"
                      r"|几条|多少条|多少|几|是|什么|讲了?|说了?|包括|具体|请问|列出|一下|部分|吗|呢|？|\?|。|，|\s)")
 _LEAD_PREFIX = "省"
+_PARAGRAPH = re.compile(rf"第([{CN_NUM}\d]+)款")
 
 
 def unit_aliases(units: list[str]) -> dict[str, str]:
@@ -130,6 +131,44 @@ def describe(question: str, view: MeasureView) -> Answer:
         statements.append(f"{written}。" + (f"牵头单位：{lead}。" if lead and "牵头" not in written else "")
                           + "".join(f"[{c.ref}]" for c in citations))
     return Answer(question, summary, tuple(statements), tuple(citations), True, "aggregate")
+
+
+def paragraph(question: str, view: MeasureView) -> Answer | None:
+    """「第二款呢？」 after an article was quoted: that paragraph (款) of it; None when it has no such one.
+
+    A chunk keeps the source runs its text came from, and the article's paragraphs are its runs;
+    an item （一） belongs to the paragraph that introduces it, so item chunks are not counted.
+    """
+    match = _PARAGRAPH.search(question)
+    if match is None:
+        return None
+    try:
+        number = cn_to_int(match.group(1))
+    except ValueError:
+        return None
+    own = [c for c in view.chunks if not c.item]
+    runs = [_runs(c) for c in own]
+    if any(r is None for r in runs):
+        return None
+    paragraphs = [(c, p) for c, r in zip(own, runs) for p in r]
+    if not 0 < number <= len(paragraphs):
+        return None
+    chunk, text = paragraphs[number - 1]
+    summary = f"《{view.document}》{view.heading}第{int_to_cn(number)}款："
+    return Answer(question, summary, (f"{text}[1]",), (citation(1, chunk, 1.0),), True, "aggregate")
+
+
+def _runs(chunk: Chunk) -> list[str] | None:
+    """The chunk's text cut where its source runs end; None when they do not add up to it (two lines
+    one newline apart make one run, so its paragraphs cannot be told apart)."""
+    lengths = [end - start for start, end in chunk.spans]
+    if sum(lengths) != len(chunk.text):
+        return None
+    out, at = [], 0
+    for n in lengths:
+        out.append(chunk.text[at:at + n])
+        at += n
+    return out
 
 
 def list_all(question: str, views: list[MeasureView]) -> Answer | None:

@@ -43,14 +43,14 @@ class Quote:
 
 def select(retriever: Retriever, scored: Scored, hits: list[Hit], limit: int = MAX_CHUNKS,
            keep: float = KEEP_RATIO, sentences: int = MAX_SENTENCES,
-           states: Callable[[str], bool] | None = None) -> list[Quote]:
+           states: Callable[[str], bool] | None = None, given: Callable[[str], bool] | None = None) -> list[Quote]:
     """The chunks worth quoting and, in each, the sentences that carry the answer.
 
     A chosen lead-in that ends in a colon (「应当具备下列条件：」) brings the items it introduces.
     ``states`` tells the sentences that state what the question asks for (a figure): when none of
     a chunk's best sentences does, its best-scoring one that does joins them. 「…给予警告；」
     outscores 「…处罚款数额百分之五以上百分之十以下罚款。」 for 「最多还能罚多少」, yet the figure is
-    the answer.
+    the answer. ``given`` tells the sentences that hold a figure the question gives; they join too.
     """
     if not hits:
         return []
@@ -69,6 +69,8 @@ def select(retriever: Retriever, scored: Scored, hits: list[Hit], limit: int = M
         if states is not None and not any(states(split[i]) for i in order):
             stating = next((int(i) for i in np.argsort(-scores, kind="stable") if states(split[int(i)])), None)
             order = sorted({*order, stating}) if stating is not None else order
+        if given is not None:
+            order = sorted({*order, *(i for i, sentence in enumerate(split) if given(sentence))})
         core = tuple(order)
         order = _with_provisos(split, _with_items(split, order))
         quotes.append(Quote(hit, tuple(split[i] for i in order), tuple(order), core))

@@ -41,6 +41,7 @@ from pathlib import Path
 
 import numpy as np
 
+from rag.answering.validate import Quantity, quantities
 from rag.data import DATA_DIR
 from rag.encoder.embedding import Embedder
 from rag.retrieval.manifest import GateRecord
@@ -280,6 +281,26 @@ def figure_asked(question: str, topic: list[str], synonyms: dict[str, tuple[str,
         of = next((w for w in topic if w != measured and at > 0 and question[:at].endswith(w)), None)
     qualifier = (of, *(synonyms or {}).get(of, ())) if of else ()
     return partial(_states_figure, measured=names, others=others, qualifier=qualifier)
+
+
+def figures_given(question: str) -> Callable[[str], bool] | None:
+    """Whether a sentence holds a figure the question itself gives; None when it gives none.
+
+    「违法所得不到五十万的，罚多少」 turns on the clause 「违法所得不足50万元的，处…罚款」, not on the
+    article's first fine. A year (「2021年的措施」) names a document rather than a case, and a lone
+    numeral word (一般, 统一) is no figure.
+    """
+    given = [q for q in quantities(question) if not q.ordinal and _given(q)]
+    if not given:
+        return None
+    return lambda sentence: any(k.value == q.value and (not q.unit or not k.unit or k.unit == q.unit)
+                                for k in quantities(sentence) for q in given)
+
+
+def _given(q: Quantity) -> bool:
+    if q.unit == "年" and q.value >= 1900:
+        return False
+    return not q.chinese or bool(q.unit) or q.value >= 10
 
 
 def _states_figure(sentence: str, measured: tuple[str, ...], others: list[str],
