@@ -500,3 +500,23 @@ def test_a_follow_up_asking_for_the_second_paragraph_quotes_it(library_assistant
     answer = library_assistant.ask("第二款呢？", history)
     assert second in answer.text and first not in answer.text
     assert answer.summary.endswith(f"{chunk.measure}第二款：")
+
+
+def test_a_figure_the_question_gives_finds_its_clause_in_any_notation():
+    from rag.answering.relevance import figures_given
+    given = figures_given("违法所得不到五十万的，外汇局罚多少？")
+    assert given("没有违法所得或者违法所得不足50万元的，处50万元以上200万元以下的罚款；")
+    assert not given("违法所得50万元以上的，并处违法所得1倍以上5倍以下的罚款；".replace("50万元", "100万元"))
+    assert figures_given("持股５％以上的股东")("变更持股5%以上的股东")  # full-width digits fold
+    # a year names a document, a bare numeral word is no figure
+    assert figures_given("2021年的措施里有什么支持？") is None and figures_given("一般怎么办？") is None
+
+
+def test_a_threshold_asked_for_is_a_figure_with_its_bound_only_when_choosing_sentences():
+    from rag.answering.relevance import figure_asked
+    topic = ["民间", "借贷", "备案", "门槛"]
+    states = figure_asked("民间借贷备案的门槛是怎么定的？", topic, named=True)
+    assert states("（一）单笔借款金额或者向同一出借人累计借款金额达到三百万元以上；民间借贷备案")
+    assert not states("民间借贷当事人可以自愿报送备案。")
+    # 「门槛有没有放低」 asks no figure: no refusal may turn on one
+    assert figure_asked("台湾那边的银行想过来开分行，门槛有没有放低", ["台湾", "银行", "门槛"]) is None

@@ -224,6 +224,8 @@ _DURATION = re.compile(r"(年限|期限|时限)$")
 _PERIOD = re.compile(r"[\d一二两三四五六七八九十百]+\s*(个月|年|个?工作日|天|日内|小时)")  # not a date's 「1月1日」
 _CLAUSE_BREAK = re.compile(r"[，,；;：:。]")
 # Words that qualify the figure asked for rather than say whose it is (「上限」, 「现在」).
+_THRESHOLD = re.compile(r"门槛|起点")
+_THRESHOLD_WORDS = ("以上", "达到", "超过", "不低于", "不少于", "起")
 _QUALIFIERS = frozenset({"上限", "下限", "最高", "最低", "最多", "最少", "具体", "大概", "一般", "大约", "现在", "目前",
                          "标准", "要求", "百分之", "能贷", "最多能", "多久"})
 # 「罚多少」「贷多少」「补多少」: the verb before the ask says what is measured.
@@ -257,6 +259,11 @@ def figure_asked(question: str, topic: list[str], synonyms: dict[str, tuple[str,
     and the sentence shares another of the question's words: a number about something else
     (a year, another ratio, another body's capital) is no answer.
     """
+    # 「备案的门槛是怎么定的」: a figure with 以上/达到… is the threshold. Only to choose sentences
+    # (``named``): 「门槛有没有放低」 is answered without one, so no refusal may turn on it.
+    if named and _THRESHOLD.search(question):
+        others = [w for w in topic if w not in _QUALIFIERS and not _THRESHOLD.search(w)]
+        return partial(_states_figure, measured=_THRESHOLD_WORDS, others=others)
     asks = _ASKS_FIGURE.search(question)
     if not asks:
         return None
