@@ -288,8 +288,9 @@ class Assistant:
             return grouped.compose_grouped(text, quotes, library.documents, summary), relevance
         if items:  # the best chunk is one item of a list, or its lead-in: quote the whole list
             return grouped.compose_list(text, lead, items, hits[0].score), relevance
-        if broad and len({(q.hit.chunk.document_id, q.hit.chunk.measure) for q in quotes}) > 1:
-            summary = f"政策中与{topic_phrase(matched)}相关的措施共 {len(quotes)} 条："
+        measures = {(q.hit.chunk.document_id, q.hit.chunk.measure) for q in quotes}
+        if broad and len(measures) > 1:
+            summary = f"政策中与{topic_phrase(matched)}相关的措施共 {len(measures)} 条："
             return grouped.compose_grouped(text, quotes, library.documents, summary), relevance
         return compose(text, quotes, matched), relevance
 

@@ -520,3 +520,14 @@ def test_a_threshold_asked_for_is_a_figure_with_its_bound_only_when_choosing_sen
     assert not states("民间借贷当事人可以自愿报送备案。")
     # 「门槛有没有放低」 asks no figure: no refusal may turn on one
     assert figure_asked("台湾那边的银行想过来开分行，门槛有没有放低", ["台湾", "银行", "门槛"]) is None
+
+
+def test_a_term_is_asked_about_without_its_generic_tail_and_nearest_the_asking():
+    loans = _parsed(REPO / "eval" / "library-c" / "yinfa-2022-27-jingwai-daikuan.txt")
+    defined = definition.definitions(loans[1])
+    assert {"境外贷款业务", "境外企业"} <= set(defined)
+    info = {loans[0].id: loans[0]}
+    asked = "间接放给境外企业的贷款，期限要多长才算境外贷款？刚好一年期的算不算？"
+    answer = definition.answer(asked, defined, (), info)
+    assert answer.summary == "「境外贷款业务」的定义：" and "一年期以上（不含一年期" in answer.text
+    assert answer.text.count("本通知所称境外贷款业务") == 1  # its heading is its opening words: not said twice

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Collection, Mapping, Sequence
 
-from rag.answering.extractive import citation
+from rag.answering.extractive import citation, labelled
 from rag.corpus.records import UNLABELLED
 from rag.corpus.sentences import split_sentences
 from rag.types import Answer, Chunk, DocumentInfo
@@ -24,6 +24,8 @@ _GLOSSARY = "用语的含义"
 # What asks for a term's meaning or extent rather than about the term; 「…算境内个人吗」 whether something falls in it.
 _ASKS = re.compile(r"是指|指什么|指哪|什么是|何为|哪几类|哪几种|哪些类|包括哪|包含哪|定义|界定|范围|是什么意思"
                    r"|算不算|算是|算.{2,12}吗|属不属于|属于.{2,12}吗")
+# 「所称境外贷款业务」 is asked about as 境外贷款
+_GENERIC_TAIL = re.compile(r"(业务|活动|行为|工作)$")
 MAX_DOCUMENTS = 3  # documents defining one term quoted side by side when the question names none
 
 
@@ -48,16 +50,20 @@ def answer(question: str, defined: Definitions, within: Collection[str],
            documents: Mapping[str, DocumentInfo]) -> Answer | None:
     """The defining sentence of the longest term the question asks about, from the documents ``within``
     (every document when empty); None when none of them defines it."""
-    if not _ASKS.search(question):
+    cue = _ASKS.search(question)
+    if not cue:
         return None
-    asked = {}
+    asked, at = {}, {}
     for term, found in defined.items():
-        kept = [(s, c) for s, c in found if not within or c.document_id in within] if term in question else []
+        said = next((t for t in (term, _GENERIC_TAIL.sub("", term)) if len(t) >= 2 and t in question), None)
+        kept = [(s, c) for s, c in found if not within or c.document_id in within] if said else []
         if kept:
-            asked[term] = kept
+            asked[term], at[term] = kept, question.find(said)
     if not asked:
         return None
-    term = max(asked, key=len)  # 非法集资人 over 非法集资
+    # the term nearest the asking (「…才算境外贷款？…算不算」 asks about 境外贷款, not the 境外企业 before
+    # it), and of two there the longer: 非法集资人 over 非法集资
+    term = min(asked, key=lambda t: (abs(at[t] - cue.start()), -len(t)))
     statements, cited = [], []
     for sentence, chunk in asked[term]:
         if any(c.document_id == chunk.document_id for c in cited):
@@ -67,6 +73,6 @@ def answer(question: str, defined: Definitions, within: Collection[str],
         cited.append(chunk)
         info = documents.get(chunk.document_id)
         heading = chunk.measure if chunk.measure and chunk.measure != UNLABELLED else ""
-        statements.append(f"{info.label if info else ''}{heading}：{sentence}[{len(cited)}]")
+        statements.append(f"{info.label if info else ''}{labelled(heading, heading, sentence) if heading else '：' + sentence}[{len(cited)}]")
     citations = tuple(citation(i, c, 1.0) for i, c in enumerate(cited, start=1))
     return Answer(question, f"「{term}」的定义：", tuple(statements), citations, True, "aggregate")

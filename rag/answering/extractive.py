@@ -128,7 +128,7 @@ def citation(ref: int, chunk: Chunk, score: float) -> Citation:
 def compose(question: str, quotes: list[Quote], topic: list[str]) -> Answer:
     """Statements grouped by measure, fitted to ``MAX_CHARS`` by dropping sentences, never cutting one."""
     groups: dict[str, list[tuple[int, Quote]]] = {}
-    for ref, quote in enumerate(_whole(quotes, MAX_CHARS - 40 * len(quotes)), start=1):
+    for ref, quote in enumerate(whole(quotes, MAX_CHARS - 40 * len(quotes)), start=1):
         groups.setdefault(quote.hit.chunk.measure, []).append((ref, quote))
     summary = f"政策中与{topic_phrase(topic)}相关的措施有 {len(groups)} 条："
     budget = MAX_CHARS - len(summary)
@@ -151,7 +151,7 @@ def compose(question: str, quotes: list[Quote], topic: list[str]) -> Answer:
     return Answer(question, summary, tuple(statements), citations, True)
 
 
-def _whole(quotes: list[Quote], room: int) -> list[Quote]:
+def whole(quotes: list[Quote], room: int) -> list[Quote]:
     """Each quote's whole chunk, when all of them fit in ``room``.
 
     An article's second sentence often holds what the question turns on (「…部分申报材料不齐备但书面承诺
