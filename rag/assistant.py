@@ -332,7 +332,8 @@ class Assistant:
         synonyms = self.pipeline.synonyms
         terms = [(k, *synonyms.get(k, ())) for k in self.pipeline.tokenizer.keywords(prepared.text)]
         ranked = retriever.rank(scored, grouped.BROAD_MAX * grouped.BROAD_WIDEN, "hybrid")
-        subject = grouped.subject_of(terms, lambda group: library.share(group, documents))
+        subject = grouped.subject_of(terms, lambda group: library.share(group, documents),
+                                     grouped.GENERIC_WITHIN if documents else grouped.GENERIC)
         listed = grouped.on_subject(ranked, subject, scored.bm25, self.pipeline.index.positions)
         listed = [h for h in listed if h.score >= grouped.BROAD_RATIO * listed[0].score] if listed else []
         # A measure brought along by its neighbours ranks with the weaker of them, ahead of stray matches.

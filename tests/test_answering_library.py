@@ -531,3 +531,10 @@ def test_a_term_is_asked_about_without_its_generic_tail_and_nearest_the_asking()
     answer = definition.answer(asked, defined, (), info)
     assert answer.summary == "「境外贷款业务」的定义：" and "一年期以上（不含一年期" in answer.text
     assert answer.text.count("本通知所称境外贷款业务") == 1  # its heading is its opening words: not said twice
+
+
+def test_inside_a_named_document_a_chapter_s_worth_of_articles_still_names_a_subject():
+    shares = {("状况良好",): 0.17, ("信用",): 0.9, ("激励",): 0.1}
+    terms = list(shares)
+    assert grouped.subject_of(terms, shares.get) == [("激励",)]  # across the library: too common
+    assert grouped.subject_of(terms, shares.get, grouped.GENERIC_WITHIN) == [("状况良好",), ("激励",)]

@@ -27,20 +27,22 @@ BROAD_RATIO = 0.45  # a chunk joins a broad list this close to the best one
 BROAD_MAX = 40  # chunks a broad answer may cite in all
 BROAD_WIDEN = 3  # …chosen on subject from this many times as many of the best-ranked
 GENERIC = 0.1  # a word in more of the library's chunks than this names no subject (README: recall and length)
+GENERIC_WITHIN = 0.25  # …or of a named document's: there a chapter's worth of articles is still one subject
 GAP = 3  # unlisted measures in a row that two listed ones of the same part bring along
 BROAD_LEXICAL = 0.2  # without a subject word, a chunk needs this share of the best lexical score
 BROAD_DROP = 0.1  # a drop in score this wide (of the best) sets the best-ranked hits apart as on the subject
 BROAD_TOP = 3  # …as the best-ranked few always are
 
 
-def subject_of(terms: Sequence[Sequence[str]], share: Callable[[Sequence[str]], float]) -> list[Sequence[str]]:
+def subject_of(terms: Sequence[Sequence[str]], share: Callable[[Sequence[str]], float],
+               generic: float = GENERIC) -> list[Sequence[str]]:
     """The groups of ``terms`` (a word and its synonyms) that name a subject: held by few chunks, but some.
 
     A word in more than ``GENERIC`` of the library's chunks (金融, 企业, 融资) names no subject:
     「小微企业融资」 chunks do not answer 「科技型企业融资」. A word no chunk holds (「这条线」) is
     the question's phrasing. ``share`` is the fraction of chunks holding a group.
     """
-    return [group for group in terms if 0 < share(group) <= GENERIC]
+    return [group for group in terms if 0 < share(group) <= generic]
 
 
 def carries(chunk: Chunk, subject: Sequence[Sequence[str]]) -> bool:
