@@ -17,8 +17,8 @@ from typing import Protocol
 
 import numpy as np
 
-from rag.answering import aggregate, definition, grouped, identity
-from rag.answering.extractive import Quote, compose, refuse, select, topic_phrase
+from rag.answering import aggregate, definition, grouped, identity, penalty
+from rag.answering.extractive import MAX_CHUNKS, Quote, compose, refuse, select, topic_phrase
 from rag.answering.llm import generator_from_settings
 from rag.answering.relevance import (
     Banks,
@@ -241,6 +241,8 @@ class Assistant:
         prepared = self._within(prepared, documents, library) if not across else prepared
         scored = retriever.score(prepared, documents or None)
         hits = retriever.rank(scored, top_k, "hybrid")
+        if penalty.asks_penalty(text):  # 「没报批会怎么罚」: the article citing the duty found sets the fine
+            hits = penalty.with_penalties(hits, library.chunks_of, MAX_CHUNKS)
         relevance = library.gate.assess(prepared.vector, scored.passage_dense, len(prepared.text))
         topic = self.pipeline.tokenizer.words(prepared.text)
         # the sentence stating the figure asked for is quoted, when the question says what it measures

@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 import shutil
 from collections import Counter
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -538,3 +539,16 @@ def test_inside_a_named_document_a_chapter_s_worth_of_articles_still_names_a_sub
     terms = list(shares)
     assert grouped.subject_of(terms, shares.get) == [("激励",)]  # across the library: too common
     assert grouped.subject_of(terms, shares.get, grouped.GENERIC_WITHIN) == [("状况良好",), ("激励",)]
+
+
+def test_a_penalty_question_brings_the_article_that_cites_the_duty_found():
+    from rag.answering import penalty
+    beijing = _parsed(REPO / "eval" / "library-c" / "beijing-difang-jinrong-jiandu-tiaoli.txt")[1]
+    duty = next(c for c in beijing if c.measure == "第十三条" and not c.item)
+    led = penalty.with_penalties([Hit(duty, 0.7, 1)], {duty.document_id: beijing}, 3)
+    assert led[0].chunk.measure == "第四十七条" and led[0].score == 0.7 and led[-1].chunk is duty
+    assert "处十万元以上五十万元以下的罚款" in led[0].chunk.text
+    # 第十三条 is not cited by 「违反本条例第二十三条…」, nor is anything outside a 「违反本…」 clause
+    cited = replace(duty, id="x", measure="第五十条", text="违反本条例第二十三条规定的，处一万元罚款。本条例第十三条另有规定。")
+    assert penalty.with_penalties([Hit(duty, 0.7, 1)], {duty.document_id: [cited]}, 3) == [Hit(duty, 0.7, 1)]
+    assert penalty.asks_penalty("没报批罚款区间是多少？") and not penalty.asks_penalty("要报批吗？")

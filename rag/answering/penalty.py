@@ -1,0 +1,43 @@
+"""Penalty questions: the article that sets the fine for breaking the one retrieved.
+
+A regulation states a duty in one article (「第十三条 地方金融组织下列事项应当经…审批」) and its
+penalty in its 法律责任 chapter by number (「第四十七条 违反本条例第十三条规定…处十万元以上五十万元
+以下的罚款」). 「没报批会怎么罚？」 finds the duty, whose words it shares, but the answer is the
+article that cites it.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+
+from rag.types import Chunk, Hit
+
+_ASKS = re.compile(r"罚|处罚|处分|法律责任|追责|追究")
+_CITES = re.compile(r"违反本(?:条例|办法|规定|法|细则|决定)[^，。；]*")
+_ARTICLE = re.compile(r"^第[一二三四五六七八九十百零〇]+条$")
+
+
+def asks_penalty(question: str) -> bool:
+    return bool(_ASKS.search(question))
+
+
+def with_penalties(hits: Sequence[Hit], chunks_of: Mapping[str, Sequence[Chunk]], within: int) -> list[Hit]:
+    """``hits`` led by the articles that set a penalty for breaking one of the first ``within`` of them,
+    each scored as the article it cites: the fine is what was asked, the duty why it applies."""
+    found: list[Hit] = []
+    seen = {h.chunk.id for h in hits}
+    for hit in hits[:within]:
+        article = hit.chunk.measure
+        if not _ARTICLE.match(article):
+            continue
+        for chunk in chunks_of.get(hit.chunk.document_id, ()):
+            if chunk.id not in seen and _cites(chunk.text, article):
+                seen.add(chunk.id)
+                found.append(Hit(chunk, hit.score, hit.rank))
+    return found + [h for h in hits if h.chunk.id not in {f.chunk.id for f in found}]
+
+
+def _cites(text: str, article: str) -> bool:
+    """Whether a 「违反本条例…」 clause of ``text`` names ``article`` (第十三条, not 第二十三条 or 第十三条之一)."""
+    return any(re.search(rf"(?<![一二三四五六七八九十百]){article}(?!之)", m.group()) for m in _CITES.finditer(text))
