@@ -227,10 +227,10 @@ class Assistant:
         if scope.excluded:
             kept = tuple(d for d in library.documents if d not in scope.excluded)
             return self.retrieve(text, top_k, kept, across=True)
-        return self.retrieve(text, top_k, scope.documents)
+        return self.retrieve(text, top_k, scope.documents, context=scope.context)
 
     def retrieve(self, text: str, top_k: int = 5, documents: Sequence[str] = (),
-                 across: bool = False) -> tuple[Answer, Relevance]:
+                 across: bool = False, context: str = "") -> tuple[Answer, Relevance]:
         """The extractive (or refusal) answer and the relevance that decided between them.
 
         ``documents`` confines the search; they are compared side by side unless ``across`` says they
@@ -244,6 +244,11 @@ class Assistant:
         if penalty.asks_penalty(text):  # 「没报批会怎么罚」: the article citing the duty found sets the fine
             hits = penalty.with_penalties(hits, library.chunks_of, MAX_CHUNKS)
         relevance = library.gate.assess(prepared.vector, scored.passage_dense, len(prepared.text))
+        if context and not relevance.passes(library.thresholds):
+            # 「那每年还要报什么？」 alone reads as an everyday question; with the turn it goes on from, it is not
+            _, joined = self.pipeline.query(f"{context}{text}")
+            relevance = library.gate.assess(joined.vector, retriever.score(joined, documents).passage_dense,
+                                            len(joined.text))
         topic = self.pipeline.tokenizer.words(prepared.text)
         # the sentence stating the figure asked for is quoted, when the question says what it measures
         states = figure_asked(prepared.text, topic, self.pipeline.synonyms, named=True)

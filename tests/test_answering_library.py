@@ -552,3 +552,15 @@ def test_a_penalty_question_brings_the_article_that_cites_the_duty_found():
     cited = replace(duty, id="x", measure="第五十条", text="违反本条例第二十三条规定的，处一万元罚款。本条例第十三条另有规定。")
     assert penalty.with_penalties([Hit(duty, 0.7, 1)], {duty.document_id: [cited]}, 3) == [Hit(duty, 0.7, 1)]
     assert penalty.asks_penalty("没报批罚款区间是多少？") and not penalty.asks_penalty("要报批吗？")
+
+
+def test_a_follow_up_naming_no_document_stays_in_the_one_just_quoted(names, chinese_tokenizer):
+    asked = "定向债券融资怎么备案？"
+    quoted = Turn("assistant", "《温州市民间融资管理条例》第二十六条：定向债券融资应当…备案。[1]")
+    history = [Turn("user", asked), quoted]
+    scope = resolve("那每年还要报什么？截止到什么时候？", history, names, chinese_tokenizer.words)
+    assert scope.documents == (WENZHOU,) and scope.context == asked
+    # a question that does not go on from the answer, or an answer quoting several documents, keeps the library open
+    assert resolve("银行开户要带什么材料？", history, names, chinese_tokenizer.words).documents == ()
+    several = Turn("assistant", quoted.content + "\n《湖州市绿色金融促进条例》第十条：…[2]")
+    assert resolve("那每年还要报什么？", [history[0], several], names, chinese_tokenizer.words).documents == ()

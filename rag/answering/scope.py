@@ -28,6 +28,8 @@ _HEADING = re.compile(rf"^(第[{CN_NUM}\d]+条|[（(][{CN_NUM}]+[)）][^：:，�
 # The title's parenthesis is its 文号 (「（国发〔2018〕39号）」), never a measure's number like 「（四）」.
 _LABEL = re.compile(r"^(?:《[^》]+》(?:（[^）]*号）)?|[^\s（(《：:]{1,12}〔\d{4}〕\d+号)\s*")
 _TITLE = re.compile(r"《([^》]+)》")
+# A turn that goes on from the previous answer: 「那…」「还要…」「另外…」「…呢？」
+_GOES_ON = re.compile(r"^(那|还|另外|此外|再问|顺便)|呢[？?]?$")
 # 「除了专门的非法集资条例，还有哪些文件…」 asks about every document but the one it sets aside.
 _EXCEPT = re.compile(r"^除了?(?P<named>[^，,。；？?]{2,40}?)(以外|之外)?[，,]\s*")
 
@@ -40,10 +42,11 @@ class Scope:
     documents: tuple[str, ...] = ()
     measure: str | None = None  # a heading of the previous answer, for 「这条措施…」
     excluded: tuple[str, ...] = ()  # documents the question sets aside: 「除了…条例，还有哪些文件…」
+    context: str = ""  # the question it goes on from, when its document came from the conversation
 
     @property
     def key(self) -> tuple:
-        return self.text, self.documents, self.measure, self.excluded
+        return self.text, self.documents, self.measure, self.excluded, self.context
 
 
 def resolve(question: str, history: Sequence[Turn], names: DocumentNames,
@@ -62,15 +65,27 @@ def resolve(question: str, history: Sequence[Turn], names: DocumentNames,
         return Scope(names.find(text).text if text != question else own.text, own.documents)
     if text != question:
         named = names.find(text)  # 「那再担保费呢？」 after a question naming 国办发〔2019〕6号
-        return Scope(named.text, named.documents) if named else Scope(text)
+        return Scope(named.text, named.documents) if named else _kept(text, question, history, names)
     if not history or not (_POINTING.search(question) or _OWN_MEASURE.search(question)):
-        return Scope(text)
+        return _kept(text, question, history, names)
     documents, heading = _previous(history, names)
     if not documents:
         return Scope(text)
     # 「第十九条呢？」 names its own article; only 「这条/该措施」 takes the previous one's.
     measure = None if _OWN_MEASURE.search(question) else heading
     return Scope(text, documents, measure)
+
+
+def _kept(text: str, question: str, history: Sequence[Turn], names: DocumentNames) -> Scope:
+    """``text`` confined to the one document the previous answer quoted, when the question goes on from it
+    (「那每年还要报什么？」) without naming any; an answer quoting several leaves the library open."""
+    if not history or not _GOES_ON.search(question.strip()):
+        return Scope(text)
+    documents, _ = _previous(history, names)
+    if len(documents) != 1:
+        return Scope(text)
+    asked = next((t.content for t in reversed(history) if t.role == "user"), "")
+    return Scope(text, documents, context=asked)
 
 
 def _previous(history: Sequence[Turn], names: DocumentNames) -> tuple[tuple[str, ...], str | None]:
