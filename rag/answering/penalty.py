@@ -15,6 +15,7 @@ from rag.types import Chunk, Hit
 
 _ASKS = re.compile(r"罚|处罚|处分|法律责任|追责|追究")
 _CITES = re.compile(r"违反本(?:条例|办法|规定|法|细则|决定)[^，。；]*")
+_STATES = re.compile(r"罚款|罚金|处分|违反本")
 _ARTICLE = re.compile(r"^第[一二三四五六七八九十百零〇]+条$")
 
 
@@ -24,7 +25,10 @@ def asks_penalty(question: str) -> bool:
 
 def with_penalties(hits: Sequence[Hit], chunks_of: Mapping[str, Sequence[Chunk]], within: int) -> list[Hit]:
     """``hits`` led by the articles that set a penalty for breaking one of the first ``within`` of them,
-    each scored as the article it cites: the fine is what was asked, the duty why it applies."""
+    each scored as the article it cites: the fine is what was asked, the duty why it applies. Unchanged
+    when one of those is a penalty article already."""
+    if any(_STATES.search(h.chunk.text) for h in hits[:within]):
+        return list(hits)  # a penalty article was found itself: it answers first, as it ranks
     found: list[Hit] = []
     seen = {h.chunk.id for h in hits}
     for hit in hits[:within]:

@@ -40,6 +40,7 @@ _ACROSS = re.compile(r"各个?文件|哪些文件|这些文件|几个文件|库�
 _TITLE_FRAME = re.compile(r"^.*?关于|^本[市省区县]|(的)?(通知|函)$")
 TITLE_WEIGHT = 0.9  # about one word that no other title has
 RELATIVE = 0.5  # a described document also named must score at least this share of the best one
+_CLAUSE = re.compile(r"[^，,。；;？?！!]+")
 _SPAN = 24  # characters a description may run over; longer, its words are part of the question too
 # Words that frame a title rather than say what it is about.
 _FRAME_WORDS = frozenset({"关于", "印发", "进一步", "若干", "有关", "工作", "实施", "指导", "加快", "推进", "支持",
@@ -153,8 +154,12 @@ class DocumentNames:
             return 0.0, (0, 0)
         asked = [w for w in words if w not in _TYPES and w not in _FRAME_WORDS and w not in e.places]
         found = [w for w in asked if w in e.parts]
-        weight = sum(self.weight(w) for w in found)
         places = [p for p in e.places if p in question]
+        if types:  # a type word is described within its clause: 「地方政府真这么干了，条例后面…」 names no 地方金融条例
+            clauses = [c for c in _CLAUSE.findall(question) if any(t in c for t in types)]
+            found = [w for w in found if any(w in c for c in clauses)]
+            places = [p for p in places if any(p in c for c in clauses)]
+        weight = sum(self.weight(w) for w in found)
         typed, pointed = bool(types), bool(pointers)
         # A place names the document when its type word follows (「福建的措施」), not when the place qualifies
         # something else after the type word (「有哪些措施是专门适用于福建自贸试验区的」).
@@ -168,6 +173,10 @@ class DocumentNames:
         # The type word closes the description (「湖州的绿色金融条例」); its words after that are the question's.
         closing = [question.find(t, start) + len(t) for t in types if question.find(t, start) >= 0]
         end = min(closing) if closing else max(at + n for at, n in marks)
+        # …and it opens in the clause it closes: in 「一家企业算不算中小企业，款项支付条例和北京条例…」 the
+        # 企业 before the comma is the question's, though 保障中小企业款项支付条例 holds the word.
+        cut = max(question.rfind(c, 0, end) for c in "，,。；;？?！!")
+        start = min((at for at, _ in marks if cut < at < end), default=start)
         score = weight + len(places) + (issuer is not None) + 0.5 * typed
         return score, ((start, end) if end - start <= _SPAN else (0, 0))
 
