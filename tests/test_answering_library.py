@@ -564,3 +564,11 @@ def test_a_follow_up_naming_no_document_stays_in_the_one_just_quoted(names, chin
     assert resolve("银行开户要带什么材料？", history, names, chinese_tokenizer.words).documents == ()
     several = Turn("assistant", quoted.content + "\n《湖州市绿色金融促进条例》第十条：…[2]")
     assert resolve("那每年还要报什么？", [history[0], several], names, chinese_tokenizer.words).documents == ()
+
+
+def test_a_document_is_described_within_the_clause_of_its_type_word(names):
+    # 「地方」 before the comma is the question's, not the start of 《浙江省地方金融条例》
+    assert not names.find("那要是地方政府真这么干了，条例后面有没有追责的规定？")
+    found = names.find("金融机构要不要做绿色评价？湖州绿色金融条例和温州民间融资条例分别怎么说？")
+    assert set(found.documents) == {HUZHOU, WENZHOU}
+    assert "条例" not in found.text and found.text.startswith("金融机构要不要做绿色评价？")

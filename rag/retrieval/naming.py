@@ -155,10 +155,15 @@ class DocumentNames:
         asked = [w for w in words if w not in _TYPES and w not in _FRAME_WORDS and w not in e.places]
         found = [w for w in asked if w in e.parts]
         places = [p for p in e.places if p in question]
-        if types:  # a type word is described within its clause: 「地方政府真这么干了，条例后面…」 names no 地方金融条例
-            clauses = [c for c in _CLAUSE.findall(question) if any(t in c for t in types)]
-            found = [w for w in found if any(w in c for c in clauses)]
-            places = [p for p in places if any(p in c for c in clauses)]
+        offset, clause = 0, question
+        if types:
+            # A type word is described within its clause: 「地方政府真这么干了，条例后面…」 names no 地方金融条例, and
+            # in 「…听企业意见？台州信用条例和浙江民营企业条例…」 the 企业 of 浙江民营企业条例 is the one after 台州.
+            typed_clauses = [(m.start(), m.group()) for m in _CLAUSE.finditer(question) if any(t in m.group() for t in types)]
+            offset, clause = max(typed_clauses, key=lambda oc: sum(self.weight(w) for w in found if w in oc[1])
+                                 + sum(p in oc[1] for p in places))
+            found = [w for w in found if w in clause]
+            places = [p for p in places if p in clause]
         weight = sum(self.weight(w) for w in found)
         typed, pointed = bool(types), bool(pointers)
         # A place names the document when its type word follows (「福建的措施」), not when the place qualifies
@@ -168,15 +173,12 @@ class DocumentNames:
             issuer and weight > 0)
         if not named:
             return 0.0, (0, 0)
-        marks = [(question.find(w), len(w)) for w in (*found, *places, *pointers, *([issuer] if issuer else []))]
+        marks = [(offset + clause.find(w), len(w))
+                 for w in (*found, *places, *pointers, *([issuer] if issuer else [])) if w in clause]
         start = min(at for at, _ in marks)
         # The type word closes the description (「湖州的绿色金融条例」); its words after that are the question's.
         closing = [question.find(t, start) + len(t) for t in types if question.find(t, start) >= 0]
         end = min(closing) if closing else max(at + n for at, n in marks)
-        # …and it opens in the clause it closes: in 「一家企业算不算中小企业，款项支付条例和北京条例…」 the
-        # 企业 before the comma is the question's, though 保障中小企业款项支付条例 holds the word.
-        cut = max(question.rfind(c, 0, end) for c in "，,。；;？?！!")
-        start = min((at for at, _ in marks if cut < at < end), default=start)
         score = weight + len(places) + (issuer is not None) + 0.5 * typed
         return score, ((start, end) if end - start <= _SPAN else (0, 0))
 
