@@ -572,3 +572,15 @@ def test_a_document_is_described_within_the_clause_of_its_type_word(names):
     found = names.find("金融机构要不要做绿色评价？湖州绿色金融条例和温州民间融资条例分别怎么说？")
     assert set(found.documents) == {HUZHOU, WENZHOU}
     assert "条例" not in found.text and found.text.startswith("金融机构要不要做绿色评价？")
+
+
+@pytest.mark.parametrize(("question", "many"), [
+    ("小微企业在税收和收费上能享受哪些优惠？", True),
+    ("创业者都有啥扶持？", True),
+    ("对科技型企业有什么支持？", True),
+    ("把涉及知识产权质押的条款都列一下", True),
+    ("担保费率上限是多少？", False),
+    ("这条的牵头单位是谁？", False),
+])
+def test_asking_for_several_things_is_told_from_asking_for_one(question, many):
+    assert grouped.asks_many(question) is many

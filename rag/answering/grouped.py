@@ -20,7 +20,8 @@ from rag.types import Answer, Chunk, Citation, DocumentInfo, Hit
 # 「有哪些支持/政策」「都作了哪些规定」「从哪些渠道融资」 ask for everything on a subject; 「得满足哪些要求」「可以采取哪些措施」 ask for one article's list.
 _BROAD = re.compile(r"(有|包括|涉及)哪些|都[^，。？?]{0,3}哪些|都是?怎么|哪些(文件|政策|支持|便利|扶持|渠道|途径|条款|违法行为)|哪几条|各个?文件|这些文件")
 # 「能享受哪些优惠」「会受到哪些限制」「都有啥扶持」 ask for many, unless one article's list answers them.
-_MANY = re.compile(r"哪些|哪几|有啥|些啥|(有|给了?|提了?|作了?)什么(支持|扶持|优惠|便利|措施|政策|规定|要求)|怎么规定|如何规定")
+_MANY = re.compile(r"哪些|哪几|有啥|些啥|(有|给了?|提了?|作了?)什么(支持|扶持|优惠|便利|措施|政策|规定|要求)|怎么规定|如何规定"
+                   r"|都有什么|都规定了|列一下|列出|列举|全部|所有的?(条款|规定|措施|政策)")
 SHOWN = 8  # measures quoted in full; the rest of a broad list is named in its tail
 MAX_ITEMS = 6  # items of a list quoted under its lead-in in a comparison
 BROAD_RATIO = 0.45  # a chunk joins a broad list this close to the best one
