@@ -18,7 +18,7 @@ from typing import Protocol
 import numpy as np
 
 from rag.answering import aggregate, definition, grouped, identity, penalty
-from rag.answering.extractive import MAX_CHUNKS, Quote, compose, refuse, select, topic_phrase
+from rag.answering.extractive import MAX_CHARS, MAX_CHUNKS, Quote, compose, refuse, select, topic_phrase, whole
 from rag.answering.llm import generator_from_settings
 from rag.answering.relevance import (
     Banks,
@@ -292,6 +292,7 @@ class Assistant:
         matched = [w for w in topic if any(t in evidence for t in (w, *synonyms.get(w, ())))]
         if comparing:
             summary = f"{len(documents)} 份文件中与{topic_phrase(matched)}相关的规定，分别如下："
+            quotes = whole(quotes, 2 * MAX_CHARS - len(summary) - 40 * len(quotes))  # side by side, whole if they fit
             return grouped.compose_grouped(text, quotes, library.documents, summary), relevance
         if items:  # the best chunk is one item of a list, or its lead-in: quote the whole list
             return grouped.compose_list(text, lead, items, hits[0].score), relevance
