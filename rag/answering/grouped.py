@@ -63,8 +63,10 @@ def on_subject(hits: Sequence[Hit], subject: Sequence[Sequence[str]], bm25: np.n
     """The hits that carry the question's subject (see :func:`subject_of`).
 
     A dense neighbour without the subject's words (「监管」 for 「现场检查」) is near in meaning yet
-    not on the subject, and a broad list of forty such chunks buries the ones that are. When fewer
-    than ``SHOWN`` hits carry it, a hit with ``BROAD_LEXICAL`` of the best lexical score joins them.
+    not on the subject, and a broad list of forty such chunks buries the ones that are. The best
+    ``BROAD_TOP`` hits, and those a drop in score sets apart (:func:`_head`), count as carrying it
+    whatever their words. When fewer than ``SHOWN`` hits carry it, a hit with ``BROAD_LEXICAL`` of
+    the best lexical score joins them.
     """
     if not hits:
         return []
