@@ -264,9 +264,7 @@ class Assistant:
                 _, items = grouped.listed_under(found[0].hit.chunk, library.chunks_of[document]) if found else ("", [])
                 quotes += found[:1] + grouped.item_quotes(items, found[0].hit.score) if items else found
             if grouped.is_broad(text):  # 「北京和烟台的条例都作了哪些规定」: every measure of each, not its best
-                have = {q.hit.chunk.id for q in quotes}
-                quotes += [q for q in self._listed(retriever, prepared, scored, library, documents)
-                           if q.hit.chunk.id not in have]
+                quotes = _merged(quotes, self._listed(retriever, prepared, scored, library, documents))
         elif broad:  # every measure on the subject, not a top-k sample
             quotes = self._listed(retriever, prepared, scored, library, documents)
         else:
@@ -278,10 +276,9 @@ class Assistant:
                 lead, items = grouped.listed_under(best, library.chunks_of[best.document_id])
             if not items and grouped.asks_many(text):  # no one article's list answers it: list every measure
                 listed = self._listed(retriever, prepared, scored, library, documents)
-                if len({(q.hit.chunk.document_id, q.hit.chunk.measure) for q in listed}) > 1:
+                if len(_measures(listed)) > 1:
                     # the chunks a narrow answer would quote keep their sentences, chosen for this question
-                    have = {q.hit.chunk.id for q in quotes}
-                    broad, quotes = True, quotes + [q for q in listed if q.hit.chunk.id not in have]
+                    broad, quotes = True, _merged(quotes, listed)
         # A heading states figures too: 「（二）增加支小支农再贷款和再贴现额度共1500亿元」.
         sentences = [s for q in quotes for s in (q.hit.chunk.measure, *q.sentences)]
         synonyms = self.pipeline.synonyms
@@ -296,7 +293,7 @@ class Assistant:
             return grouped.compose_grouped(text, quotes, library.documents, summary), relevance
         if items:  # the best chunk is one item of a list, or its lead-in: quote the whole list
             return grouped.compose_list(text, lead, items, hits[0].score), relevance
-        measures = {(q.hit.chunk.document_id, q.hit.chunk.measure) for q in quotes}
+        measures = _measures(quotes)
         if broad and len(measures) > 1:
             summary = f"政策中与{topic_phrase(matched)}相关的措施共 {len(measures)} 条："
             return grouped.compose_grouped(text, quotes, library.documents, summary), relevance
@@ -388,6 +385,17 @@ class Assistant:
     def embed(self, texts: Sequence[str]) -> np.ndarray:
         """Unit-length query embeddings of ``texts`` (one row each), e.g. to group logged questions by meaning."""
         return self.pipeline.embedder.encode_queries(list(texts))
+
+
+def _measures(quotes: Sequence[Quote]) -> set[tuple[str, str]]:
+    """The (document, measure) pairs the quotes come from."""
+    return {(q.hit.chunk.document_id, q.hit.chunk.measure) for q in quotes}
+
+
+def _merged(quotes: list[Quote], more: Sequence[Quote]) -> list[Quote]:
+    """``quotes`` followed by those of ``more`` from other chunks: a chunk quoted already keeps its sentences."""
+    have = {q.hit.chunk.id for q in quotes}
+    return quotes + [q for q in more if q.hit.chunk.id not in have]
 
 
 def _pointed(views: Sequence[MeasureView], quoted: str) -> MeasureView | None:

@@ -39,7 +39,7 @@ def with_penalties(hits: Sequence[Hit], chunks_of: Mapping[str, Sequence[Chunk]]
             if chunk.id not in seen and _cites(chunk.text, article):
                 seen.add(chunk.id)
                 found.append(Hit(chunk, hit.score, hit.rank))
-    return found + [h for h in hits if h.chunk.id not in {f.chunk.id for f in found}]
+    return found + list(hits)  # none of ``found`` is among ``hits``: ``seen`` started with them
 
 
 def _cites(text: str, article: str) -> bool:

@@ -223,9 +223,10 @@ _PERCENT = re.compile(r"\d\s*[%％‰]|百分之|个百分点|[一二三四五�
 _DURATION = re.compile(r"(年限|期限|时限)$")
 _PERIOD = re.compile(r"[\d一二两三四五六七八九十百]+\s*(个月|年|个?工作日|天|日内|小时)")  # not a date's 「1月1日」
 _CLAUSE_BREAK = re.compile(r"[，,；;：:。]")
-# Words that qualify the figure asked for rather than say whose it is (「上限」, 「现在」).
+# 「备案的门槛」 asks for a figure stated with its bound.
 _THRESHOLD = re.compile(r"门槛|起点")
 _THRESHOLD_WORDS = ("以上", "达到", "超过", "不低于", "不少于", "起")
+# Words that qualify the figure asked for rather than say whose it is (「上限」, 「现在」).
 _QUALIFIERS = frozenset({"上限", "下限", "最高", "最低", "最多", "最少", "具体", "大概", "一般", "大约", "现在", "目前",
                          "标准", "要求", "百分之", "能贷", "最多能", "多久"})
 # 「罚多少」「贷多少」「补多少」: the verb before the ask says what is measured.
