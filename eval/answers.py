@@ -30,6 +30,7 @@ class Outcome:
     in_citation: bool
     latency_ms: float
     listed: tuple[int, int] | None = None  # broad questions: (relevant measures cited, relevant measures)
+    precise: tuple[int, int] | None = None  # broad questions: (cited measures that are relevant, cited measures)
 
     @property
     def quoted(self) -> bool:
@@ -50,7 +51,7 @@ def run(assistant: Assistant, questions: list[Question]) -> list[Outcome]:
         outcomes.append(Outcome(q, answer.found, answer.kind, relevance,
                                 any(g in _plain(answer.text) for g in gold),
                                 any(g in t for g in gold for t in cited), latency,
-                                _listed(q.gold_measures, answer.citations)))
+                                *_listed(q.gold_measures, answer.citations)))
     return outcomes
 
 
@@ -58,18 +59,22 @@ def _plain(text: str) -> str:
     return "".join(text.split())
 
 
-def _listed(gold: dict[str, tuple[str, ...]], citations) -> tuple[int, int] | None:
-    """(gold measures among the citations, gold measures) for a broad question, else None.
+def _listed(gold: dict[str, tuple[str, ...]], citations) -> tuple[tuple[int, int] | None, tuple[int, int] | None]:
+    """For a broad question (recall, precision): (gold measures among the citations, gold measures) and
+    (cited measures that are gold, cited measures); else (None, None).
 
     A heading is listed when a citation from its document starts with it, as its measure, its
     part (「十九、」 heads a part of 银发〔2018〕106号) or its item (「14.」 of a measure's numbered tasks).
+    A measure (or item) cited in several chunks counts once: precision is of what the answer lists, and a
+    gold list names every relevant measure, so a measure outside it is off the subject.
     """
     if not gold:
-        return None
-    cited = [(c.chunk.document_id, (c.chunk.measure or "", c.chunk.part or "", c.chunk.item or "")) for c in citations]
+        return None, None
+    cited = {(c.chunk.document_id, (c.chunk.measure or "", c.chunk.part or "", c.chunk.item or "")) for c in citations}
     found = sum(any(d == document and any(w.startswith(h) for w in where) for d, where in cited)
                 for document, headings in gold.items() for h in headings)
-    return found, sum(map(len, gold.values()))
+    relevant = sum(any(w.startswith(h) for h in gold.get(d, ()) for w in where) for d, where in cited)
+    return (found, sum(map(len, gold.values()))), (relevant, len(cited))
 
 
 def summarise(outcomes: list[Outcome]) -> dict:
@@ -84,6 +89,7 @@ def _figures(outcomes: list[Outcome], brief: bool = False) -> dict:
     answerable = [o for o in outcomes if o.question.answerable]
     oos = [o for o in outcomes if not o.question.answerable]
     listed = [o.listed for o in outcomes if o.listed]
+    precise = [o.precise for o in outcomes if o.precise]
     figures = {
         "answerable": len(answerable),
         "out_of_scope": len(oos),
@@ -91,6 +97,7 @@ def _figures(outcomes: list[Outcome], brief: bool = False) -> dict:
         "false_refusal": _rate(sum(not o.found for o in answerable), len(answerable)),
         "oos_refused": _rate(sum(not o.found for o in oos), len(oos)),
         "measure_recall": _rate(sum(n for n, _ in listed), sum(t for _, t in listed)),
+        "measure_precision": _rate(sum(n for n, _ in precise), sum(t for _, t in precise)),
         "latency_p50_ms": round(statistics.median(o.latency_ms for o in outcomes), 1) if outcomes else None,
         "misses": [o.question.id for o in answerable if not o.quoted],
         "false_refusals": [o.question.id for o in answerable if not o.found],
@@ -140,7 +147,8 @@ def render(report: dict) -> str:
         f"| lowest answerable similarity to a policy sentence | {report['lowest_answerable']['passage_similarity']} |",
     ]
     if report["measure_recall"] is not None:
-        lines.append(f"| broad questions: relevant measures listed | {report['measure_recall']} |")
+        lines.append(f"| broad questions: relevant measures listed (recall) | {report['measure_recall']} |")
+        lines.append(f"| broad questions: listed measures relevant (precision) | {report['measure_precision']} |")
     if "kinds" in report:
         lines += ["", "| kind | answerable | gold quoted | false refusals | out-of-scope | refused | measure recall |",
                   "|---|---|---|---|---|---|---|"]

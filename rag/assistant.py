@@ -339,7 +339,8 @@ class Assistant:
         ranked = retriever.rank(scored, grouped.BROAD_MAX * grouped.BROAD_WIDEN, "hybrid")
         subject = grouped.subject_of(terms, lambda group: library.share(group, documents),
                                      grouped.GENERIC_WITHIN if documents else grouped.GENERIC)
-        listed = grouped.on_subject(ranked, subject, scored.bm25, self.pipeline.index.positions)
+        subject = grouped.topical(subject, grouped.asked_for(prepared.text, self.pipeline.tokenizer.phrase_after))
+        listed = grouped.on_subject(ranked, subject, scored.bm25, self.pipeline.index.positions, scored.dense)
         listed = [h for h in listed if h.score >= grouped.BROAD_RATIO * listed[0].score] if listed else []
         # A measure brought along by its neighbours ranks with the weaker of them, ahead of stray matches.
         listed = sorted(listed + grouped.between(listed, library.chunks_of, subject), key=lambda h: -h.score)

@@ -33,6 +33,7 @@ GAP = 3  # unlisted measures in a row that two listed ones of the same part brin
 BROAD_LEXICAL = 0.2  # without a subject word, a chunk needs this share of the best lexical score
 BROAD_DROP = 0.1  # a drop in score this wide (of the best) sets the best-ranked hits apart as on the subject
 BROAD_TOP = 3  # …as the best-ranked few always are
+NEAR = 0.5  # a hit without the subject's words joins at this quantile of the carriers' dense similarity
 
 
 def subject_of(terms: Sequence[Sequence[str]], share: Callable[[Sequence[str]], float],
@@ -44,6 +45,26 @@ def subject_of(terms: Sequence[Sequence[str]], share: Callable[[Sequence[str]], 
     the question's phrasing. ``share`` is the fraction of chunks holding a group.
     """
     return [group for group in terms if 0 < share(group) <= generic]
+
+
+_ASKING = frozenset({"哪些", "哪几", "什么", "啥", "哪几项", "哪几条"})
+_CLAUSES = re.compile(r"[，。？！；,?!;]")
+
+
+def asked_for(question: str, phrase_after: Callable[[str, frozenset[str]], list[str]]) -> set[str]:
+    """What kind of thing a broad question asks for: the short phrase ending a clause after its 哪些/什么.
+
+    In 「资管新规对杠杆有哪些限制？」 the subject is 杠杆; 限制 only says what of it is asked, and an
+    article that limits something else is not on the subject. A phrase headed by a word of no
+    subject (「哪些激励或便利措施」) is itself the subject.
+    """
+    return {word for clause in _CLAUSES.split(question) for word in phrase_after(clause, _ASKING)}
+
+
+def topical(subject: Sequence[Sequence[str]], asked: set[str]) -> list[Sequence[str]]:
+    """The subject without the groups of the asked-for words, unless nothing else names it."""
+    rest = [group for group in subject if group[0] not in asked]
+    return rest or list(subject)
 
 
 def carries(chunk: Chunk, subject: Sequence[Sequence[str]]) -> bool:
@@ -59,26 +80,31 @@ def carries(chunk: Chunk, subject: Sequence[Sequence[str]]) -> bool:
 
 
 def on_subject(hits: Sequence[Hit], subject: Sequence[Sequence[str]], bm25: np.ndarray,
-               positions: Mapping[str, int]) -> list[Hit]:
+               positions: Mapping[str, int], dense: np.ndarray | None = None) -> list[Hit]:
     """The hits that carry the question's subject (see :func:`subject_of`).
 
     A dense neighbour without the subject's words (「监管」 for 「现场检查」) is near in meaning yet
     not on the subject, and a broad list of forty such chunks buries the ones that are. The best
     ``BROAD_TOP`` hits, and those a drop in score sets apart (:func:`_head`), count as carrying it
-    whatever their words. When fewer than ``SHOWN`` hits carry it, a hit with ``BROAD_LEXICAL`` of
-    the best lexical score joins them.
+    whatever their words. So does a hit the embedding puts as near the question as the median
+    carrier (``NEAR``): 「研发」 is said as 科技研发、中间试验 in one article and as 科技重大专项 in
+    the next. When fewer than ``SHOWN`` hits carry it, a hit with ``BROAD_LEXICAL`` of the best
+    lexical score joins them.
     """
     if not hits:
         return []
     head = max(_head(hits), BROAD_TOP)
     carrying = [h for r, h in enumerate(hits) if r < head or carries(h.chunk, subject)]
-    if len(carrying) >= SHOWN:
-        return carrying
-    # Too narrow to bound a list: on one policy 「科技型企业」 is in two chunks, and
-    # 知识产权质押融资 is support for such firms all the same.
-    scores = np.array([bm25[positions[h.chunk.id]] for h in hits])
-    best = scores.max()
-    return [h for h, s in zip(hits, scores) if best <= 0 or s >= BROAD_LEXICAL * best or h in carrying]
+    kept = set(map(id, carrying))
+    if dense is not None:
+        bar = np.quantile([dense[positions[h.chunk.id]] for h in carrying], NEAR)
+        kept |= {id(h) for h in hits if dense[positions[h.chunk.id]] >= bar}
+    if len(carrying) < SHOWN:
+        # Too narrow to bound a list: on one policy 「科技型企业」 is in two chunks, and
+        # 知识产权质押融资 is support for such firms all the same.
+        scores = np.array([bm25[positions[h.chunk.id]] for h in hits])
+        kept |= {id(h) for h, s in zip(hits, scores) if s >= BROAD_LEXICAL * scores.max()}
+    return [h for h in hits if id(h) in kept]
 
 
 def _head(hits: Sequence[Hit]) -> int:

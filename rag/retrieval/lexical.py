@@ -48,6 +48,21 @@ class ChineseTokenizer:
         tokens = (t.strip().lower() for t in self._jieba.cut(text))
         return list(dict.fromkeys(t for t in tokens if len(t) >= 2 and t not in self._stop and _WORD.search(t)))
 
+    def phrase_after(self, text: str, marks: frozenset[str], most: int = 3) -> list[str]:
+        """The content words of a short phrase that ends the text after one of ``marks``, when its last word
+        is a content word: 「哪些规范要求？」 gives 规范, 要求; 「哪些激励或便利措施」 and a longer phrase, none."""
+        tokens = [t.strip().lower() for t in self._jieba.cut(text)]
+        tokens = [t for t in tokens if _WORD.search(t)]
+        starts = [i + 1 for i, t in enumerate(tokens) if t in marks]
+        if not starts:
+            return []
+        phrase = tokens[starts[-1]:]
+        while phrase and len(phrase[-1]) < 2:  # 吗, 呢
+            phrase.pop()
+        if not phrase or len(phrase) > most or phrase[-1] in self._stop:
+            return []
+        return [t for t in phrase if len(t) >= 2 and t not in self._stop]
+
     def keywords(self, text: str) -> tuple[str, ...]:
         """The text's content words with the search-mode parts that start or end one, longest first.
 
