@@ -17,7 +17,7 @@ from typing import Protocol
 
 import numpy as np
 
-from rag.answering import aggregate, definition, grouped, identity, penalty
+from rag.answering import aggregate, definition, framing, grouped, identity, penalty
 from rag.answering.extractive import MAX_CHARS, MAX_CHUNKS, Quote, compose, refuse, select, topic_phrase, whole
 from rag.answering.llm import generator_from_settings
 from rag.answering.relevance import (
@@ -268,7 +268,8 @@ class Assistant:
         elif broad:  # every measure on the subject, not a top-k sample
             quotes = self._listed(retriever, prepared, scored, library, documents)
         else:
-            quotes = select(retriever, scored, hits, states=states, given=figures_given(prepared.text))
+            quotes = select(retriever, scored, framing.last(hits, text), states=states,
+                            given=figures_given(prepared.text))
             if states is not None:  # the quote stating the figure asked for leads, before the budget runs out
                 quotes.sort(key=lambda q: not any(map(states, q.sentences)))
             if hits:

@@ -22,7 +22,7 @@ from rag.corpus.chunking import chunk_documents
 from rag.corpus.folder import parse_file, read_source
 from rag.corpus.sentences import split_sentences
 from rag.retrieval.naming import DocumentNames
-from rag.types import DocumentInfo, Hit, Turn
+from rag.types import Chunk, DocumentInfo, Hit, Turn
 
 REPO = Path(__file__).resolve().parent.parent
 LIBRARY = REPO / "eval" / "library"
@@ -584,3 +584,35 @@ def test_a_document_is_described_within_the_clause_of_its_type_word(names):
 ])
 def test_asking_for_several_things_is_told_from_asking_for_one(question, many):
     assert grouped.asks_many(question) is many
+
+
+def test_a_hit_as_near_as_the_median_carrier_joins_a_broad_list():
+    def chunk(i, text):
+        return Chunk(id=str(i), document="某条例", part=None, measure=f"第{i}条", item=None, text=text,
+                     responsible_units=(), spans=())
+
+    # three articles say 台胞, seventeen do not; scores fall evenly, so no drop sets any apart
+    chunks = [chunk(i, "保护台胞投资。" if i < 3 else "其他规定。") for i in range(20)]
+    positions = {c.id: i for i, c in enumerate(chunks)}
+    bm25 = np.array([1.0] + [0.0] * 19)
+    hits = _hits(chunks, [1.0 - 0.01 * i for i in range(20)])
+    dense = np.full(20, 0.5)
+    dense[:3] = [0.9, 0.8, 0.7]  # the carriers' median is 0.8
+    dense[10], dense[11] = 0.85, 0.75  # the one nearer than the median joins, the other does not
+    assert grouped.on_subject(hits, [("台胞",)], bm25, positions, dense) == hits[:3] + [hits[10]]
+    # a subject held only in notes or headings says nothing of what the embedding read: no one joins
+    assert grouped.on_subject(hits, [("这条线",)], bm25, positions, dense) == hits[:3]
+
+
+def test_the_kind_of_thing_asked_for_names_no_subject(chinese_tokenizer):
+    def asked(question):
+        return grouped.asked_for(question, chinese_tokenizer.phrase_after)
+
+    assert asked("资管新规对杠杆有哪些限制？") == {"限制"}
+    assert asked("对中小企业自己有哪些要求或者义务？") == {"要求", "义务"}
+    # a phrase headed by a word of no subject is the subject itself; so is a long one
+    assert asked("台州对信用状况良好的企业，有哪些激励或便利措施？请列全。") == set()
+    assert asked("企业自己能做哪些事来管理、维护或者改善自家的信用记录？") == set()
+    subject = [("杠杆", "放大倍数"), ("限制",)]
+    assert grouped.topical(subject, {"限制"}) == [("杠杆", "放大倍数")]
+    assert grouped.topical([("限制",)], {"限制"}) == [("限制",)]  # nothing else names it

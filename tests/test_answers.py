@@ -182,6 +182,9 @@ def test_figure_questions_need_a_figure_in_the_quote():
     # a reward is what 「奖励多少钱」 measures: a fine in the quote is no answer
     fines = ["国家鼓励对涉嫌非法集资行为进行举报。", "对非法集资人，处集资金额20%以上1倍以下的罚款。"]
     assert unanswered("举报非法集资查实以后，一般奖励多少钱？", fines, ["举报", "非法集资", "奖励"])
+    # 「第几项」 asks where a rule stands, not for a figure
+    assert not unanswered("条例后面有没有追责的规定？是第几项？", ["依法依规追究责任。"], ["追责"])
+    assert unanswered("最多能罚几倍", ["依法依规追究责任。"], ["罚"])
 
 
 def test_answers_are_cached_per_index_version(assistant):
@@ -208,3 +211,22 @@ def test_a_number_no_measure_can_have_is_no_error(assistant):
     """「（0）」 once reached int_to_cn(0) and answered 500; it is an ordinary question now."""
     for question in ("科技型企业有哪些融资支持（0）", "第（0）条讲什么？", "第100条讲什么？"):
         assert assistant.ask(question).question == question
+
+
+def test_broad_recall_and_precision_count_each_listed_measure_once():
+    from eval.answers import _listed
+    from rag.types import Chunk, Citation
+
+    def cited(document, measure, item=None):
+        chunk = Chunk(id=f"{document}{measure}{item}", document=document, part=None, measure=measure, item=item,
+                      text="…", responsible_units=(), spans=(), document_id=document)
+        return Citation(1, chunk, 1.0)
+
+    gold = {"a": ("第三条", "第五条"), "b": ("（二）",)}
+    citations = [cited("a", "第三条"), cited("a", "第三条"), cited("a", "第九条"),  # 第三条 in two chunks: once
+                 cited("b", "（二）加大信贷支持"), cited("c", "第一条"),
+                 cited("d", "（四）延伸产业链条", "14.开展检测维修"), cited("d", "（四）延伸产业链条", "15.支持再制造业")]
+    recall, precision = _listed(gold, citations)
+    assert recall == (2, 3)  # 第五条 is not listed
+    assert precision == (2, 6)  # the two items of one measure are two listed measures
+    assert _listed({}, citations) == (None, None)

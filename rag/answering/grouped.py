@@ -33,7 +33,7 @@ GAP = 3  # unlisted measures in a row that two listed ones of the same part brin
 BROAD_LEXICAL = 0.2  # without a subject word, a chunk needs this share of the best lexical score
 BROAD_DROP = 0.1  # a drop in score this wide (of the best) sets the best-ranked hits apart as on the subject
 BROAD_TOP = 3  # …as the best-ranked few always are
-NEAR = 0.5  # a hit without the subject's words joins at this quantile of the carriers' dense similarity
+NEAR = 0.5  # a hit without the subject's words joins at this quantile of the worded carriers' dense similarity
 
 
 def subject_of(terms: Sequence[Sequence[str]], share: Callable[[Sequence[str]], float],
@@ -87,18 +87,25 @@ def on_subject(hits: Sequence[Hit], subject: Sequence[Sequence[str]], bm25: np.n
     not on the subject, and a broad list of forty such chunks buries the ones that are. The best
     ``BROAD_TOP`` hits, and those a drop in score sets apart (:func:`_head`), count as carrying it
     whatever their words. So does a hit the embedding puts as near the question as the median
-    carrier (``NEAR``): 「研发」 is said as 科技研发、中间试验 in one article and as 科技重大专项 in
-    the next. When fewer than ``SHOWN`` hits carry it, a hit with ``BROAD_LEXICAL`` of the best
-    lexical score joins them.
+    (``NEAR``) of the listable hits whose wording holds the subject: 「研发」 is said as 科技研发、
+    中间试验 in one article and as 科技重大专项 in the next. The embedding read wording only, so a
+    subject held in notes (「适用范围：福建自贸试验区」) or by fewer than ``BROAD_TOP`` chunks brings no
+    one, and at most as many join as carry it: it may widen a list, not flood it. When fewer than
+    ``SHOWN`` hits carry it, a hit with ``BROAD_LEXICAL`` of the best lexical score joins them.
     """
     if not hits:
         return []
     head = max(_head(hits), BROAD_TOP)
     carrying = [h for r, h in enumerate(hits) if r < head or carries(h.chunk, subject)]
     kept = set(map(id, carrying))
-    if dense is not None:
-        bar = np.quantile([dense[positions[h.chunk.id]] for h in carrying], NEAR)
-        kept |= {id(h) for h in hits if dense[positions[h.chunk.id]] >= bar}
+    # the embedding read a chunk's wording only, not its heading or note
+    worded = [h for h in hits if h.score >= BROAD_RATIO * hits[0].score
+              and any(t in h.chunk.text for group in subject for t in group)]
+    if dense is not None and len(worded) >= BROAD_TOP:
+        bar = np.quantile([dense[positions[h.chunk.id]] for h in worded], NEAR)
+        near = [h for h in hits if id(h) not in kept and dense[positions[h.chunk.id]] >= bar]
+        near = sorted(near, key=lambda h: -dense[positions[h.chunk.id]])[:len(carrying)]
+        kept |= set(map(id, near))
     if len(carrying) < SHOWN:
         # Too narrow to bound a list: on one policy 「科技型企业」 is in two chunks, and
         # 知识产权质押融资 is support for such firms all the same.

@@ -1,0 +1,33 @@
+"""A document's framing articles: its purpose, scope, definitions and commencement.
+
+「本条例所称地方金融组织，包括小额贷款公司、融资担保公司…」 and 「为了…，制定本条例」 hold the
+words of almost any question about the document, so they outrank the article that answers it
+(「我们合作的一家上海保理公司，想把自己的牌照租给别的公司用」 found the definition listing
+商业保理公司, not the article forbidding 出租许可证件). Unless the question asks what they state,
+they are quoted after the rest.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from rag.types import Hit
+
+_OWN = r"本(?:条例|办法|规定|细则|意见|通知|措施|决定)"
+# read in an article's first sentence: a measure that ends a 通知 may run on into its 「本通知自…起实施」
+_FRAMES = re.compile(rf"^为了?[^。]{{0,160}}制定{_OWN}|^{_OWN}所称|适用{_OWN}|^{_OWN}自[^。]{{0,20}}(?:起施行|起实施|施行)")
+# what a framing article answers: a term's meaning or reach, the document's purpose or dates, a quoted term
+_ASKS = re.compile(r"是指|指什么|指哪|指的是|什么是|算不算|属于|适用|范围|目的|施行|生效|哪天|什么时候|包括哪些|哪几类"
+                   r"|定义|界定|认定|多大|哪些人|[“「\"'‘][^”」\"'’]{1,10}[”」\"'’]")
+
+
+def frames(text: str) -> bool:
+    return bool(_FRAMES.search(text.split("。", 1)[0]))
+
+
+def last(hits: Sequence[Hit], question: str) -> list[Hit]:
+    """``hits`` with the framing articles after the rest, unless the question asks what they state."""
+    if _ASKS.search(question):
+        return list(hits)
+    return sorted(hits, key=lambda h: frames(h.chunk.text))
