@@ -185,6 +185,9 @@ def test_figure_questions_need_a_figure_in_the_quote():
     # 「第几项」 asks where a rule stands, not for a figure
     assert not unanswered("条例后面有没有追责的规定？是第几项？", ["依法依规追究责任。"], ["追责"])
     assert unanswered("最多能罚几倍", ["依法依规追究责任。"], ["罚"])
+    # a figure in a clause of time sets the scene: the question is what follows it
+    price = ["对新车是指汽车实际成交价格与汽车生产商公布的价格的较低者。"]
+    assert not unanswered("算能贷多少钱的时候，车价是按实际卖的价还是指导价？", price, ["车价", "指导价"])
 
 
 def test_answers_are_cached_per_index_version(assistant):

@@ -210,6 +210,8 @@ class Gate:
 # 「多少」「几成」「几倍？」 ask for a figure; 「几个专利」 in passing does not.
 # 「第几项」「第几条」 ask where a rule stands, not for a figure
 _ASKS_FIGURE = re.compile(r"多少|百分之几|(?<!第)几[成倍个家所项条年](?=[，,。？?！!\s]|$)|什么[^，,。？?]{0,4}(率|比例)")
+# 「算能贷多少钱的时候，车价按哪个算」: a figure in a clause of time sets the scene; the question is after it
+_WHEN = re.compile(r"[^，,。？?！!]{0,6}(的时候|时候|之时)")
 _YEAR = re.compile(r"\d{4}年")  # 「到2025年末」 dates a target; it is not the figure asked for
 _FIGURE = re.compile(r"\d|[一二两三四五六七八九十百千万]+[个家所倍成项亿万人名户次天日年]|[百千]分之")
 
@@ -266,7 +268,7 @@ def figure_asked(question: str, topic: list[str], synonyms: dict[str, tuple[str,
     if named and _THRESHOLD.search(question):
         others = [w for w in topic if w not in _QUALIFIERS and not _THRESHOLD.search(w)]
         return partial(_states_figure, measured=_THRESHOLD_WORDS, others=others)
-    asks = _ASKS_FIGURE.search(question)
+    asks = next((m for m in _ASKS_FIGURE.finditer(question) if not _WHEN.match(question, m.end())), None)
     if not asks:
         return None
     before = [w for w in topic if _MEASURE.search(w) and 0 <= question.find(w) < asks.start()]
