@@ -211,7 +211,7 @@ class Gate:
 # 「第几项」「第几条」 ask where a rule stands, not for a figure
 _ASKS_FIGURE = re.compile(r"多少|百分之几|(?<!第)几[成倍个家所项条年](?=[，,。？?！!\s]|$)|什么[^，,。？?]{0,4}(率|比例)")
 # 「算能贷多少钱的时候，车价按哪个算」: a figure in a clause of time sets the scene; the question is after it
-_WHEN = re.compile(r"[^，,。？?！!]{0,6}(的时候|时候|之时)")
+_WHEN = re.compile(r"[^，,。？?！!]{0,6}(时候|之时)")
 _YEAR = re.compile(r"\d{4}年")  # 「到2025年末」 dates a target; it is not the figure asked for
 _FIGURE = re.compile(r"\d|[一二两三四五六七八九十百千万]+[个家所倍成项亿万人名户次天日年]|[百千]分之")
 
