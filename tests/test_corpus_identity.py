@@ -203,6 +203,24 @@ def test_a_ministry_order_with_the_year_in_brackets():
     assert (identity.signed, identity.published, identity.effective) == ("2021-08-27", "2021-09-17", "2022-01-01")
 
 
+def test_a_listing_line_of_number_and_bracketed_title():
+    # how a regulation listing heads the order it copies: the number, then the title in brackets
+    text = ("中国人民银行令〔2020〕第5号（中国人民银行金融消费者权益保护实施办法）\n中国人民银行令\n〔2020〕第5号\n"
+            "《中国人民银行金融消费者权益保护实施办法》已经2020年9月1日中国人民银行2020年第6次行务会议审议通过，"
+            "现予发布，自2020年11月1日起施行。\n行长 易纲\n2020年9月15日\n中国人民银行金融消费者权益保护实施办法\n"
+            "第一章 总则\n第一条 为了保护金融消费者合法权益，制定本办法。\n")
+    identity = identify(text, "listing.txt")
+    assert (identity.title, identity.number, identity.type) == (
+        "中国人民银行金融消费者权益保护实施办法", "中国人民银行令〔2020〕第5号", "办法")
+    assert identity.effective == "2020-11-01"
+
+
+def test_a_law_is_of_type_law():
+    text = "中华人民共和国反洗钱法\n（2024年11月8日第十四届全国人民代表大会常务委员会第十二次会议修订）\n第一章 总则\n第一条 为了预防洗钱活动，制定本法。\n"
+    identity = identify(text, "law.txt")
+    assert (identity.title, identity.type) == ("中华人民共和国反洗钱法", "法")
+
+
 def test_an_order_that_says_xian_gongbu():
     text = "中华人民共和国财政部令\n第105号\n现公布《政府采购货物和服务招标投标管理办法》，自2017年10月1日起施行。\n部长 肖捷\n2017年7月11日\n"
     identity = identify(text, "order.txt")

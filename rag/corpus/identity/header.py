@@ -31,6 +31,7 @@ _LABELLED = re.compile(r"[\u4e00-\u9fff][\u4e00-\u9fff ]{1,7}[:：]\s*\S.{0,80}"
 _STRUCTURE = re.compile(r"第[一二三四五六七八九十百零〇\d]+[章节条]|[一二三四五六七八九十]+、|[（(][一二三四五六七八九十]+[）)]")
 _PROMULGATION = re.compile(r"(?:现予?(?:公布|发布))?《(?P<title>[^《》]{2,100})》(?:已(?:经|于)|[，,])")
 _PARENTHESIS = re.compile(r"[（(][^（）()]{1,20}[）)]")
+_BRACKETED_TITLE = re.compile(r"[（(]([^（）()]{4,100})[）)]")
 _BODY_START = re.compile(r"\s*(?:为|根据|按照|依据|近年来|当前|各|现|经|本|自|第[一二三四五六七八九十]+[章节条]"
                          r"|[一二三四五六七八九十]+、|（此件|发布日期|印发日期|成文日期|\d{4}年|$)")
 _NOTICE = re.compile(r"(?P<pre>.*?)关于(?P<verb>印发|转发|颁发|发布|颁布)(?P<x>.+)的通知")
@@ -217,14 +218,27 @@ def _glued_head(rest: str) -> str:
     return rest[: m.start()] if m else rest
 
 
+def _numbered_title(line: str) -> tuple[str, re.Match] | None:
+    """(title, number) of a listing's line 「中国人民银行令〔2020〕第5号（中国人民银行金融消费者权益保护实施办法）」:
+    an order's number, then its title in brackets; None for any other line."""
+    m = numbers.NUMBER.search(line)
+    inner = _BRACKETED_TITLE.fullmatch(line[m.end():].strip()) if m else None
+    if not inner or has_sentence_punct(line[:m.start()]) or not is_complete_title(inner.group(1)):
+        return None
+    return inner.group(1), m
+
+
 def read_header(lines: list[str], field_title: str | None = None) -> Header:
     i, found, letterhead = _skip_to_title(lines)
     raw, after, rest, promulgated = (None, i, "", False)
+    numbers_first: list[re.Match] = []
     if field_title:
         raw = field_title
+    elif i < len(lines) and (listed := _numbered_title(lines[i])):
+        raw, after = listed[0], i + 1
+        numbers_first.append(listed[1])
     elif i < len(lines):
         raw, after, rest, promulgated = _title_block(lines, i)
-    numbers_first: list[re.Match] = []
     glued: list[re.Match] = []
     if raw and (m := numbers.trailing_bracketed(raw)):
         numbers_first.append(m)
