@@ -312,7 +312,9 @@ class Assistant:
         chunks = [c for d in documents for c in library.chunks_of.get(d, ())]
         if not chunks:
             return prepared
-        titles = "".join(library.documents[d].title for d in documents if d in library.documents)
+        # what names them: title and issuers (人民银行 in 「人民银行和银保监会2022年联合发布的…办法」)
+        titles = "".join(library.documents[d].title + "".join(library.documents[d].issuers)
+                         for d in documents if d in library.documents)
         dropped = {t for t in prepared.tokens
                    if t in titles and sum(t in c.text for c in chunks) >= PERVASIVE * len(chunks)}
         synonyms, tokenize = self.pipeline.synonyms, self.pipeline.tokenizer.tokenize

@@ -616,3 +616,27 @@ def test_the_kind_of_thing_asked_for_names_no_subject(chinese_tokenizer):
     subject = [("杠杆", "放大倍数"), ("限制",)]
     assert grouped.topical(subject, {"限制"}) == [("杠杆", "放大倍数")]
     assert grouped.topical([("限制",)], {"限制"}) == [("限制",)]  # nothing else names it
+
+
+def test_the_words_that_name_a_document_do_not_rank_its_articles(chinese_tokenizer):
+    from types import SimpleNamespace
+
+    from rag.assistant import Assistant
+    from rag.retrieval.hybrid import Query
+
+    def chunk(i, text):
+        return Chunk(id=str(i), document="商业汇票承兑、贴现与再贴现管理办法", part=None, measure=f"第{i}条", item=None,
+                     text=text, responsible_units=(), spans=(), document_id="bills")
+
+    # 人民银行 is in most of the order's articles: it named the document, and tells none of them apart
+    chunks = [chunk(1, "人民银行依法监督管理商业汇票。"), chunk(2, "人民银行对再贴现实施管理。"),
+              chunk(3, "供应链票据属于电子商业汇票。")]
+    info = DocumentInfo("bills", "商业汇票承兑、贴现与再贴现管理办法", issuers=("中国人民银行", "中国银行保险监督管理委员会"))
+    library = SimpleNamespace(chunks_of={"bills": chunks}, documents={"bills": info})
+    assistant = Assistant.__new__(Assistant)
+    assistant.pipeline = SimpleNamespace(synonyms={}, tokenizer=chinese_tokenizer)
+    text = "人民银行发布的商业汇票办法把供应链票据归为哪一类？"
+    prepared = Query(text, np.zeros(1), tuple(chinese_tokenizer.tokenize(text)))
+    kept = assistant._within(prepared, ["bills"], library).tokens
+    assert "人民银行" in prepared.tokens and "人民银行" not in kept
+    assert "供应链" in kept
