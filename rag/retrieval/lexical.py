@@ -53,10 +53,10 @@ class ChineseTokenizer:
         is a content word: 「哪些规范要求？」 gives 规范, 要求; 「哪些激励或便利措施」 and a longer phrase, none."""
         tokens = [t.strip().lower() for t in self._jieba.cut(text)]
         tokens = [t for t in tokens if _WORD.search(t)]
-        starts = [i + 1 for i, t in enumerate(tokens) if t in marks]
-        if not starts:
+        last = max((i for i, t in enumerate(tokens) if t in marks), default=None)
+        if last is None:
             return []
-        phrase = tokens[starts[-1]:]
+        phrase = tokens[last + 1:]
         while phrase and len(phrase[-1]) < 2:  # 吗, 呢
             phrase.pop()
         if not phrase or len(phrase) > most or phrase[-1] in self._stop:
