@@ -22,6 +22,10 @@ _LABELS = {
 _DATE_KEYS = ("signed", "published", "effective")
 _LINE = re.compile(r"【?(?:{})】?\s*[:：】]\s*(?P<value>.+)".format(
     "|".join(f"(?P<{k}>{v})" for k, v in _LABELS.items())))
+# Labels of a page's table this module does not read, which still end the value before them.
+_OTHER_LABELS = r"索\s*引\s*号|主题分类|公文种类|主\s*题\s*词|体裁分类|组配分类|信息来源"
+# A table flattened onto one line (「标题：…索引号：…文号：…发文机关：…」): each label ends the value before it.
+_NEXT_LABEL = re.compile(r"(?:{})\s*[:：]".format("|".join([*_LABELS.values(), _OTHER_LABELS])))
 _INLINE_DATE = {k: re.compile(rf"(?:{_LABELS[k]})】?\s*[:：】]\s*") for k in _DATE_KEYS}
 # Labels sit in the page header; a label deep in the body is wording, not a field.
 _SCOPE = 3000
@@ -40,10 +44,14 @@ def read_fields(lines: list[str]) -> dict[str, str]:
     """Labelled values: title, number, issuers (as written) and ISO signed/published/effective."""
     found: dict[str, str] = {}
     for line in lines:
-        m = _LINE.fullmatch(line)
-        key = next((k for k in _LABELS if m and m.group(k)), None)
-        if key and key not in _DATE_KEYS and key not in found:
-            found[key] = m.group("value").strip()
+        if not _LINE.fullmatch(line):
+            continue
+        starts = [m.start() for m in _NEXT_LABEL.finditer(line)] + [len(line)]
+        for start, end in zip(starts, starts[1:]):
+            m = _LINE.fullmatch(line[start:end].strip())
+            key = next((k for k in _LABELS if m and m.group(k)), None)
+            if key and key not in _DATE_KEYS and key not in found:
+                found[key] = m.group("value").strip()
     # Date labels are read wherever they stand in the header, even glued inside a line.
     head = "\n".join(lines)[:_SCOPE]
     for key, label in _INLINE_DATE.items():

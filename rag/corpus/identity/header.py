@@ -36,6 +36,10 @@ _BODY_START = re.compile(r"\s*(?:为|根据|按照|依据|近年来|当前|各|�
                          r"|[一二三四五六七八九十]+、|（此件|发布日期|印发日期|成文日期|\d{4}年|$)")
 _NOTICE = re.compile(r"(?P<pre>.*?)关于(?P<verb>印发|转发|颁发|发布|颁布)(?P<x>.+)的通知")
 _FORWARD = re.compile(r"(?P<pre>.+?)(?P<verb>转发|印发)(?P<x>.+)")
+_SPACED_MARK = 8  # a mark spaced out by extraction is still a short line
+# The sentence that issues a policy names it: 「…制定了《X》…」「决定修订《X》…现予发布」.
+_ISSUING = re.compile(r"现予|予以(?:公布|发布|印发)|制定了|决定(?:修订|修改|废止)|发布施行")
+_QUOTED = re.compile(r"《([^《》]{2,100})》")
 _TITLE_KEY_NOISE = re.compile(r"[\s《》〈〉“”\"的]")
 _MAX_TITLE = 150
 _MAX_TITLE_LINES = 4
@@ -56,6 +60,11 @@ class Header:
     head_lines: tuple[str, ...]       # header lines after the title: 题注, 令 sentence, number lines
 
 
+def _is_mark(line: str) -> bool:
+    """A mark line, also as a PDF spaces its characters out (「加 急」)."""
+    return bool(_MARK.fullmatch(line) or (len(line) <= _SPACED_MARK and _MARK.fullmatch(re.sub(r"\s+", "", line))))
+
+
 def _next_nonblank(lines: list[str], j: int) -> int | None:
     return next((k for k in range(j, len(lines)) if lines[k]), None)
 
@@ -73,7 +82,7 @@ def _letterhead(line: str) -> tuple[str, ...] | None:
 
 def _stops_title(line: str) -> bool:
     return (has_sentence_punct(line) or numbers.number_alone(line) is not None or _is_date_line(line)
-            or is_field_line(line) or bool(_STRUCTURE.match(line)) or bool(_MARK.fullmatch(line)))
+            or is_field_line(line) or bool(_STRUCTURE.match(line)) or _is_mark(line))
 
 
 def _glued_title(line: str) -> str | None:
@@ -108,7 +117,7 @@ def _skip_to_title(lines: list[str]) -> tuple[int, list[re.Match], tuple[str, ..
     i = 0
     while i < len(lines):
         line = lines[i]
-        if (not line or _MARK.fullmatch(line) or is_field_line(line) or _LABELLED.fullmatch(line)
+        if (not line or _is_mark(line) or is_field_line(line) or _LABELLED.fullmatch(line)
                 or (_is_date_line(line) and len(line) < 20)):
             i += 1
             continue
@@ -120,6 +129,9 @@ def _skip_to_title(lines: list[str]) -> tuple[int, list[re.Match], tuple[str, ..
         if numbers.is_order_head(line) and k is not None and numbers.is_seq_line(lines[k]):
             found.append(numbers.NUMBER.fullmatch(line + lines[k]))
             i = k + 1
+            continue
+        if letterhead and numbers.is_seq_line(line):
+            i += 1  # 「（2017）第 2 号」 under the issuers' names: a number whose 令 the source lost, not a title
             continue
         names = _letterhead(line)
         if names is None:
@@ -228,6 +240,19 @@ def _numbered_title(line: str) -> tuple[str, re.Match] | None:
     return inner.group(1), m
 
 
+def _issued_title(lines: list[str], i: int) -> str | None:
+    """The policy an order's or notice's sentence issues, when no title line heads the text:
+    「中国人民银行公告 （2013）第9号 为规范…，中国人民银行制定了《银行卡收单业务管理办法》。…」."""
+    for line in lines[i:i + _HEAD_SCAN]:
+        if _STRUCTURE.match(line):
+            break
+        if _ISSUING.search(line):
+            quoted = next((q for q in _QUOTED.findall(line) if is_complete_title(q)), None)
+            if quoted:
+                return _own_title(quoted, lines, i)
+    return None
+
+
 def read_header(lines: list[str], field_title: str | None = None) -> Header:
     i, found, letterhead = _skip_to_title(lines)
     raw, after, rest, promulgated = (None, i, "", False)
@@ -239,6 +264,8 @@ def read_header(lines: list[str], field_title: str | None = None) -> Header:
         numbers_first.append(listed[1])
     elif i < len(lines):
         raw, after, rest, promulgated = _title_block(lines, i)
+        if raw is None and (issued := _issued_title(lines, i)):
+            raw, after, promulgated = issued, i + 1, True
     glued: list[re.Match] = []
     if raw and (m := numbers.trailing_bracketed(raw)):
         numbers_first.append(m)

@@ -100,7 +100,7 @@ def _with_dates_and_issuers(found: DocumentIdentity, lines: list[str], fields: d
         header.title_issuers,
         split_issuers(fields["issuers"]) if fields.get("issuers") else None,
         signature.issuers if signature else None,
-        (header.order_issuer,) if header.order_issuer else None,
+        (split_issuers(header.order_issuer) or (header.order_issuer,)) if header.order_issuer else None,
         (adopter,) if adopter else None,
         header.letterhead_issuers,
     )

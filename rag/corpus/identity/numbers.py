@@ -14,7 +14,9 @@ from rag.corpus.identity.text import fold, squeeze
 
 _OPEN, _CLOSE = re.escape("〔[［(（【〖"), re.escape("〕]］)）】〗")
 _CN_SEQ = "一二三四五六七八九十百千〇零"
-_BRACKETED = (rf"(?P<code>[\u4e00-\u9fff][\u4e00-\u9fff ]{{0,11}}?)\s*[{_OPEN}]\s*(?P<year>\d{{4}})\s*[{_CLOSE}]"
+# A joint order names each issuer, a space apart: 中国人民银行 中国银行保险监督管理委员会令〔2022〕第4号.
+_BRACKETED = (rf"(?P<code>(?:[\u4e00-\u9fff]{{2,20}} +){{1,4}}[\u4e00-\u9fff]{{2,20}}(?:令|公告)"
+              rf"|[\u4e00-\u9fff][\u4e00-\u9fff ]{{0,11}}?)\s*[{_OPEN}]\s*(?P<year>\d{{4}})\s*[{_CLOSE}]"
               r"\s*(?P<seq>第?\s*\d+)\s*号")
 # A 令 body never starts with the 日 of a date glued before it (2021年1月26日中华人民共和国国务院令…),
 # as PDF and Word text is once the spaces next to Chinese characters are gone.
@@ -22,7 +24,7 @@ _DATE_END = rf"(?!(?<=[\d{_CN_SEQ}])日)"
 _ORDER = rf"{_DATE_END}(?P<body>[\u4e00-\u9fff]{{2,40}}?(?:令|公告))\s*[（(]?\s*第\s*(?P<oseq>\d+|[{_CN_SEQ}]+)\s*号[）)]?"
 NUMBER = re.compile(rf"(?:{_BRACKETED})|(?:{_ORDER})")
 _ALONE = re.compile(rf"\s*(?:{_BRACKETED}|{_ORDER})\s*(?:签发人.*)?")
-_IN_BRACKETS_AT_END = re.compile(rf"\s*[（(]\s*(?:{_BRACKETED})\s*[）)]\s*$")
+_IN_BRACKETS_AT_END = re.compile(rf"\s*[（(]\s*(?:{_BRACKETED}|{_ORDER})\s*[）)]\s*$")
 # 令 and 公告 headers often put the number on a line of its own under the issuer's line.
 _ORDER_HEAD = re.compile(rf"{_DATE_END}[\u4e00-\u9fff]{{2,40}}(?:令|公告)")
 _SEQ_LINE = re.compile(rf"[（(]?\s*第\s*(?:\d+|[{_CN_SEQ}]+)\s*号\s*[）)]?"
@@ -71,7 +73,7 @@ def number_at(text: str, pos: int = 0) -> re.Match | None:
 
 
 def trailing_bracketed(title: str) -> re.Match | None:
-    """A number in brackets closing a title line: …的意见（银发〔YYYY〕N号）."""
+    """A number in brackets closing a title line: …的意见（银发〔YYYY〕N号）, …条例(国务院令 第768号)."""
     return _IN_BRACKETS_AT_END.search(title)
 
 
@@ -86,5 +88,5 @@ def is_seq_line(line: str) -> bool:
 def order_issuer(m: re.Match) -> str | None:
     """Who a 令/公告 number belongs to (国务院令第N号, X部令〔YYYY〕第N号); None for other numbers."""
     groups = m.groupdict()
-    body = groups.get("body") or squeeze(groups.get("code") or "")
+    body = groups.get("body") or (groups.get("code") or "").strip()
     return re.sub(r"(?:令|公告)$", "", body) if re.search(r"(?:令|公告)$", body) else None
