@@ -39,7 +39,7 @@ from rag.encoder.embedding import vectors_key
 from rag.errors import IndexMismatchError, QuestionError
 from rag.pipeline import BuildReport, Pipeline, PipelineConfig
 from rag.retrieval.hybrid import Query, Retriever, Scored
-from rag.retrieval.manifest import Manifest
+from rag.retrieval.manifest import GateRecord, Manifest
 from rag.retrieval.naming import DocumentNames
 from rag.retrieval.query import expand, normalise_query
 from rag.retrieval.store import REBUILD_HINT
@@ -367,17 +367,22 @@ class Assistant:
                 chunks_of.setdefault(c.document_id, []).append(c)
             self._library = Library(index.version, outline_from_chunks(index.chunks), index.documents,
                                     DocumentNames(index.manifest.documents, self.pipeline.tokenizer),
-                                    Gate(forms, self.banks), self._thresholds(index.manifest), chunks_of,
+                                    Gate(forms, self.banks.without(self._gate_record(index.manifest).answered)),
+                                    self._thresholds(index.manifest), chunks_of,
                                     definition.definitions(index.chunks))
         return self._library
 
     def outline(self) -> list[MeasureView]:
         return self.library().outline
 
-    def _thresholds(self, manifest: Manifest) -> Thresholds:
+    @staticmethod
+    def _gate_record(manifest: Manifest) -> GateRecord:
         if manifest.gate is None:
             raise IndexMismatchError(f"the index has no refusal-gate calibration; {REBUILD_HINT}")
-        return Thresholds.of(manifest.gate).shifted(self.refusal_shift)
+        return manifest.gate
+
+    def _thresholds(self, manifest: Manifest) -> Thresholds:
+        return Thresholds.of(self._gate_record(manifest)).shifted(self.refusal_shift)
 
     def measure(self, key: str, document_id: str | None = None) -> MeasureView | None:
         return find_measure(self.outline(), key, document_id)

@@ -207,7 +207,9 @@ class Pipeline:
         """The refusal gate's margins for this library, from its own question forms (see relevance)."""
         cache = self.config.home / "cache"
         forms = relevance.support_bank(question_forms(chunks), encoder, cache)
-        return relevance.calibrate(vectors, forms, relevance.Banks.load(encoder, cache))
+        banks = relevance.Banks.load(encoder, cache)
+        answered = relevance.answered_here(banks, [c.text for c in chunks], self.tokenizer.words, self.synonyms)
+        return relevance.calibrate(vectors, forms, banks, answered=answered)
 
     def add(self, paths: list[Path], replace: bool = False) -> BuildReport:
         """Copy checked documents into the corpus folder and build; on a failed build the folder is as it was."""

@@ -640,3 +640,22 @@ def test_the_words_that_name_a_document_do_not_rank_its_articles(chinese_tokeniz
     kept = assistant._within(prepared, ["bills"], library).tokens
     assert "人民银行" in prepared.tokens and "人民银行" not in kept
     assert "供应链" in kept
+
+
+def test_a_generic_bank_question_the_library_answers_is_left_out_of_its_banks(chinese_tokenizer):
+    from rag.answering.relevance import Banks, QuestionBank, answered_here
+    from rag.retrieval.query import load_synonyms
+
+    def bank(texts):
+        return QuestionBank(texts, np.zeros((len(texts), 4), dtype=np.float32))
+
+    texts = ["第二十五条 商业汇票的付款期限应当与真实交易的履行期限相匹配，自出票日起至到期日止，最长不得超过6个月。",
+             "第三条 人民银行通过碳减排支持工具支持清洁能源、节能环保等领域。"]
+    banks = Banks(bank(["二套房贷款利率是怎么定价的？", "贷款怎么办？"]),
+                  bank(["商业汇票的最长付款期限是多久", "碳减排支持工具的利率是多少"]))
+    answered = answered_here(banks, texts, chinese_tokenizer.words, load_synonyms())
+    # its words are in one article, which states the period; the other names the tool but no rate
+    assert answered == ("商业汇票的最长付款期限是多久",)
+    pruned = banks.without(answered)
+    assert pruned.near.texts == ["碳减排支持工具的利率是多少"] and len(pruned.near.vectors) == 1
+    assert pruned.everyday is banks.everyday or pruned.everyday.texts == banks.everyday.texts

@@ -77,3 +77,24 @@ def test_top_ties_from_rrf_follow_document_order_not_insertion_order():
     fused = fusion.rrf([np.array([8]), np.array([3])])
     assert list(fused) == [8, 3]
     assert [doc for doc, _ in fusion.top(fused, 2)] == [3, 8]
+
+
+def test_within_named_documents_the_cosines_still_rank():
+    """Passages outside the documents searched sit at the dense floor (-1); they must not squeeze the
+    searched document's cosines into a sliver of the scale, leaving BM25 alone to rank its articles."""
+    from types import SimpleNamespace
+
+    from rag.retrieval.hybrid import Retriever, Scored
+    from rag.retrieval.index import DENSE_FLOOR
+
+    chunks = [SimpleNamespace(id=f"c{i}") for i in range(6)]
+    retriever = Retriever(SimpleNamespace(chunks=chunks), None, None, {})
+    dense = np.array([0.93, 0.90, 0.905, DENSE_FLOOR, DENSE_FLOOR, DENSE_FLOOR], dtype=np.float32)
+    bm25 = np.array([10.0, 11.0, 10.5, 0.0, 0.0, 0.0], dtype=np.float32)
+    ranked = [h.chunk.id for h in retriever.rank(Scored(dense, bm25, dense, bm25), 3, "hybrid")]
+    assert ranked == ["c0", "c2", "c1"]
+    # over a whole library, with every cosine computed, nothing is lifted: the plain min–max fusion
+    everywhere = np.array([0.93, 0.90, 0.905, 0.85, 0.84, 0.83], dtype=np.float32)
+    fused = fusion.weighted([everywhere, bm25], [retriever.dense_weight, 1 - retriever.dense_weight])
+    ranked = [h.chunk.id for h in retriever.rank(Scored(everywhere, bm25, everywhere, bm25), 6, "hybrid")]
+    assert ranked == [f"c{i}" for i in np.argsort(-fused, kind="stable")]

@@ -34,7 +34,8 @@ import hashlib
 import os
 import re
 import tempfile
-from collections.abc import Callable
+from bisect import bisect_right
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
@@ -42,6 +43,7 @@ from pathlib import Path
 import numpy as np
 
 from rag.answering.validate import Quantity, quantities
+from rag.corpus.sentences import split_sentences
 from rag.data import DATA_DIR
 from rag.encoder.embedding import Embedder
 from rag.retrieval.manifest import GateRecord
@@ -54,6 +56,9 @@ PERCENTILES = (50, 5)  # everyday, near-domain (see calibrate)
 # scores 0.842). It is the model's scale, not a document's, so it is not calibrated per library.
 FLOOR = 0.835
 SHORT_RATIO = 3  # a bank question stands for an asked one at most this many times its length
+# Words that ask rather than name what is asked about: 「多久」「能不能」「有哪些规定」.
+_ASKING = re.compile(r"^(多久|多长|多大|多少|多高|几|怎么|怎样|如何|哪些|哪个|哪里|哪儿|什么|啥|能不能|不能|可不可以|可以|是否"
+                     r"|有没有|有啥|会不会|规定|要求|一般|具体|需要|应该|为什么)")
 _CHUNK_ROWS = 4096  # passage rows compared at once when calibrating: bounded memory at any size
 
 
@@ -121,6 +126,10 @@ class QuestionBank:
         _save_atomic(cache_dir / f"{name}-{_digest(texts, embedder.info.runtime)}.npy", vectors)
         return cls(texts, vectors)
 
+    def without(self, texts: Collection[str]) -> QuestionBank:
+        keep = [i for i, t in enumerate(self.texts) if t not in texts]
+        return QuestionBank([self.texts[i] for i in keep], self.vectors[keep])
+
     def nearest(self, vector: np.ndarray, length: int = 0) -> tuple[float, str]:
         """The closest question, among those that can stand for a question of ``length`` characters."""
         if not len(self.texts):
@@ -151,6 +160,12 @@ class Banks:
         return cls(QuestionBank.load(OUT_OF_SCOPE, embedder, cache_dir),
                    QuestionBank.load(NEAR_DOMAIN, embedder, cache_dir))
 
+    def without(self, answered: Collection[str]) -> Banks:
+        """The banks less the questions a library answers (:func:`answered_here`)."""
+        if not answered:
+            return self
+        return Banks(self.everyday.without(answered), self.near.without(answered))
+
 
 def support_bank(forms: list[str], embedder: Embedder, cache_dir: Path, built_by: str | None = None) -> QuestionBank:
     """The library's question forms, embedded once per wording and runtime; a load reads the build's."""
@@ -161,8 +176,38 @@ def _digest(texts: list[str], runtime: str) -> str:
     return hashlib.sha256("\n".join(texts).encode() + runtime.encode()).hexdigest()[:16]
 
 
+def answered_here(banks: Banks, texts: list[str], words: Callable[[str], list[str]],
+                  synonyms: dict[str, tuple[str, ...]]) -> tuple[str, ...]:
+    """The generic out-of-scope questions this library answers, by the test an answer passes.
+
+    The banks were written against libraries that answer none of them, yet a library holding the
+    商业汇票 rule answers 「商业汇票的最长付款期限是多久」: left in, it refuses 「商票最长能开多久？」.
+    A bank question is answered here when one chunk holds every word that names its subject (or a
+    synonym), and states the figure or procedure it asks for (:func:`unanswered`).
+    """
+    joined = "\n".join(texts)
+    starts = np.cumsum([0] + [len(t) + 1 for t in texts[:-1]])
+    holding: dict[str, set[int]] = {}
+
+    def chunks_with(term: str) -> set[int]:
+        if term not in holding:
+            holding[term] = {bisect_right(starts, m.start()) - 1 for m in re.finditer(re.escape(term), joined)}
+        return holding[term]
+
+    answered = []
+    for question in (*banks.everyday.texts, *banks.near.texts):
+        asked = words(question)
+        named = [w for w in asked if not _ASKING.match(w)]
+        if len(named) < 2:  # 「贷款怎么办？」 names too little to be answered by holding its words
+            continue
+        common = set.intersection(*(set().union(*map(chunks_with, (w, *synonyms.get(w, ())))) for w in named))
+        if any(not unanswered(question, split_sentences(texts[i]), asked, synonyms) for i in sorted(common)):
+            answered.append(question)
+    return tuple(answered)
+
+
 def calibrate(passages: np.ndarray, support: QuestionBank, banks: Banks,
-              percentiles: tuple[float, float] = PERCENTILES) -> GateRecord:
+              percentiles: tuple[float, float] = PERCENTILES, answered: tuple[str, ...] = ()) -> GateRecord:
     """Margins for one library: a percentile of each bank's own questions' margins.
 
     Each bank question is treated as a question put to this library: its support is its
@@ -179,7 +224,7 @@ def calibrate(passages: np.ndarray, support: QuestionBank, banks: Banks,
         margins.append(float(np.percentile(supported - others.max(axis=1), percentile)))
     rule = (f"margin = the {percentiles[0]:g}th (everyday) / {percentiles[1]:g}th (near-domain) percentile over "
             f"each bank's questions of (nearest passage or question form − nearest other question of the bank)")
-    return GateRecord(round(margins[0], 4), round(margins[1], 4), FLOOR, len(support.texts), rule)
+    return GateRecord(round(margins[0], 4), round(margins[1], 4), FLOOR, len(support.texts), rule, answered)
 
 
 def _nearest(queries: np.ndarray, rows: np.ndarray) -> np.ndarray:

@@ -7,7 +7,7 @@ read, so a newer build's additions do not stop an older reader.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import asdict, dataclass, field, fields, replace
 
 from rag.types import DocumentInfo
 
@@ -39,6 +39,13 @@ class GateRecord:
     floor: float  # cosine to the nearest passage below which nothing is answered
     forms: int  # question forms generated from the documents (the in-scope side)
     rule: str  # how the margins were derived, in words
+    # generic out-of-scope questions this library answers (relevance.answered_here), left out of both banks
+    answered: tuple[str, ...] = ()
+
+    @classmethod
+    def from_dict(cls, data: dict) -> GateRecord:
+        record = _record(cls, data)
+        return replace(record, answered=tuple(record.answered))  # JSON gives a list
 
 
 @dataclass(frozen=True)
@@ -75,7 +82,7 @@ class Manifest:
                 versions=dict(data.get("versions") or {}),
                 files=dict(data.get("files") or {}),
                 document_chunks=dict(data.get("document_chunks") or {}),
-                gate=_record(GateRecord, data["gate"]) if data.get("gate") else None,
+                gate=GateRecord.from_dict(data["gate"]) if data.get("gate") else None,
             )
         except (KeyError, TypeError, ValueError) as e:
             raise ValueError(f"{type(e).__name__}: {e}") from e
