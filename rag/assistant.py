@@ -25,6 +25,7 @@ from rag.answering.relevance import (
     Gate,
     Relevance,
     Thresholds,
+    answered_in,
     figure_asked,
     figures_given,
     support_bank,
@@ -283,8 +284,11 @@ class Assistant:
         # A heading states figures too: 「（二）增加支小支农再贷款和再贴现额度共1500亿元」.
         sentences = [s for q in quotes for s in (q.hit.chunk.measure, *q.sentences)]
         synonyms = self.pipeline.synonyms
-        if (not hits or not relevance.passes(library.thresholds)
-                or unanswered(prepared.text, sentences, topic, synonyms)):
+        # A question whose every naming word one quoted chunk holds, with what it asks for, is answered
+        # however far its wording sits from the policy's in the embedding (「商票最长能开多久？」).
+        passes = relevance.passes(library.thresholds) or (relevance.passage >= library.thresholds.floor and answered_in(
+            prepared.text, [h.chunk.text for h in hits[:MAX_CHUNKS]], topic, synonyms))
+        if not hits or not passes or unanswered(prepared.text, sentences, topic, synonyms):
             return refuse(text, hits, topic), relevance
         evidence = "".join(sentences)
         matched = [w for w in topic if any(t in evidence for t in (w, *synonyms.get(w, ())))]

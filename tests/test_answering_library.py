@@ -659,3 +659,20 @@ def test_a_generic_bank_question_the_library_answers_is_left_out_of_its_banks(ch
     pruned = banks.without(answered)
     assert pruned.near.texts == ["碳减排支持工具的利率是多少"] and len(pruned.near.vectors) == 1
     assert pruned.everyday is banks.everyday or pruned.everyday.texts == banks.everyday.texts
+
+
+def test_a_question_one_chunk_answers_word_for_word_passes_the_gate(chinese_tokenizer):
+    from rag.answering.relevance import answered_in
+    from rag.retrieval.query import load_synonyms
+
+    synonyms = load_synonyms()
+    article = "第六条 汽车贷款的贷款期限（含展期）不得超过5年，其中，二手车贷款的贷款期限（含展期）不得超过3年。"
+
+    def answered(question):
+        return answered_in(question, [article], chinese_tokenizer.words(question), synonyms)
+
+    # 按揭 is a 贷款 (synonyms.tsv); 最长 qualifies the ask and 几年 asks: the article holds the rest
+    assert answered("二手车按揭最长几年啊？")
+    assert not answered("二手车贷款利率是多少？")  # the figure asked for is not stated
+    assert not answered("二手车怎么过户？")  # 过户 is not there
+    assert not answered("二手车呢？")  # one naming word is too little

@@ -197,13 +197,35 @@ def answered_here(banks: Banks, texts: list[str], words: Callable[[str], list[st
     answered = []
     for question in (*banks.everyday.texts, *banks.near.texts):
         asked = words(question)
-        named = [w for w in asked if not _ASKING.match(w)]
-        if len(named) < 2:  # 「贷款怎么办？」 names too little to be answered by holding its words
+        needed = _needed(asked)
+        if not needed:
             continue
-        common = set.intersection(*(set().union(*map(chunks_with, (w, *synonyms.get(w, ())))) for w in named))
-        if any(not unanswered(question, split_sentences(texts[i]), asked, synonyms) for i in sorted(common)):
+        common = set.intersection(*(set().union(*map(chunks_with, (w, *synonyms.get(w, ())))) for w in needed))
+        if answered_in(question, [texts[i] for i in sorted(common)], asked, synonyms):
             answered.append(question)
     return tuple(answered)
+
+
+def answered_in(question: str, texts: list[str], words: list[str], synonyms: dict[str, tuple[str, ...]]) -> bool:
+    """One of ``texts`` holds every word that names the question's subject (or a synonym), at least two
+    of its words, and states the figure or procedure it asks for (:func:`unanswered`).
+
+    Words that ask (多久, 能不能) need not be there, nor qualifiers (最长, 最多), which a policy writes as
+    「不得超过」; held, they count towards the two.
+    """
+    named = [w for w in words if not _ASKING.match(w)]
+    needed = _needed(words)
+    for text in texts:
+        held = [w for w in named if any(t in text for t in (w, *synonyms.get(w, ())))]
+        if (len(held) >= 2 and all(w in held for w in needed)
+                and not unanswered(question, split_sentences(text), words, synonyms)):
+            return True
+    return False
+
+
+def _needed(words: list[str]) -> list[str]:
+    """The words that name what is asked about: neither asking (多久) nor qualifying the ask (最长)."""
+    return [w for w in words if not _ASKING.match(w) and w not in _QUALIFIERS]
 
 
 def calibrate(passages: np.ndarray, support: QuestionBank, banks: Banks,
@@ -275,7 +297,7 @@ _CLAUSE_BREAK = re.compile(r"[，,；;：:。]")
 _THRESHOLD = re.compile(r"门槛|起点")
 _THRESHOLD_WORDS = ("以上", "达到", "超过", "不低于", "不少于", "起")
 # Words that qualify the figure asked for rather than say whose it is (「上限」, 「现在」).
-_QUALIFIERS = frozenset({"上限", "下限", "最高", "最低", "最多", "最少", "具体", "大概", "一般", "大约", "现在", "目前",
+_QUALIFIERS = frozenset({"上限", "下限", "最高", "最低", "最多", "最少", "最长", "最短", "具体", "大概", "一般", "大约", "现在", "目前",
                          "标准", "要求", "百分之", "能贷", "最多能", "多久"})
 # 「罚多少」「贷多少」「补多少」: the verb before the ask says what is measured.
 _ASKED_BY_VERB = {"罚": ("罚款", "罚金"), "贷": ("贷款", "额度"), "补": ("补贴", "补助")}
