@@ -108,6 +108,15 @@ class Library:
         return self.shares[key]
 
 
+    def only_in(self, word: str, documents: Sequence[str]) -> bool:
+        """Whether no chunk outside ``documents`` carries ``word``."""
+        size = sum(map(len, self.chunks_of.values()))
+        named = sum(len(self.chunks_of.get(d, ())) for d in documents)
+        if named >= size:  # a library of one document: every word is in it and names nothing
+            return False
+        return self.share((word,)) * size <= self.share((word,), documents) * named + 0.5
+
+
 class Generator(Protocol):
     """Writes an answer from the extractive one's citations; None means keep the extractive one.
 
@@ -319,8 +328,10 @@ class Assistant:
         # what names them: title and issuers (人民银行 in 「人民银行和银保监会2022年联合发布的…办法」)
         titles = "".join(library.documents[d].title + "".join(library.documents[d].issuers)
                          for d in documents if d in library.documents)
-        dropped = {t for t in prepared.tokens
-                   if t in titles and sum(t in c.text for c in chunks) >= PERVASIVE * len(chunks)}
+        # A title word no other document holds (宁波 of 《宁波市台湾同胞投资保障条例》) names the document too: its
+        # library-wide rarity made 「在宁波市举办…展销活动」 outrank the article on 汇回 for 「台湾老板在宁波开厂…」.
+        dropped = {t for t in prepared.tokens if t in titles and (
+            library.share((t,), documents) >= PERVASIVE or library.only_in(t, documents))}
         synonyms, tokenize = self.pipeline.synonyms, self.pipeline.tokenizer.tokenize
         dropped |= {s for t in dropped for s in synonyms.get(t, ())}  # 台胞 for 台湾同胞
         # The synonyms of a term inside a dropped word go too: 绿色 of 绿色金融 brought 新能源, 污水处理,
@@ -348,7 +359,10 @@ class Assistant:
                                      grouped.GENERIC_WITHIN if documents else grouped.GENERIC)
         subject = grouped.topical(subject, grouped.asked_for(prepared.text, self.pipeline.tokenizer.phrase_after))
         listed = grouped.on_subject(ranked, subject, scored.bm25, self.pipeline.index.positions, scored.dense)
-        listed = [h for h in listed if h.score >= grouped.BROAD_RATIO * listed[0].score] if listed else []
+        # A measure whose note says it applies to the subject (「适用范围：福建自贸试验区」) is on it however its
+        # wording ranks.
+        listed = [h for h in listed if h.score >= grouped.BROAD_RATIO * listed[0].score
+                  or grouped.noted(h.chunk, subject)] if listed else []
         # A measure brought along by its neighbours ranks with the weaker of them, ahead of stray matches.
         listed = sorted(listed + grouped.between(listed, library.chunks_of, subject), key=lambda h: -h.score)
         # the chunks with the subject's words are the ones BROAD_MAX keeps

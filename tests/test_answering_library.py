@@ -10,6 +10,7 @@ import re
 import shutil
 from collections import Counter
 from dataclasses import replace
+from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -112,6 +113,10 @@ def test_follow_ups_point_at_the_previous_answer(names, chinese_tokenizer):
     building = [Turn("user", "湖州条例对绿色建筑有什么支持？"), Turn("assistant", "第二十一条：鼓励金融机构……[1]")]
     transport = resolve("那交通方面呢？", building, names, words)
     assert transport.text == "对交通有什么支持？" and transport.documents == (HUZHOU,)
+    # 它 opening the turn is the measure quoted; after a subject the turn names, it is that subject
+    assert resolve("它是哪年发布的？", history, names, words).measure == this.measure
+    own = resolve("那如果被处罚的是企业，它的负责人会不会也被连带？", history, names, words)
+    assert own.measure is None
 
 
 def test_a_document_set_aside_is_left_out_of_the_search(names, chinese_tokenizer):
@@ -621,7 +626,7 @@ def test_the_kind_of_thing_asked_for_names_no_subject(chinese_tokenizer):
 def test_the_words_that_name_a_document_do_not_rank_its_articles(chinese_tokenizer):
     from types import SimpleNamespace
 
-    from rag.assistant import Assistant
+    from rag.assistant import Assistant, Library
     from rag.retrieval.hybrid import Query
 
     def chunk(i, text):
@@ -632,7 +637,9 @@ def test_the_words_that_name_a_document_do_not_rank_its_articles(chinese_tokeniz
     chunks = [chunk(1, "人民银行依法监督管理商业汇票。"), chunk(2, "人民银行对再贴现实施管理。"),
               chunk(3, "供应链票据属于电子商业汇票。")]
     info = DocumentInfo("bills", "商业汇票承兑、贴现与再贴现管理办法", issuers=("中国人民银行", "中国银行保险监督管理委员会"))
-    library = SimpleNamespace(chunks_of={"bills": chunks}, documents={"bills": info})
+    library = SimpleNamespace(chunks_of={"bills": chunks}, documents={"bills": info}, shares={})
+    library.share = partial(Library.share, library)
+    library.only_in = partial(Library.only_in, library)
     assistant = Assistant.__new__(Assistant)
     assistant.pipeline = SimpleNamespace(synonyms={}, tokenizer=chinese_tokenizer)
     text = "人民银行发布的商业汇票办法把供应链票据归为哪一类？"

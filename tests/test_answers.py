@@ -158,6 +158,10 @@ def test_rewrite_rules():
     # what that word adds after the shared part (率) is kept
     fees = [Turn("user", "国办发〔2019〕6号对担保费率有什么要求？")]
     assert rewrite("那再担保费呢？", fees, words) == "国办发〔2019〕6号对再担保费率有什么要求？"
+    # a turn asking something of its own stands alone; with 呢 it still goes on from the last question
+    complaints = [Turn("user", "转过来的客户投诉，银行要在多长时间内答复？")]
+    assert rewrite("那这些投诉资料银行要留存多久？", complaints, words) == "那这些投诉资料银行要留存多久？"
+    assert rewrite("那要是没按时报呢？罚多少？", complaints, words) != "那要是没按时报呢？罚多少？"
 
 
 def test_off_topic_and_everyday_questions_are_refused(assistant):

@@ -17,6 +17,10 @@ _TAIL = re.compile(r"(的话)?(呢|怎么样|如何|又如何|有没有|行不�
 # The topic slot of 「…对X有什么支持/怎么规定」, and the 「方面/领域」 a new topic may come with.
 _ABOUT = re.compile(r"对(?P<topic>[^，,。；？?对]{2,12}?)(有什么|有哪些|有何|怎么|如何|是怎么|是否|的要求|的规定|的支持)")
 _ASPECT = re.compile(r"(方面|领域|这块|这一块)$")
+# A turn that asks for something itself (「那这些投诉资料要留存多久？」) is a question of its own, not a new
+# subject for the previous one: spliced into it, it read 「…这些投诉资料银行要留存多久在多长时间内答复？」.
+# With a 呢 it still goes on from it: 「那要是没按时报上去呢？罚多少？」.
+_ASKS = re.compile(r"多久|多少|多长|多大|哪些|哪个|什么|怎么|如何|是否|能否|能不能|会不会|可不可以|吗|谁|几")
 _ELLIPTICAL_MAX = 14  # characters of subject left after stripping; longer turns stand alone
 # Words that name who or what a question is about; the one in the previous question is replaced.
 _SUBJECT = re.compile(r"(企业|公司|项目|机构|银行|产业|行业|农户|小微|台胞|个人|厅|局|委|办|政府|市场|保险|证券|基金)$")
@@ -38,7 +42,7 @@ def _resolve(question: str, context: str, words: Callable[[str], list[str]]) -> 
     if not (_LEAD.search(stripped) or re.search(r"呢[？?]?$", stripped)):
         return question
     subject = _TAIL.sub("", _LEAD.sub("", stripped)).strip("，,、 ")
-    if not subject or len(subject) > _ELLIPTICAL_MAX:
+    if not subject or len(subject) > _ELLIPTICAL_MAX or (_ASKS.search(subject) and "呢" not in stripped):
         return question
     # 「那再担保费呢？」 after a question on 担保费率 replaces the words it shares most with.
     span = _sharing(subject, context, words(context))

@@ -68,7 +68,12 @@ def topical(subject: Sequence[Sequence[str]], asked: set[str]) -> list[Sequence[
 
 
 def carries(chunk: Chunk, subject: Sequence[Sequence[str]]) -> bool:
-    """Whether the chunk's wording, heading or note holds the subject.
+    """Whether the chunk's wording, heading or note holds the subject."""
+    return any(t in chunk.text or t in chunk.measure for group in subject for t in group) or noted(chunk, subject)
+
+
+def noted(chunk: Chunk, subject: Sequence[Sequence[str]]) -> bool:
+    """Whether the chunk's note holds the subject.
 
     A note's 适用范围 (「适用范围：福建自贸试验区」) says what a measure is about; the units it names say
     who carries it out, not what it is about.
@@ -76,7 +81,7 @@ def carries(chunk: Chunk, subject: Sequence[Sequence[str]]) -> bool:
     notes = "".join(chunk.notes)
     for unit in sorted(chunk.responsible_units, key=len, reverse=True):
         notes = notes.replace(unit, "")
-    return any(t in chunk.text or t in chunk.measure or t in notes for group in subject for t in group)
+    return any(t in notes for group in subject for t in group)
 
 
 def on_subject(hits: Sequence[Hit], subject: Sequence[Sequence[str]], bm25: np.ndarray,

@@ -18,9 +18,11 @@ from rag.retrieval.naming import DocumentNames
 from rag.types import Turn
 
 # Words that stand for something the previous answer named.
-_POINTING = re.compile(r"这条|该条|此条|本条|这项|该项|这一条|该措施|这个措施|此措施|上述措施|它|其|这份|该文件|这个文件"
+_POINTING = re.compile(r"这条|该条|此条|本条|这项|该项|这一条|该措施|这个措施|此措施|上述措施|这份|该文件|这个文件"
                        r"|该政策|这部|该条例|该意见|下一条|上一条"
-                       rf"|^第[{CN_NUM}\d]+款")  # 「第二款呢？」: a paragraph of the article just quoted
+                       rf"|^第[{CN_NUM}\d]+款"  # 「第二款呢？」: a paragraph of the article just quoted
+                       # 「它是哪年发布的？」; in 「被惩戒的是企业，它的负责人…」 它 is the 企业 just named
+                       r"|^(?:那么?|那如果|如果)?[，,]?\s*(?:它|其)")
 _OWN_MEASURE = re.compile(rf"第[{CN_NUM}\d]+条|[（(][{CN_NUM}]+[)）]")
 # 「（六）提升… · 5.加强项目运营维护：」 points at the item, as does 「（四）3.推进排水设施提质增效：」.
 _HEADING = re.compile(rf"^(第[{CN_NUM}\d]+条|[（(][{CN_NUM}]+[)）][^：:，。；]*|[{CN_NUM}]+、[^：:，。；]*)")
