@@ -273,6 +273,9 @@ def test_a_defined_term_is_answered_with_its_definition(library_chunks, document
     assert definition.answer("营商环境是指什么", defined, ("zhejiang-difang-jinrong-tiaoli",), info) is None
     # a question using the term without asking what it is goes to retrieval
     assert definition.answer("非法集资由哪个部门牵头处置？", defined, (), info) is None
+    # a defined term that only qualifies what is asked about, or sits in another clause, is not asked
+    assert definition.answer("地方金融组织的监管评级分哪几类？", defined, (), info) is None
+    assert definition.answer("非法集资人的财产怎么处置？追缴的范围包括哪些？", defined, (), info) is None
 
 
 @pytest.mark.slow
@@ -362,6 +365,9 @@ def test_time_limits_and_spans_are_told_from_dates():
     # 「多长时间内出台」 asks for the time limit the text sets, not the document's own date
     assert not identity.asks_identity("要求各省多长时间内出台具体实施办法？")
     assert identity.asks_identity("这份意见是什么时候印发的？")
+    # 修订 describes the law; 什么时候 asks when a period starts, in another clause
+    assert not identity.asks_identity("新修订的反洗钱法要求客户资料保存多少年？从什么时候开始算？")
+    assert identity.asks_identity("反洗钱法是什么时候修订的？")
 
 
 @pytest.mark.slow

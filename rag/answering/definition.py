@@ -23,10 +23,14 @@ _LISTED = re.compile(r"[（(][一二三四五六七八九十]+[)）]\s*(?P<term>
 _GLOSSARY = "用语的含义"
 # What asks for a term's meaning or extent rather than about the term; 「…算境内个人吗」 whether something falls in it.
 _ASKS = re.compile(r"是指|指什么|指哪|什么是|何为|哪几类|哪几种|哪些类|包括哪|包含哪|定义|界定|范围|是什么意思"
-                   r"|算不算|算是|算.{2,12}吗|属不属于|属于.{2,12}吗")
+                   r"|算不算|算是|才算|算.{2,12}吗|属不属于|属于.{2,12}吗")
 # 「所称境外贷款业务」 is asked about as 境外贷款
 _GENERIC_TAIL = re.compile(r"(业务|活动|行为|工作)$")
 MAX_DOCUMENTS = 3  # documents defining one term quoted side by side when the question names none
+
+
+_CLAUSE_BREAK = re.compile(r"[，,。？?；;！!]")
+NEAR_CUE = 4  # characters between a term and the asking: 「地方金融组织具体指哪几类」, 「…的具体范围」
 
 
 Definitions = dict[str, list[tuple[str, Chunk]]]  # term → its defining sentences, in index order
@@ -46,12 +50,19 @@ def definitions(chunks: Sequence[Chunk]) -> Definitions:
     return found
 
 
+def _beside(question: str, at: int, length: int, cue: re.Match) -> bool:
+    """Whether the term stands next to the asking, in its clause: 「反洗钱特别预防措施针对哪几类名单」 asks
+    about the 名单, and 「信用信息的查询记录…？查询记录要包括哪些内容」 about the 查询记录."""
+    between = question[at + length:cue.start()] if at < cue.start() else question[cue.end():at]
+    return len(between) <= NEAR_CUE and not _CLAUSE_BREAK.search(between)
+
+
 def answer(question: str, defined: Definitions, within: Collection[str],
            documents: Mapping[str, DocumentInfo]) -> Answer | None:
     """The defining sentence of the longest term the question asks about, from the documents ``within``
     (every document when empty); None when none of them defines it."""
-    cue = _ASKS.search(question)
-    if not cue:
+    cues = list(_ASKS.finditer(question))
+    if not cues:
         return None
     asked, at = {}, {}
     for term, found in defined.items():
@@ -63,7 +74,12 @@ def answer(question: str, defined: Definitions, within: Collection[str],
         return None
     # the term nearest the asking (「…才算境外贷款？…算不算」 asks about 境外贷款, not the 境外企业 before
     # it), and of two there the longer: 非法集资人 over 非法集资
-    term = min(asked, key=lambda t: (abs(at[t] - cue.start()), -len(t)))
+    def nearest(t: str) -> re.Match:
+        return min(cues, key=lambda c: abs(at[t] - c.start()))
+
+    term = min(asked, key=lambda t: (abs(at[t] - nearest(t).start()), -len(t)))
+    if not _beside(question, at[term], len(term), nearest(term)):
+        return None
     statements, cited = [], []
     for sentence, chunk in asked[term]:
         if any(c.document_id == chunk.document_id for c in cited):

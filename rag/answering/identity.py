@@ -17,7 +17,8 @@ from rag.corpus.sentences import split_sentences
 from rag.types import Answer, Chunk, DocumentInfo
 
 _ASKS = re.compile(r"哪天|哪一天|什么时候|何时|哪年|哪一年|几月|几号|日期|时间|文号|第几号|发文字号|字号")
-_SPAN = re.compile(r"多长时间|多久|几天|几日|多少天|多少日|几个月|多少个?工作日")
+_SPAN = re.compile(r"多长时间|多久|几天|几日|多少天|多少日|几个月|多少个?工作日|多少年|几年(?!几月)")
+_CLAUSE = re.compile(r"[，,。？?；;！!]")
 _CHINESE_DATE = re.compile(r"(?:19|20)\d{2}\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日|(?:19|20)\d{2}-\d{2}-\d{2}")
 
 
@@ -41,8 +42,11 @@ _EVENTS = ("通过", "批准", "修正", "修订", "废止")
 def asks_identity(question: str) -> bool:
     if _SPAN.search(question):  # 「要求多长时间内出台实施办法」 asks a time limit the text sets, not a date of the document
         return False
-    return bool(_ASKS.search(question)) and (any(f.cue.search(question) for f in FIELDS.values())
-                                             or any(e in question for e in _EVENTS) or "文号" in question)
+    # The asking and what it asks about share a clause: in 「新修订的反洗钱法要求…保存多少年？从什么时候开始算？」
+    # 修订 describes the law and 什么时候 asks when a period starts.
+    return any(_ASKS.search(clause) and (any(f.cue.search(clause) for f in FIELDS.values())
+                                         or any(e in clause for e in _EVENTS) or "文号" in clause)
+               for clause in _CLAUSE.split(question))
 
 
 def answer(question: str, document: DocumentInfo, chunks: Sequence[Chunk]) -> Answer | None:
