@@ -107,7 +107,6 @@ class Library:
             self.shares[key] = held / max(len(chunks), 1)
         return self.shares[key]
 
-
     def only_in(self, word: str, documents: Sequence[str]) -> bool:
         """Whether no chunk outside ``documents`` carries ``word``."""
         size = sum(map(len, self.chunks_of.values()))

@@ -13,7 +13,7 @@ from collections.abc import Collection, Mapping, Sequence
 
 from rag.answering.extractive import citation, labelled
 from rag.corpus.records import UNLABELLED
-from rag.corpus.sentences import split_sentences
+from rag.corpus.sentences import CLAUSE_BREAK, split_sentences
 from rag.types import Answer, Chunk, DocumentInfo
 
 # 「本条例所称地方金融组织，是指」「本意见所称“金融管理部门”是指」「本条例所称的绿色金融,是指」
@@ -27,9 +27,6 @@ _ASKS = re.compile(r"是指|指什么|指哪|什么是|何为|哪几类|哪几�
 # 「所称境外贷款业务」 is asked about as 境外贷款
 _GENERIC_TAIL = re.compile(r"(业务|活动|行为|工作)$")
 MAX_DOCUMENTS = 3  # documents defining one term quoted side by side when the question names none
-
-
-_CLAUSE_BREAK = re.compile(r"[，,。？?；;！!]")
 NEAR_CUE = 4  # characters between a term and the asking: 「地方金融组织具体指哪几类」, 「…的具体范围」
 
 
@@ -54,7 +51,7 @@ def _beside(question: str, at: int, length: int, cue: re.Match) -> bool:
     """Whether the term stands next to the asking, in its clause: 「反洗钱特别预防措施针对哪几类名单」 asks
     about the 名单, and 「信用信息的查询记录…？查询记录要包括哪些内容」 about the 查询记录."""
     between = question[at + length:cue.start()] if at < cue.start() else question[cue.end():at]
-    return len(between) <= NEAR_CUE and not _CLAUSE_BREAK.search(between)
+    return len(between) <= NEAR_CUE and not CLAUSE_BREAK.search(between)
 
 
 def answer(question: str, defined: Definitions, within: Collection[str],

@@ -13,12 +13,11 @@ from dataclasses import dataclass
 
 from rag.answering.extractive import citation
 from rag.corpus.identity.identify import written_forms
-from rag.corpus.sentences import split_sentences
+from rag.corpus.sentences import CLAUSE_BREAK, split_sentences
 from rag.types import Answer, Chunk, DocumentInfo
 
 _ASKS = re.compile(r"哪天|哪一天|什么时候|何时|哪年|哪一年|几月|几号|日期|时间|文号|第几号|发文字号|字号")
 _SPAN = re.compile(r"多长时间|多久|几天|几日|多少天|多少日|几个月|多少个?工作日|多少年|几年(?!几月)")
-_CLAUSE = re.compile(r"[，,。？?；;！!]")
 _CHINESE_DATE = re.compile(r"(?:19|20)\d{2}\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日|(?:19|20)\d{2}-\d{2}-\d{2}")
 
 
@@ -46,7 +45,7 @@ def asks_identity(question: str) -> bool:
     # 修订 describes the law and 什么时候 asks when a period starts.
     return any(_ASKS.search(clause) and (any(f.cue.search(clause) for f in FIELDS.values())
                                          or any(e in clause for e in _EVENTS) or "文号" in clause)
-               for clause in _CLAUSE.split(question))
+               for clause in CLAUSE_BREAK.split(question))
 
 
 def answer(question: str, document: DocumentInfo, chunks: Sequence[Chunk]) -> Answer | None:

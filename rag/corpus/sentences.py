@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 
 _SENTENCE = re.compile(r"[^。！？；]+[。！？；]?")
+# Where a question's clause ends, in either width: what a word is said of stays within one.
+CLAUSE_BREAK = re.compile(r"[，,。？?；;！!]")
 
 
 def split_sentences(text: str) -> list[str]:
