@@ -321,8 +321,7 @@ class Assistant:
         """
         if not documents:
             return prepared
-        chunks = [c for d in documents for c in library.chunks_of.get(d, ())]
-        if not chunks:
+        if not any(library.chunks_of.get(d) for d in documents):
             return prepared
         # what names them: title and issuers (人民银行 in 「人民银行和银保监会2022年联合发布的…办法」)
         titles = "".join(library.documents[d].title + "".join(library.documents[d].issuers)

@@ -39,7 +39,7 @@ _FORWARD = re.compile(r"(?P<pre>.+?)(?P<verb>转发|印发)(?P<x>.+)")
 _SPACED_MARK = 8  # a mark spaced out by extraction is still a short line
 # The sentence that issues a policy names it: 「…制定了《X》…」「决定修订《X》…现予发布」.
 _ISSUING = re.compile(r"现予|予以(?:公布|发布|印发)|制定了|决定(?:修订|修改|废止)|发布施行")
-_QUOTED = re.compile(r"《([^《》]{2,100})》")
+_QUOTED = re.compile(r"《([^《》]{2,150})》")
 _TITLE_KEY_NOISE = re.compile(r"[\s《》〈〉“”\"的]")
 _MAX_TITLE = 150
 _MAX_TITLE_LINES = 4
@@ -189,7 +189,7 @@ def _own_title(named: str, lines: list[str], start: int) -> str:
         if line and _title_key(line) == key:
             return tidy(line).strip("《》")
     for line in lines[start:]:
-        for quoted in re.findall(r"《([^《》]{2,150})》", line):
+        for quoted in _QUOTED.findall(line):
             if _title_key(quoted) == key:
                 return tidy(quoted)
     return named
