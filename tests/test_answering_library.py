@@ -406,6 +406,9 @@ def test_a_percentage_answers_only_the_ratio_it_is_of():
     # 「参数现在具体取值是多少」: a formula that names the 参数 states no value of it
     value = figure_asked("境外贷款杠杆率和宏观审慎调节参数现在具体取值是多少？", ["境外", "贷款", "杠杆率", "宏观", "审慎", "调节", "参数", "取值"])
     assert not value("境外贷款余额上限=一级资本净额×境外贷款杠杆率×宏观审慎调节参数，按1年期计算")
+    # 「要不要把赔了谁、赔多少贴出来」 asks whether something is done, not for a figure
+    assert figure_asked("保险公司要不要把赔了谁、赔多少贴出来让大家看？", ["保险公司", "贴出来", "大家"]) is None
+    assert figure_asked("要不要交钱？交多少？", ["交钱"]) is not None
 
 
 @pytest.mark.slow

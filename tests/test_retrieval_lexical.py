@@ -181,6 +181,10 @@ def synonyms():
     ("农信社", "农村信用社"),
     ("台胞", "台湾同胞"),
     ("科技型企业", "科创企业"),
+    # how staff say it, against how policies write it
+    ("年纪", "年龄"),
+    ("大学", "高等学校"),
+    ("水电费", "公用事业"),
 ])
 def test_synonym_expansion(synonyms, term, synonym):
     extra = expand(f"{term}有什么支持政策", synonyms)

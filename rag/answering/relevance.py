@@ -279,6 +279,8 @@ class Gate:
 _ASKS_FIGURE = re.compile(r"多少|百分之几|(?<!第)几[成倍个家所项条年](?=[，,。？?！!\s]|$)|什么[^，,。？?]{0,4}(率|比例)")
 # 「算能贷多少钱的时候，车价按哪个算」: a figure in a clause of time sets the scene; the question is after it
 _WHEN = re.compile(r"[^，,。？?！!]{0,6}(时候|之时)")
+# 「要不要把赔了谁、赔多少贴出来」: a 多少 inside what a yes-or-no question would have done is no figure asked
+_DONE_TO = re.compile(r"(要不要|需不需要|用不用|该不该|应不应该|是否|能否|能不能)[^，,。？?！!]{0,6}[把将][^，,。？?！!]*$")
 _YEAR = re.compile(r"\d{4}年")  # 「到2025年末」 dates a target; it is not the figure asked for
 _FIGURE = re.compile(r"\d|[一二两三四五六七八九十百千万]+[个家所倍成项亿万人名户次天日年]|[百千]分之")
 
@@ -335,7 +337,8 @@ def figure_asked(question: str, topic: list[str], synonyms: dict[str, tuple[str,
     if named and _THRESHOLD.search(question):
         others = [w for w in topic if w not in _QUALIFIERS and not _THRESHOLD.search(w)]
         return partial(_states_figure, measured=_THRESHOLD_WORDS, others=others)
-    asks = next((m for m in _ASKS_FIGURE.finditer(question) if not _WHEN.match(question, m.end())), None)
+    asks = next((m for m in _ASKS_FIGURE.finditer(question)
+                 if not _WHEN.match(question, m.end()) and not _DONE_TO.search(question, 0, m.start())), None)
     if not asks:
         return None
     before = [w for w in topic if _MEASURE.search(w) and 0 <= question.find(w) < asks.start()]
