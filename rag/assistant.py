@@ -18,7 +18,7 @@ from typing import Protocol
 import numpy as np
 
 from rag.answering import aggregate, definition, framing, grouped, identity, penalty
-from rag.answering.extractive import MAX_CHARS, MAX_CHUNKS, Quote, compose, refuse, select, topic_phrase, whole
+from rag.answering.extractive import MAX_CHARS, MAX_CHUNKS, Quote, compose, lists, refuse, select, topic_phrase, whole
 from rag.answering.llm import generator_from_settings
 from rag.answering.relevance import (
     Banks,
@@ -284,7 +284,9 @@ class Assistant:
             if hits:
                 best = hits[0].chunk
                 lead, items = grouped.listed_under(best, library.chunks_of[best.document_id])
-            if not items and grouped.asks_many(text):  # no one article's list answers it: list every measure
+            # no one article's list answers it (neither in chunks of its own nor in its wording): list every measure
+            asked = grouped.asked_for(prepared.text, self.pipeline.tokenizer.phrase_after)
+            if not items and not any(lists(q, asked) for q in quotes[:1]) and grouped.asks_many(text):
                 listed = self._listed(retriever, prepared, scored, library, documents)
                 if len(_measures(listed)) > 1:
                     # the chunks a narrow answer would quote keep their sentences, chosen for this question
@@ -295,7 +297,7 @@ class Assistant:
         # A question whose every naming word one quoted chunk holds, with what it asks for, is answered
         # however far its wording sits from the policy's in the embedding (「商票最长能开多久？」).
         passes = relevance.passes(library.thresholds) or (relevance.passage >= library.thresholds.floor and answered_in(
-            prepared.text, [h.chunk.text for h in hits[:MAX_CHUNKS]], topic, synonyms))
+            prepared.text, [h.chunk.headed for h in hits[:MAX_CHUNKS]], topic, synonyms))
         if not hits or not passes or unanswered(prepared.text, sentences, topic, synonyms):
             return refuse(text, hits, topic), relevance
         evidence = "".join(sentences)

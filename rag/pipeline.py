@@ -208,7 +208,7 @@ class Pipeline:
         cache = self.config.home / "cache"
         forms = relevance.support_bank(question_forms(chunks), encoder, cache)
         banks = relevance.Banks.load(encoder, cache)
-        answered = relevance.answered_here(banks, [c.text for c in chunks], self.tokenizer.words, self.synonyms)
+        answered = relevance.answered_here(banks, [c.headed for c in chunks], self.tokenizer.words, self.synonyms)
         return relevance.calibrate(vectors, forms, banks, answered=answered)
 
     def add(self, paths: list[Path], replace: bool = False) -> BuildReport:

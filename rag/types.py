@@ -40,6 +40,11 @@ class Chunk:
         return f"{self.measure} · {self.item}" if self.item else self.measure
 
     @property
+    def headed(self) -> str:
+        """The wording under its heading: 「（一）加大稳岗支持力度：对不裁员…」 names its subject in the heading."""
+        return f"{self.where}：{self.text}"
+
+    @property
     def note(self) -> str:
         """Who carries it out, as the document words it (so it can be quoted); "" if no note names anyone."""
         return written_note(self.notes, self.responsible_units)

@@ -65,6 +65,8 @@ def names(documents, chinese_tokenizer) -> DocumentNames:
     ("浙江的地方金融条例里，地方金融组织指哪几类？", {ZHEJIANG}),
     ("湖州条例从哪天开始施行", {HUZHOU}),
     ("浙江地方金融条例和温州民间融资条例，民间借贷备案的门槛分别是怎么定的？", {ZHEJIANG, WENZHOU}),
+    # each named before its own type word, though one scores under half the other
+    ("非法集资条例和温州民间融资条例，监管部门上门调查的手段有啥不一样？", {FUNDRAISING, WENZHOU}),
     ("《优化营商环境条例》对政企沟通怎么规定？", {BUSINESS}),
 ])
 def test_a_question_names_its_documents(names, question, expected):
@@ -454,6 +456,23 @@ def test_a_lead_in_split_at_semicolons_is_quoted_whole():
     assert _with_items(["对企业给予补贴；", "对个人给予奖励。"], [1]) == [1]
 
 
+def test_an_unnumbered_list_after_the_chosen_sentence_comes_with_it():
+    from rag.answering.extractive import _with_items, lists
+
+    sentences = ["信用主体提出公共信用修复申请的，应当在规定期限内主动实施修复措施，消除不良影响。",
+                 "实施的修复措施包括：作出信用承诺；", "完成信用整改；", "提交信用报告。",
+                 "法人可以单独提出信用修复申请。"]
+    # the lead-in repeats 修复措施 of the sentence chosen before it: its items are what that sentence asks
+    assert _with_items(sentences, [0]) == [0, 1, 2, 3, 4]
+    # a lead-in about something else stays out
+    assert _with_items(["银行应当报告。", "实施的修复措施包括：作出信用承诺；", "提交信用报告。"], [0]) == [0]
+    chunk = Chunk("c", "d", None, "第八十条", None, "".join(sentences), (), ())
+    quoted = Quote(Hit(chunk, 1.0, 1), tuple(sentences[:4]), (0, 1, 2, 3))
+    assert lists(quoted, {"修复", "措施"})
+    assert not lists(quoted, {"处罚"}), "a list of something else than what is asked for"
+    assert not lists(Quote(Hit(chunk, 1.0, 1), (sentences[0], sentences[4]), (0, 4)), {"修复", "措施"})
+
+
 def test_a_demonstrative_names_a_document_only_with_its_noun(names, chinese_tokenizer):
     assert not names.find("都说监管对小微贷款的不良可以放宽一点，这个有法律上的说法吗？")
     assert names.find("那个国办担保基金的文件里，银行和担保机构的风险各担多少？").documents == (GUARANTEE,)
@@ -675,6 +694,15 @@ def test_a_generic_bank_question_the_library_answers_is_left_out_of_its_banks(ch
     pruned = banks.without(answered)
     assert pruned.near.texts == ["碳减排支持工具的利率是多少"] and len(pruned.near.vectors) == 1
     assert pruned.everyday is banks.everyday or pruned.everyday.texts == banks.everyday.texts
+
+
+@pytest.mark.slow
+def test_a_heading_names_the_subject_a_question_one_chunk_answers(library_assistant):
+    # 稳岗 is only in the heading 「（一）加大稳岗支持力度」, and the everyday bank's 「失业保险稳岗返还怎么申请？」
+    # sits nearer the question than the measure does
+    answer = library_assistant.ask("稳岗返还按企业上年度失业保险费的多少返？")
+    assert answer.kind != "refusal"
+    assert "失业保险费的50%" in answer.text
 
 
 def test_a_question_one_chunk_answers_word_for_word_passes_the_gate(chinese_tokenizer):

@@ -8,7 +8,7 @@ is a measure's name followed by sentences quoted verbatim from that measure, and
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 
 import numpy as np
@@ -25,10 +25,12 @@ SENTENCE_RATIO = 0.8  # a further sentence of a chunk joins when this close to i
 MAX_SENTENCES = 3
 _PROVISO = re.compile(r"但")  # 「但是…」「但…除外」 open a proviso
 _JOINED = re.compile(r"[；;]\s*$")  # a sentence the next one continues
-_INTRODUCES = re.compile(r"下列|以下|如下")
+_INTRODUCES = re.compile(r"下列|以下|如下|包括[：:]")
 _COLON = re.compile(r"[：:]")
-# 「鼓励…投资下列项目：（一）能源…；」: a lead-in that shares its sentence with the first item.
-_COLON_ITEM = re.compile(r"[：:]\s*[（(][一二三四五六七八九十]+[)）]")
+_HAN_PAIR = re.compile(r"[\u4e00-\u9fff]{2}")
+# 「鼓励…投资下列项目：（一）能源…；」: a lead-in that shares its sentence with the first item, numbered
+# or not (「实施的修复措施包括：作出信用承诺；」).
+_COLON_ITEM = re.compile(r"[：:]\s*([（(][一二三四五六七八九十]+[)）]|[^：:；;。]{1,30}[；;]\s*$)")
 
 
 @dataclass(frozen=True)
@@ -91,7 +93,11 @@ def _with_items(sentences: list[str], order: list[int]) -> list[int]:
     states the fine.
     """
     out = set(order)
-    for i in order:
+    # 「…应当主动实施修复措施…。实施的修复措施包括：」: a lead-in right after a chosen sentence that takes up
+    # its words goes on with it
+    follows = [i + 1 for i in order if i + 1 < len(sentences) and i + 1 not in out
+               and _takes_up(sentences[i + 1], sentences[i]) and _lead_in(sentences, i + 1)]
+    for i in sorted(out | set(follows)):
         run = _lead_in(sentences, i)
         if run is None:
             continue
@@ -103,6 +109,24 @@ def _with_items(sentences: list[str], order: list[int]) -> list[int]:
                 break
             out.add(j)
     return sorted(out)
+
+
+def lists(quote: Quote, asked: Collection[str]) -> bool:
+    """Whether the quote holds a lead-in that names what is asked for (修复措施 in 「采取哪些修复措施」)
+    together with the items it introduces: one article's own list answers the question."""
+    sentences = list(quote.sentences)
+    for i in range(len(sentences)):
+        run = _lead_in(sentences, i)
+        if run is not None and run[-1] + 1 < len(sentences):
+            lead = "".join(sentences[run.start:run.stop])
+            return bool(asked) and all(word in lead for word in asked)
+    return False
+
+
+def _takes_up(lead: str, before: str) -> bool:
+    """Whether ``lead`` repeats a two-character word of ``before`` (修复 of 「主动实施修复措施」)."""
+    words = {lead[k:k + 2] for k in range(len(lead) - 1)}
+    return any(w in before for w in words if _HAN_PAIR.fullmatch(w) and not _INTRODUCES.search(w))
 
 
 def _lead_in(sentences: list[str], i: int) -> range | None:

@@ -128,9 +128,11 @@ class DocumentNames:
                 text = text.replace(f"《{e.title}》", "").replace(e.title, "")
         words = self.tokenizer.words(question)
         scores = {} if _ACROSS.search(question) else {e.id: self._described(e, question, words) for e in self.entries}
-        best = max((v for v, _ in scores.values()), default=0.0)
-        # 「那个国办担保基金的文件」 describes one document well and another by one shared word.
-        described = {i for i, (v, _) in scores.items() if v > 0 and v >= RELATIVE * best}
+        best, (start, end) = max(scores.values(), key=lambda s: s[0], default=(0.0, (0, 0)))
+        # 「那个国办担保基金的文件」 describes one document well and another by one shared word; 「非法集资条例和温州
+        # 民间融资条例」 names two, each by words of its own before its type word.
+        described = {i for i, (v, (a, b)) in scores.items()
+                     if v > 0 and (v >= RELATIVE * best or (a < b and (b <= start or a >= end)))}
         # The words that name a document say nothing about what is asked of it: left in, 「优化营商环境条例对…」
         # would be answered with the articles that repeat 「优化营商环境」.
         for i in sorted(described, key=lambda i: -scores[i][1][0]):
