@@ -126,3 +126,18 @@ def test_a_decorated_page_number_line_goes_even_from_plain_text():
     text, origin = clean(source, "plain")
     assert text == "第一条 为了规范管理，制定本条例。\n第二条 本条例适用于全省。\n"
     assert source[origin(text.index("第二条")):].startswith("第二条")
+
+
+@pytest.mark.parametrize("profile", ["plain", "flow", "paged"])
+def test_a_page_number_a_copied_pdf_left_inside_a_word_goes(profile):
+    # the PDF's page 9 ended in 「…余」 and page 10 began with 「额」: the copy joined them across the number
+    source = "绿色不良贷款余— 9 —额/当期末绿色贷款余额"
+    text, origin = clean(source, profile)
+    assert text == "绿色不良贷款余额/当期末绿色贷款余额"
+    assert source[origin(text.index("额")):].startswith("额")
+    # a range keeps its dash: no spaces inside it
+    assert clean("2021—2025年的目标", profile)[0] == "2021—2025年的目标"
+    # at the end of a line, the line break stays for the chunker to read
+    assert clean("贷款余— 9 —\n额。", profile)[0].replace("\n", "") == "贷款余额。"
+    # a whole line of it goes with its line break, as before
+    assert clean("制定本条例。\n— 9 —\n第二条", profile)[0] == "制定本条例。\n第二条"

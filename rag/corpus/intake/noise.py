@@ -3,7 +3,8 @@
 Three profiles, one per kind of source:
 
 * ``plain`` (.txt/.md): only what cannot change a clean text: full-width digits and Latin
-  letters become ASCII, and decorated page-number lines (— 3 —, 第3页 共10页) go.
+  letters become ASCII, and decorated page-number lines (— 3 —, 第3页 共10页) go, as does such a
+  number left inside a line between two Chinese characters (余— 9 —额).
 * ``flow`` (DOCX paragraphs, HTML blocks: the line breaks are real): ``plain`` plus white
   space next to Chinese characters and at line edges, and blank lines.
 * ``paged`` (PDF text, pages separated by form feeds): ``flow`` plus page numbers and running
@@ -20,7 +21,7 @@ from typing import Literal
 
 from rag.corpus.intake.chars import BLANK, CJK, HALF_WIDTH
 from rag.corpus.intake.offsets import MappedText, OffsetMap
-from rag.corpus.intake.page_furniture import DECORATED_PAGE_NUMBER, remove_page_furniture
+from rag.corpus.intake.page_furniture import DECORATED_PAGE_NUMBER, INLINE_PAGE_NUMBER, remove_page_furniture
 from rag.corpus.intake.wrapping import join_wrapped_lines
 
 Profile = Literal["plain", "flow", "paged"]
@@ -51,6 +52,8 @@ def clean(source: str, profile: Profile) -> tuple[str, OffsetMap]:
         # as a title, and a line's width is counted without them.
         doc = _collapse_spaced_digits(doc.sub(SPACE_NEAR_CJK, ""))
         doc = join_wrapped_lines(doc)
+    # after the whole-line numbers: one of them between two lines must take its line break with it
+    doc = doc.sub(INLINE_PAGE_NUMBER, "")
     return doc.text, doc.offset_map()
 
 

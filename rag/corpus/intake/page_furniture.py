@@ -10,7 +10,7 @@ import math
 import re
 from collections import Counter
 
-from rag.corpus.intake.chars import BLANK, HALF_WIDTH
+from rag.corpus.intake.chars import BLANK, CJK, HALF_WIDTH
 from rag.corpus.intake.offsets import MappedText
 
 EDGE_LINES = 3  # how deep into the top and the bottom of a page furniture may sit
@@ -25,6 +25,10 @@ DECORATED_PAGE_NUMBER = re.compile(
     rf"|共[{BLANK}]*\d{{1,4}}[{BLANK}]*页[{BLANK}]*[，,]?[{BLANK}]*第[{BLANK}]*\d{{1,4}}[{BLANK}]*页"
     rf"|[Pp]age[{BLANK}]+\d{{1,4}}(?:[{BLANK}]+of[{BLANK}]+\d{{1,4}})?)[{BLANK}]*"
 )
+# A text copied out of a PDF may have joined a page's last line to the next page's first across its
+# number: 「…贷款余— 9 —额」, or left it at the end of the line (「…贷款余— 9 —⏎额」). Spaced inside its
+# dashes and after a Chinese character, it is no range.
+INLINE_PAGE_NUMBER = re.compile(rf"(?<=[{CJK}])[{_DASH}]+[{BLANK}]+\d{{1,4}}[{BLANK}]+[{_DASH}]+(?=\n?[{CJK}])")
 # A bare 3 or 3/10 is a page number only at a page edge.
 _BARE_PAGE_NUMBER = re.compile(rf"[{BLANK}]*\d{{1,4}}(?:[{BLANK}]*/[{BLANK}]*\d{{1,4}})?[{BLANK}]*")
 _LINE = re.compile(r"[^\n\f]*")
