@@ -97,6 +97,16 @@ def test_a_single_document_is_named_by_its_own_words(chinese_tokenizer):
     assert names.find("台企可以向境外银行借款吗？").documents == ()
 
 
+def test_a_trial_document_is_named_without_its_qualifier(chinese_tokenizer):
+    names = DocumentNames([DocumentInfo("a", "银行业存款类金融机构绿色信贷业绩评价方案（试行）", type="方案"),
+                           DocumentInfo("b", "浙江省公共信用信息管理条例", type="条例")], chinese_tokenizer)
+    # staff leave 「（试行）」 out, both of the full title and of a description ending in its type word
+    named = names.find("银行业存款类金融机构绿色信贷业绩评价方案多长时间评一次？")
+    assert named.documents == ("a",) and named.text == "多长时间评一次？"
+    assert names.find("绿色信贷业绩评价方案的结果用在哪里？").documents == ("a",)
+    assert names.find("《银行业存款类金融机构绿色信贷业绩评价方案（试行）》怎么评").text == "怎么评"
+
+
 def test_follow_ups_point_at_the_previous_answer(names, chinese_tokenizer):
     words = chinese_tokenizer.words
     history = [Turn("user", "国发〔2018〕39号对创业担保贷款是怎么支持的？"),

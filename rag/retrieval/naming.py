@@ -38,6 +38,7 @@ _POINTED = re.compile(rf"^.{{0,20}}?(文件|{'|'.join(t for t in _TYPES if t != 
 _NICKNAMES = ("新规",)  # said of one document, always after its short title (资管新规)
 _ACROSS = re.compile(r"各个?文件|哪些文件|这些文件|几个文件|库里|所有文件|各地|分别有哪些文件")
 _TITLE_FRAME = re.compile(r"^.*?关于|^本[市省区县]|(的)?(通知|函)$")
+_QUALIFIED = re.compile(r"[（(][^（）()]{1,12}[)）]$")  # 「…评价方案（试行）」, 「…条例（2019年修订）」
 TITLE_WEIGHT = 0.9  # about one word that no other title has
 RELATIVE = 0.5  # a described document also named must score at least this share of the best one
 _CLAUSE = re.compile(r"[^，,。；;？?！!]+")
@@ -69,6 +70,7 @@ class _Number:
 class _Entry:
     id: str
     title: str
+    name: str  # the title without a closing （试行）: staff do not say it
     core: str  # the title without its issuers and its 「关于…的通知」 frame
     numbers: tuple[_Number, ...]  # its 文号, then the 令 numbers its header names (a revision's 第802号 of 第728号)
     parts: frozenset[str]  # title words, the parts that start or end one (融资担保 → 担保, not 资担), abbreviations
@@ -106,7 +108,7 @@ class DocumentNames:
         if own:
             places = (own.group(1),)
         abbreviation = number.prefix.removesuffix("发") if number and number.prefix.endswith("发") else None
-        return _Entry(d.id, d.title, core, numbers, parts | _abbreviations(ordered), places, own is not None,
+        return _Entry(d.id, d.title, _QUALIFIED.sub("", d.title) or d.title, core, numbers, parts | _abbreviations(ordered), places, own is not None,
                       abbreviation or None)
 
     def find(self, question: str) -> Naming:
@@ -123,9 +125,9 @@ class DocumentNames:
                                     for n in e.numbers)), asked.prefix)
                 text = text.replace(m.group(0), kept, 1)
         for e in self.entries:
-            if e.title in question:
+            if e.name in question:
                 explicit.add(e.id)
-                text = text.replace(f"《{e.title}》", "").replace(e.title, "")
+                text = text.replace(f"《{e.title}》", "").replace(e.title, "").replace(f"《{e.name}》", "").replace(e.name, "")
         words = self.tokenizer.words(question)
         scores = {} if _ACROSS.search(question) else {e.id: self._described(e, question, words) for e in self.entries}
         best, (start, end) = max(scores.values(), key=lambda s: s[0], default=(0.0, (0, 0)))
@@ -147,8 +149,8 @@ class DocumentNames:
     def _described(self, e: _Entry, question: str, words: list[str]) -> tuple[float, tuple[int, int]]:
         """How well the question describes the document (0 when it does not name it), and where."""
         # 「法」 is a type only as the title ends (「…促进法」): the character is in 法律, 合法, 办法
-        types = [t for t in (*_NICKNAMES, *(t for t in _TYPES if e.title.endswith(t)))
-                 if t in question and (t != "法" or e.title[-3:] in question)]
+        types = [t for t in (*_NICKNAMES, *(t for t in _TYPES if e.name.endswith(t)))
+                 if t in question and (t != "法" or e.name[-3:] in question)]
         # 「那个国办担保基金的文件」 points at a document; 「这个有法律上的说法吗」 at a matter
         pointers = [c for c in _POINTERS if c in question and _POINTED.search(question[question.find(c):])]
         issuer = e.abbreviation if e.abbreviation and len(e.abbreviation) >= 2 and e.abbreviation in question else None
