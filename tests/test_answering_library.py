@@ -129,6 +129,9 @@ def test_follow_ups_point_at_the_previous_answer(names, chinese_tokenizer):
     assert resolve("它是哪年发布的？", history, names, words).measure == this.measure
     own = resolve("那如果被处罚的是企业，它的负责人会不会也被连带？", history, names, words)
     assert own.measure is None
+    # 「这条不良信息」 counts a record by 条: it is not the article just quoted
+    record = resolve("那如果企业后来主动改正了，能不能提前把这条不良信息删掉？", article, names, words)
+    assert record.measure is None and record.documents == (ZHEJIANG,)
 
 
 def test_a_document_set_aside_is_left_out_of_the_search(names, chinese_tokenizer):
@@ -421,6 +424,14 @@ def test_a_percentage_answers_only_the_ratio_it_is_of():
     # 「要不要把赔了谁、赔多少贴出来」 asks whether something is done, not for a figure
     assert figure_asked("保险公司要不要把赔了谁、赔多少贴出来让大家看？", ["保险公司", "贴出来", "大家"]) is None
     assert figure_asked("要不要交钱？交多少？", ["交钱"]) is not None
+    # 「比例怎么定」 asks for the 比例 as 「比例是多少」 does
+    ratio = figure_asked("赔付比例怎么定？", ["赔付", "比例"])
+    assert ratio("按损失的30%比例先行赔付") and not ratio("银行应当先行赔付")
+    assert figure_asked("这个流程怎么定的？", ["流程"]) is None
+    # a formula answers 「怎么算」
+    ceiling = figure_asked("境外贷款余额上限是怎么算出来的？", ["境外", "贷款", "余额", "上限"])
+    assert ceiling("境外贷款余额上限=一级资本净额×境外贷款杠杆率×宏观审慎调节参数")
+    assert not ceiling("境内银行应当合理确定境外贷款余额上限")
 
 
 @pytest.mark.slow

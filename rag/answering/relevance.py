@@ -276,19 +276,22 @@ class Gate:
 
 # 「多少」「几成」「几倍？」 ask for a figure; 「几个专利」 in passing does not.
 # 「第几项」「第几条」 ask where a rule stands, not for a figure
-_ASKS_FIGURE = re.compile(r"多少|百分之几|(?<!第)几[成倍个家所项条年](?=[，,。？?！!\s]|$)|什么[^，,。？?]{0,4}(率|比例)")
+# 「额度上限怎么算」「赔付比例怎么定」 ask for a figure as well, of the word before the asking
+_ASKS_FIGURE = re.compile(r"多少|百分之几|(?<!第)几[成倍个家所项条年](?=[，,。？?！!\s]|$)|什么[^，,。？?]{0,4}(率|比例)"
+                          r"|(?<=上限|下限|额度|比例|费率|利率)是?(怎么|如何)(算|计算|定|确定)")
 # 「算能贷多少钱的时候，车价按哪个算」: a figure in a clause of time sets the scene; the question is after it
 _WHEN = re.compile(r"[^，,。？?！!]{0,6}(时候|之时)")
 # 「要不要把赔了谁、赔多少贴出来」: a 多少 inside what a yes-or-no question would have done is no figure asked
 _DONE_TO = re.compile(r"(要不要|需不需要|用不用|该不该|应不应该|是否|能否|能不能)[^，,。？?！!]{0,6}[把将][^，,。？?！!]*$")
 _YEAR = re.compile(r"\d{4}年")  # 「到2025年末」 dates a target; it is not the figure asked for
-_FIGURE = re.compile(r"\d|[一二两三四五六七八九十百千万]+[个家所倍成项亿万人名户次天日年]|[百千]分之")
+# A formula (「余额上限=一级资本净额×…」) states how a figure is reached: the answer to 「上限是怎么算的」.
+_FIGURE = re.compile(r"\d|[一二两三四五六七八九十百千万]+[个家所倍成项亿万人名户次天日年]|[百千]分之|[=＝×÷]")
 
 
 # 「怎么申请」「要交哪些材料」「几个工作日办结」 ask for a procedure; a development policy rarely states one.
 _ASKS_PROCEDURE = re.compile(r"怎么(申请|办理|操作|报名)|如何(申请|办理|操作)|(交|提交|带|准备)(哪些|什么)(材料|证件)"
                              r"|去哪(里|儿)?办|多久(能|可以)?办|几个工作日|流程|手续")
-_STATES_PROCEDURE = re.compile(r"申请|办理|材料|提交|受理|工作日|程序|流程|手续")
+_STATES_PROCEDURE = re.compile(r"申请|办理|材料|提交|受理|工作日|程序|流程|手续|证明|证件")
 _RATIO = re.compile(r"(比例|比重)$")  # not 利率/费率: a percentage about something else is no rate
 _PERCENT = re.compile(r"\d\s*[%％‰]|百分之|个百分点|[一二三四五六七八九十]成")
 # A length of time is stated as one: 「参保1年以上」 answers 「参保年限放宽到几年」.

@@ -18,7 +18,8 @@ from rag.retrieval.naming import DocumentNames
 from rag.types import Turn
 
 # Words that stand for something the previous answer named.
-_POINTING = re.compile(r"这条|该条|此条|本条|这项|该项|这一条|该措施|这个措施|此措施|上述措施|这份|该文件|这个文件"
+# 「这条不良信息」「这条记录」 count a thing by 条, not an article.
+_POINTING = re.compile(r"(这|该|此|本|这一)条(?![^，,。；;？?]{0,4}?(信息|记录|消息|短信|新闻|线|路))|这项|该项|该措施|这个措施|此措施|上述措施|这份|该文件|这个文件"
                        r"|该政策|这部|该条例|该意见|下一条|上一条"
                        rf"|^第[{CN_NUM}\d]+款"  # 「第二款呢？」: a paragraph of the article just quoted
                        # 「它是哪年发布的？」; in 「被惩戒的是企业，它的负责人…」 它 is the 企业 just named
