@@ -285,8 +285,8 @@ class Assistant:
                 best = hits[0].chunk
                 lead, items = grouped.listed_under(best, library.chunks_of[best.document_id])
             # no one article's list answers it (neither in chunks of its own nor in its wording): list every measure
-            asked = grouped.asked_for(prepared.text, self.pipeline.tokenizer.phrase_after)
-            if not items and not any(lists(q, asked) for q in quotes[:1]) and grouped.asks_many(text):
+            if not items and grouped.asks_many(text) and not any(
+                    lists(q, grouped.asked_for(prepared.text, self.pipeline.tokenizer.phrase_after)) for q in quotes[:1]):
                 listed = self._listed(retriever, prepared, scored, library, documents)
                 if len(_measures(listed)) > 1:
                     # the chunks a narrow answer would quote keep their sentences, chosen for this question

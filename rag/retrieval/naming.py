@@ -127,7 +127,8 @@ class DocumentNames:
         for e in self.entries:
             if e.name in question:
                 explicit.add(e.id)
-                text = text.replace(f"《{e.title}》", "").replace(e.title, "").replace(f"《{e.name}》", "").replace(e.name, "")
+                for said in dict.fromkeys((e.title, e.name)):  # the whole title first, then without its （试行）
+                    text = text.replace(f"《{said}》", "").replace(said, "")
         words = self.tokenizer.words(question)
         scores = {} if _ACROSS.search(question) else {e.id: self._described(e, question, words) for e in self.entries}
         best, (start, end) = max(scores.values(), key=lambda s: s[0], default=(0.0, (0, 0)))
