@@ -741,3 +741,14 @@ def test_a_question_one_chunk_answers_word_for_word_passes_the_gate(chinese_toke
     assert not answered("二手车贷款利率是多少？")  # the figure asked for is not stated
     assert not answered("二手车怎么过户？")  # 过户 is not there
     assert not answered("二手车呢？")  # one naming word is too little
+
+
+def test_what_comes_along_with_the_chosen_sentences_is_their_nearest():
+    from rag.answering.extractive import _fit
+    article = next(c for c in _parsed(LIBRARY / f"{HUZHOU}.txt")[1] if c.measure == "第三十三条")
+    sentences = tuple(f"第{k}句说了些与问题无关的背景话。" for k in range(6)) + ("临时冻结不得超过四十八小时。",
+                                                                   "四十八小时内未接到通知的，应当立即解除冻结。")
+    quote = Quote(Hit(article, 0.9, 1), sentences, tuple(range(8)), core=(7,))
+    kept = _fit(quote, room=sum(len(sentences[i]) + 2 for i in (7, 6)) + 2, first=True)
+    # the duration next to the chosen sentence comes before the article's opening
+    assert "不得超过四十八小时" in kept and sentences[0] not in kept
