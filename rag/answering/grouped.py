@@ -24,7 +24,7 @@ _MANY = re.compile(r"哪些|哪几|有啥|些啥|(有|给了?|提了?|作了?)�
                    r"|都有什么|都规定了|列一下|列出|列举|全部|所有的?(条款|规定|措施|政策)")
 SHOWN = 8  # measures quoted in full; the rest of a broad list is named in its tail
 MAX_ITEMS = 6  # items of a list quoted under its lead-in in a comparison
-BROAD_RATIO = 0.45  # a chunk joins a broad list this close to the best one
+BROAD_RATIO = 0.4  # a chunk joins a broad list this close to the best one (README: recall and length)
 BROAD_MAX = 40  # chunks a broad answer may cite in all
 BROAD_WIDEN = 3  # …chosen on subject from this many times as many of the best-ranked
 GENERIC = 0.1  # a word in more of the library's chunks than this names no subject (README: recall and length)
