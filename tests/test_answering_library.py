@@ -752,3 +752,9 @@ def test_what_comes_along_with_the_chosen_sentences_is_their_nearest():
     kept = _fit(quote, room=sum(len(sentences[i]) + 2 for i in (7, 6)) + 2, first=True)
     # the duration next to the chosen sentence comes before the article's opening
     assert "不得超过四十八小时" in kept and sentences[0] not in kept
+
+
+def test_an_article_on_the_subject_joins_at_two_fifths_of_the_best_score(library_assistant):
+    # 第四十五条 (清理规范口岸收费) scores between 40% and 45% of the best article on 乱收费
+    answer = library_assistant.ask("《优化营商环境条例》里，关于向企业乱收费、摊派、收保证金这些事，都有哪些规定？")
+    assert "第四十五条" in {c.chunk.measure for c in answer.citations}
