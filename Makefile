@@ -21,7 +21,7 @@ APT_GET := $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 export PIP_NO_INPUT := 1
 
-.PHONY: install run lint test test-fast chromium postgresql clean
+.PHONY: install run lint test test-fast chromium fonts postgresql clean
 
 install: $(STAMP)
 
@@ -50,6 +50,13 @@ chromium:
 		$(APT_GET) update && $(APT_GET) install -y chromium fonts-wqy-microhei; \
 	fi
 
+# The intake tests render a scanned page with the same CJK font; the fast loop needs it, not chromium.
+CJK_FONT := /usr/share/fonts/truetype/wqy/wqy-microhei.ttc
+fonts:
+	if [ ! -f $(CJK_FONT) ]; then \
+		$(APT_GET) update && $(APT_GET) install -y fonts-wqy-microhei; \
+	fi
+
 # The database tests start a throw-away PostgreSQL with Debian's initdb/pg_ctl (as `nobody` under root);
 # only the binaries are needed, the packaged cluster is not used.
 postgresql:
@@ -69,7 +76,7 @@ test: install chromium postgresql lint
 # other processes; with another test run going, the 105 dev questions took 22.6 s to encode
 # one by one on two threads and 2.0 s on one.
 test-fast: export OMP_NUM_THREADS ?= 1
-test-fast: install
+test-fast: install fonts
 	$(BIN)/python -m pytest -q -m "not slow"
 
 clean:
