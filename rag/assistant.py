@@ -236,7 +236,7 @@ class Assistant:
         if scope.excluded:
             kept = tuple(d for d in library.documents if d not in scope.excluded)
             return self.retrieve(text, top_k, kept, across=True)
-        return self.retrieve(text, top_k, scope.documents, context=scope.context)
+        return self.retrieve(text, top_k, scope.documents, across=scope.across, context=scope.context)
 
     def retrieve(self, text: str, top_k: int = 5, documents: Sequence[str] = (),
                  across: bool = False, context: str = "") -> tuple[Answer, Relevance]:

@@ -97,6 +97,21 @@ def test_a_single_document_is_named_by_its_own_words(chinese_tokenizer):
     assert names.find("台企可以向境外银行借款吗？").documents == ()
 
 
+def test_a_place_alone_confines_the_search_without_comparing(chinese_tokenizer):
+    shandong = [DocumentInfo("care", "山东省养老服务条例", type="条例"),
+                DocumentInfo("coop", "山东省农民专业合作社条例", type="条例"),
+                DocumentInfo("other", "宁波市台湾同胞投资保障条例", type="条例")]
+    names = DocumentNames(shandong, chinese_tokenizer)
+    question = "山东这边一家养老院打算关门了，停业前得提前多久报备？"
+    placed = names.find(question)
+    assert placed.documents == ("care", "coop") and placed.placed
+    scope = resolve(question, [], names, chinese_tokenizer.words)
+    assert scope.documents == ("care", "coop") and scope.across
+    # two documents each named by the question are compared
+    both = resolve("山东养老服务条例和合作社条例分别怎么规定的？", [], names, chinese_tokenizer.words)
+    assert both.documents == ("care", "coop") and not both.across
+
+
 def test_a_trial_document_is_named_without_its_qualifier(chinese_tokenizer):
     names = DocumentNames([DocumentInfo("a", "银行业存款类金融机构绿色信贷业绩评价方案（试行）", type="方案"),
                            DocumentInfo("b", "浙江省公共信用信息管理条例", type="条例")], chinese_tokenizer)

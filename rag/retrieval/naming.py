@@ -54,6 +54,7 @@ class Naming:
 
     documents: tuple[str, ...]
     text: str
+    placed: bool = False  # named by a place alone: 「山东这边…」 confines the search to 山东's documents, compares none
 
     def __bool__(self) -> bool:
         return bool(self.documents)
@@ -141,11 +142,12 @@ class DocumentNames:
         for i in sorted(described, key=lambda i: -scores[i][1][0]):
             start, end = scores[i][1]
             text = text.replace(question[start:end], "", 1)
-        if not explicit and not described:
+        placed = not explicit and not described
+        if placed:
             # 「在浙江，民间借贷…」: a place alone, when nothing else is named, means that place's own documents.
             described = {e.id for e in self.entries if e.local and any(p in question for p in e.places)}
         ids = tuple(e.id for e in self.entries if e.id in explicit | described)
-        return Naming(ids, _trim(text) or question)
+        return Naming(ids, _trim(text) or question, placed and len(ids) > 1)
 
     def _described(self, e: _Entry, question: str, words: list[str]) -> tuple[float, tuple[int, int]]:
         """How well the question describes the document (0 when it does not name it), and where."""
