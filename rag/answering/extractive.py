@@ -202,10 +202,9 @@ def _fit(quote: Quote, room: int, first: bool) -> str:
     along (a lead-in's items must not crowd out the sentence that answers); 「……」 marks where the source
     skips a sentence."""
     core = set(quote.core or quote.positions)
-    # what came along goes in nearest the chosen sentences first: 「临时冻结不得超过四十八小时。」 next to
-    # the chosen 「…四十八小时内…应当立即解除冻结」 matters more than the article's opening sentences
-    pairs = sorted(zip(quote.sentences, quote.positions),
-                   key=lambda p: (p[1] not in core, min(abs(p[1] - c) for c in core) if core else 0, p[1]))
+    # the chosen sentences (distance 0) first, then what came along nearest them: 「临时冻结不得超过四十八小时。」
+    # next to the chosen 「…四十八小时内…应当立即解除冻结」 matters more than the article's opening sentences
+    pairs = sorted(zip(quote.sentences, quote.positions), key=lambda p: (min(abs(p[1] - c) for c in core), p[1]))
     kept: set[int] = set()
     for sentence, position in pairs:
         if len(sentence) + 2 <= room or (first and not kept):
