@@ -105,6 +105,14 @@ def test_numbers_inside_sentences_are_not_headings():
     assert [s.kind for s in segs] == ["sentence", "sentence"]
 
 
+def test_a_bracketed_zero_numbers_nothing(tmp_path):
+    """「低（零）碳热力」 was taken for measure （零）, and building the library failed on numbering 0."""
+    raw = "关于印发零碳园区方案的通知\n一、主要任务\n（一）加快用能转型。鼓励“光伏+储能+低（零）碳热力”综合供能。\n（二）推进改造。\n"
+    parsed = parse_file(SourceFile(tmp_path / "lingtan.txt", raw))
+    assert [s.number for s in segment(raw, family="measures") if s.kind == "measure"] == [1, 2]
+    assert any("低（零）碳热力" in c.text for c in chunk_documents([parsed.document]))
+
+
 def test_strip_markdown_keeps_offsets():
     raw = "# 标题\n\n### （一）加大**绿色**信贷投放。\n- 列表项`代码`\n"
     stripped = strip_markdown(raw)

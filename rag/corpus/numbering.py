@@ -43,8 +43,11 @@ def chinese_value(run: str) -> int | None:
 
 
 def number_or_none(s: str) -> int | None:
-    """Value of a heading number such as 十二, 二十, 一百零三 (ASCII digits pass through); None if malformed."""
-    return int(s) if s.isdigit() else chinese_value(s)
+    """Value of a heading number such as 十二, 二十, 一百零三 (ASCII digits pass through); None if malformed.
+
+    Nothing is numbered 0: 「低（零）碳热力」 is a word with a bracketed character, not measure （零）."""
+    value = int(s) if s.isdigit() else chinese_value(s)
+    return value or None
 
 
 def cn_to_int(s: str) -> int:
