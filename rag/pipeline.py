@@ -21,6 +21,7 @@ from rag.corpus.chunking import chunk_documents
 from rag.corpus.folder import list_documents, parse_corpus, parse_file, read_source
 from rag.corpus.forms import question_forms
 from rag.corpus.identity import sidecar_path
+from rag.corpus.intake import IntakeError
 from rag.encoder.embedding import PRECISIONS, Embedder, build_runtime, load_embedder, set_threads
 from rag.encoder.reference import COMPATIBLE
 from rag.errors import CorpusError, ModelError
@@ -246,8 +247,13 @@ class Pipeline:
 
     @staticmethod
     def _parse(path: Path) -> tuple[DocumentInfo, list[Chunk]]:
-        document = parse_file(read_source(path)).document
-        return document.info, chunk_documents([document])
+        source = read_source(path)
+        try:
+            document = parse_file(source).document
+            return document.info, chunk_documents([document])
+        except ValueError as e:
+            # A parser fault on one unforeseen layout names the file instead of ending the build in a traceback.
+            raise IntakeError(path, f"its structure could not be parsed ({e})") from e
 
     @staticmethod
     def _encode(encoder: Embedder, chunks: list[Chunk], progress: bool) -> np.ndarray:

@@ -208,3 +208,34 @@ def test_cross_reference_with_spaces_keeps_its_wording():
         ("第一条", "为引导金融资源向科技型企业集聚，制定本办法。"),
         ("第二条", "符合本办法第一条规定的企业，可以申请贴息。"),
     ]
+
+
+def test_a_law_of_over_a_hundred_articles_numbers_each_of_them(tmp_path):
+    """Building failed on 第一百条: headings were written back only for 1–99. 民法典 has 1,260 articles."""
+    from rag.corpus.folder import SourceFile, parse_file
+    from rag.corpus.numbering import cn_to_int, int_to_cn
+
+    assert [int_to_cn(n) for n in (10, 11, 100, 101, 110, 1010, 1260)] == [
+        "十", "十一", "一百", "一百零一", "一百一十", "一千零一十", "一千二百六十"]
+    assert all(cn_to_int(int_to_cn(n)) == n for n in range(1, 10000))
+    numbers = ["一", "二", "九十九", "一百", "一百零一", "一百二十", "一千二百六十"]
+    raw = "某某法\n第一章 总则\n" + "".join(f"第{n}条 本法第{n}条的内容。\n" for n in numbers)
+    raw += "第一千二百六十一条 依照本法第一百零一条的规定处理。\n"
+    document = parse_file(SourceFile(tmp_path / "law.txt", raw)).document
+    assert [c.measure for c in chunk_documents([document])] == [f"第{n}条" for n in (*numbers, "一千二百六十一")]
+
+
+def test_a_parser_fault_on_one_file_names_the_file(tmp_path, monkeypatch):
+    import rag.pipeline
+    from rag.pipeline import Pipeline
+
+    path = tmp_path / "odd-layout.txt"
+    path.write_text("某市办法\n第一条 内容。\n", encoding="utf-8")
+
+    def fault(source):
+        raise ValueError("an unforeseen layout")
+
+    monkeypatch.setattr(rag.pipeline, "parse_file", fault)  # stands for a parser bug no real file triggers yet
+    with pytest.raises(CorpusError, match="odd-layout.txt: its structure could not be parsed") as err:
+        Pipeline._parse(path)
+    assert "\n" not in str(err.value)

@@ -10,7 +10,7 @@ import re
 from dataclasses import replace
 
 from rag.answering.extractive import MAX_CHARS, citation
-from rag.corpus.numbering import CN_NUM, cn_to_int, int_to_cn
+from rag.corpus.numbering import CN_NUM, MAX_NUMBER, cn_to_int, int_to_cn
 from rag.corpus.outline import MeasureView
 from rag.corpus.sentences import split_sentences
 from rag.types import Answer, Chunk, Citation
@@ -100,7 +100,7 @@ def by_number(question: str, views: list[MeasureView]) -> Answer | None:
         number = cn_to_int(digits)
     except ValueError:
         return None
-    if not 0 < number < 100:  # 「（0）」「第100条」: no measure is numbered so; let retrieval answer
+    if not 0 < number <= MAX_NUMBER:  # 「（0）」: no measure is numbered so; let retrieval answer
         return None
     found = [v for v in views if v.number == number]
     if len({v.document_id for v in found}) > 1:

@@ -11,6 +11,8 @@ LARGE_UNITS = {"万": 10**4, "亿": 10**8}
 MAGNITUDES = {**SMALL_UNITS, **LARGE_UNITS}
 CN_NUM = "零〇一二两三四五六七八九十百千"  # what heading numbers are written with
 CN_NUMERALS = "".join(_DIGITS) + "".join(SMALL_UNITS)  # every character a numeral may start with
+_CN_DIGITS = "零一二三四五六七八九"
+MAX_NUMBER = 9999  # 民法典 has 1,260 articles
 
 
 def chinese_value(run: str) -> int | None:
@@ -59,13 +61,20 @@ def cn_to_int(s: str) -> int:
 
 
 def int_to_cn(n: int) -> str:
-    """Inverse of :func:`cn_to_int` for 1–99, the range policy numbering uses."""
-    if not 0 < n < 100:
-        raise ValueError(f"numbering outside 1–99: {n}")
-    tens, ones = divmod(n, 10)
-    digits = "零一二三四五六七八九"
-    head = "" if tens == 0 else ("十" if tens == 1 else digits[tens] + "十")
-    return head + (digits[ones] if ones else "")
+    """Inverse of :func:`cn_to_int` for 1–9999: 十二, 一百零一, 一百一十 (a law may have over a hundred articles)."""
+    if not 0 < n <= MAX_NUMBER:
+        raise ValueError(f"numbering outside 1–{MAX_NUMBER}: {n}")
+    if 10 <= n < 20:
+        return "十" + int_to_cn(n - 10) if n > 10 else "十"
+    out, gap = "", False
+    for unit, value in (("千", 1000), ("百", 100), ("十", 10), ("", 1)):
+        digit = n // value % 10
+        if digit:
+            out += ("零" if gap else "") + _CN_DIGITS[digit] + unit
+            gap = False
+        elif out:
+            gap = True  # 一百零一: one 零 for any run of empty places before a digit
+    return out
 
 
 # Headings are recognised only at a segment boundary; the patterns below are anchored
@@ -73,6 +82,6 @@ def int_to_cn(n: int) -> str:
 PART = re.compile(rf"([{CN_NUM}]{{1,3}})、")
 MEASURE = re.compile(rf"[（(]([{CN_NUM}]{{1,3}})[）)]")
 ITEM = re.compile(r"(\d{1,2})[.．、](?!\d)")
-CHAPTER = re.compile(rf"第([{CN_NUM}\d]{{1,4}})章")
-SECTION = re.compile(rf"第([{CN_NUM}\d]{{1,4}})节")
-ARTICLE = re.compile(rf"第([{CN_NUM}\d]{{1,4}})条")
+CHAPTER = re.compile(rf"第([{CN_NUM}\d]{{1,7}})章")
+SECTION = re.compile(rf"第([{CN_NUM}\d]{{1,7}})节")
+ARTICLE = re.compile(rf"第([{CN_NUM}\d]{{1,7}})条")  # 第一千二百六十条

@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from rag.corpus.numbering import int_to_cn
+from rag.corpus.numbering import MAX_NUMBER, int_to_cn
 
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 _PLACEHOLDER = re.compile(r"%([1-9])")
@@ -131,7 +131,7 @@ def _val(element) -> str | None:
 def _format(n: int, fmt: str) -> str:
     chinese = fmt in ("chineseCounting", "chineseCountingThousand", "japaneseCounting", "ideographLegalTraditional",
                       "chineseLegalSimplified", "taiwaneseCounting", "taiwaneseCountingThousand")
-    if chinese and 0 < n < 100:
+    if chinese and 0 < n <= MAX_NUMBER:
         text = int_to_cn(n)
         return "".join(_CAPITAL_DIGITS.get(c, c) for c in text) if fmt == "chineseLegalSimplified" else text
     if fmt in ("ideographDigital", "japaneseDigitalTenThousand", "taiwaneseDigital"):
