@@ -112,6 +112,24 @@ def test_a_place_alone_confines_the_search_without_comparing(chinese_tokenizer):
     assert both.documents == ("care", "coop") and not both.across
 
 
+def test_what_names_a_document_outright_describes_no_other(chinese_tokenizer):
+    library = [DocumentInfo("guarantee", "融资担保公司监督管理条例", number="国务院令第683号", type="条例"),
+               DocumentInfo("rmb", "中国人民银行关于明确跨境人民币业务相关问题的通知", number="银发〔2011〕145号",
+                            issuers=("中国人民银行",), type="通知"),
+               DocumentInfo("qingdao", "青岛市金融发展促进条例", type="条例")]
+    names = DocumentNames(library, chinese_tokenizer)
+    # the 条例 belongs to the 青岛 title; 融资性担保公司 is what is asked about
+    named = names.find("青岛市金融发展促进条例对小额贷款公司和融资性担保公司有哪些扶持规定？")
+    assert named.documents == ("qingdao",)
+    assert named.text == "对小额贷款公司和融资性担保公司有哪些扶持规定？"
+    # 「那个…的条例」 is described by its own words; 业务 after it is the question's
+    pointed = names.find("国务院令第683号那个融资担保公司的条例，明确禁止融资担保公司干哪几类业务？")
+    assert pointed.documents == ("guarantee",)
+    # a 文号's issuer goes with it, and the document described before it stays named
+    both = names.find("青岛条例和银发〔2011〕145号对跨境人民币结算分别怎么规定的？")
+    assert both.documents == ("rmb", "qingdao")
+
+
 def test_a_trial_document_is_named_without_its_qualifier(chinese_tokenizer):
     names = DocumentNames([DocumentInfo("a", "银行业存款类金融机构绿色信贷业绩评价方案（试行）", type="方案"),
                            DocumentInfo("b", "浙江省公共信用信息管理条例", type="条例")], chinese_tokenizer)
@@ -306,6 +324,10 @@ def test_a_defined_term_is_answered_with_its_definition(library_chunks, document
     # a defined term that only qualifies what is asked about, or sits in another clause, is not asked
     assert definition.answer("地方金融组织的监管评级分哪几类？", defined, (), info) is None
     assert definition.answer("非法集资人的财产怎么处置？追缴的范围包括哪些？", defined, (), info) is None
+    # a verb between the term and the asking asks what the term does, not what it is
+    assert definition.answer("地方金融组织不得从事哪几类业务？", defined, (), info) is None
+    assert definition.answer("地方金融组织干哪几类业务？", defined, (), info) is None
+    assert definition.answer("这里说的“地方金融组织”具体指哪些？", defined, (), info) is not None
 
 
 @pytest.mark.slow
@@ -507,6 +529,21 @@ def test_an_unnumbered_list_after_the_chosen_sentence_comes_with_it():
     assert lists(quoted, {"修复", "措施"})
     assert not lists(quoted, {"处罚"}), "a list of something else than what is asked for"
     assert not lists(Quote(Hit(chunk, 1.0, 1), (sentences[0], sentences[4]), (0, 4)), {"修复", "措施"})
+
+
+def test_an_item_states_a_figure_with_its_lead_in(chinese_tokenizer):
+    """「(二)注册资本不低于人民币2000万元」 says whose capital only after 「设立融资担保公司…具备下列条件：」; read alone
+    it shared no word with 「设立一家融资担保公司，注册资本最低要多少？」, and the branch rule's 10亿 led the answer."""
+    from rag.answering.extractive import in_context
+    from rag.answering.relevance import figure_asked
+
+    question = "设立一家融资担保公司，注册资本最低要多少？"
+    states = figure_asked(question, chinese_tokenizer.words(question), {}, named=True)
+    sentences = ("设立融资担保公司，应当具备下列条件：", "(一)股东信誉良好；", "(二)注册资本不低于人民币2000万元，且为实缴货币资本；")
+    assert not states(sentences[2])
+    read = in_context(sentences)
+    assert read[0] == sentences[0] and read[2].endswith(sentences[2]) and states(read[2])
+    assert in_context(("银行应当报告。", "注册资本不低于人民币2000万元。")) == ["银行应当报告。", "注册资本不低于人民币2000万元。"]
 
 
 def test_a_demonstrative_names_a_document_only_with_its_noun(names, chinese_tokenizer):

@@ -13,7 +13,7 @@ from collections.abc import Collection, Mapping, Sequence
 
 from rag.answering.extractive import citation, labelled
 from rag.corpus.records import UNLABELLED
-from rag.corpus.sentences import CLAUSE_BREAK, split_sentences
+from rag.corpus.sentences import split_sentences
 from rag.types import Answer, Chunk, DocumentInfo
 
 # 「本条例所称地方金融组织，是指」「本意见所称“金融管理部门”是指」「本条例所称的绿色金融,是指」
@@ -28,6 +28,9 @@ _ASKS = re.compile(r"是指|指什么|指哪|什么是|何为|哪几类|哪几�
 _GENERIC_TAIL = re.compile(r"(业务|活动|行为|工作)$")
 MAX_DOCUMENTS = 3  # documents defining one term quoted side by side when the question names none
 NEAR_CUE = 4  # characters between a term and the asking: 「地方金融组织具体指哪几类」, 「…的具体范围」
+# What may stand between them: words that link, never a verb of its own (「融资担保公司干哪几类业务」 asks
+# what the companies may do, not what they are).
+_LINKING = re.compile(r"([”」\"'’』]|具体|主要|都|到底|究竟|一般|通常|是|的|指|要|需要|包括|包含|分为|有|还|就)*")
 
 
 Definitions = dict[str, list[tuple[str, Chunk]]]  # term → its defining sentences, in index order
@@ -51,7 +54,7 @@ def _beside(question: str, at: int, length: int, cue: re.Match) -> bool:
     """Whether the term stands next to the asking, in its clause: 「反洗钱特别预防措施针对哪几类名单」 asks
     about the 名单, and 「信用信息的查询记录…？查询记录要包括哪些内容」 about the 查询记录."""
     between = question[at + length:cue.start()] if at < cue.start() else question[cue.end():at]
-    return len(between) <= NEAR_CUE and not CLAUSE_BREAK.search(between)
+    return len(between) <= NEAR_CUE and bool(_LINKING.fullmatch(between))
 
 
 def answer(question: str, defined: Definitions, within: Collection[str],

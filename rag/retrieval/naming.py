@@ -115,6 +115,9 @@ class DocumentNames:
     def find(self, question: str) -> Naming:
         explicit: set[str] = set()
         text = question
+        # What names a document outright is blanked (offsets kept) before documents are described: in
+        # 「青岛市金融发展促进条例对…融资性担保公司…」 the 条例 is the 青岛 title's, not a type word for 融资担保条例.
+        named_at: list[tuple[int, int]] = []
         for m in _NUMBER.finditer(question):
             asked = _Number(m.group("prefix"), m.group("year"), m.group("seq"))
             hits = {e.id for e in self.entries if any(_same_number(n, asked, m.group("wen")) for n in e.numbers)}
@@ -125,13 +128,18 @@ class DocumentNames:
                              if any(asked.prefix[-k:] in n.prefix for e in self.entries if e.id in hits
                                     for n in e.numbers)), asked.prefix)
                 text = text.replace(m.group(0), kept, 1)
+                named_at.append((m.start() + len(kept), m.end()))  # 「湖州条例和国办6号文」: 湖州条例 stays
         for e in self.entries:
             if e.name in question:
                 explicit.add(e.id)
+                named_at += [(m.start(), m.end()) for m in re.finditer(re.escape(e.name), question)]
                 for said in dict.fromkeys((e.title, e.name)):  # the whole title first, then without its （试行）
                     text = text.replace(f"《{said}》", "").replace(said, "")
-        words = self.tokenizer.words(question)
-        scores = {} if _ACROSS.search(question) else {e.id: self._described(e, question, words) for e in self.entries}
+        rest = question
+        for a, b in named_at:
+            rest = rest[:a] + "，" * (b - a) + rest[b:]
+        words = self.tokenizer.words(rest)
+        scores = {} if _ACROSS.search(question) else {e.id: self._described(e, rest, words) for e in self.entries}
         best, (start, end) = max(scores.values(), key=lambda s: s[0], default=(0.0, (0, 0)))
         # 「那个国办担保基金的文件」 describes one document well and another by one shared word; 「非法集资条例和温州
         # 民间融资条例」 names two, each by words of its own before its type word.
@@ -163,6 +171,12 @@ class DocumentNames:
         found = [w for w in asked if w in e.parts]
         places = [p for p in e.places if p in question]
         offset, clause = 0, question
+        if pointers and not types:
+            # 「那个融资担保公司的条例，明确禁止…哪几类业务」: the words after what is pointed at are the question's.
+            offset = question.find(pointers[0])
+            clause = question[offset:offset + _POINTED.search(question[offset:]).end()]
+            found = [w for w in found if w in clause]
+            places = [p for p in places if p in clause]
         if types:
             # A type word is described within its clause: 「地方政府真这么干了，条例后面…」 names no 地方金融条例, and
             # in 「…听企业意见？台州信用条例和浙江民营企业条例…」 the 企业 of 浙江民营企业条例 is the one after 台州.
