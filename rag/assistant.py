@@ -18,7 +18,18 @@ from typing import Protocol
 import numpy as np
 
 from rag.answering import aggregate, definition, framing, grouped, identity, penalty
-from rag.answering.extractive import MAX_CHARS, MAX_CHUNKS, Quote, compose, lists, refuse, select, topic_phrase, whole
+from rag.answering.extractive import (
+    MAX_CHARS,
+    MAX_CHUNKS,
+    Quote,
+    compose,
+    in_context,
+    lists,
+    refuse,
+    select,
+    topic_phrase,
+    whole,
+)
 from rag.answering.llm import generator_from_settings
 from rag.answering.relevance import (
     Banks,
@@ -280,7 +291,7 @@ class Assistant:
             quotes = select(retriever, scored, framing.last(hits, text), states=states,
                             given=figures_given(prepared.text))
             if states is not None:  # the quote stating the figure asked for leads, before the budget runs out
-                quotes.sort(key=lambda q: not any(map(states, q.sentences)))
+                quotes.sort(key=lambda q: not any(map(states, in_context(q.sentences))))
             if hits:
                 best = hits[0].chunk
                 lead, items = grouped.listed_under(best, library.chunks_of[best.document_id])
@@ -292,7 +303,7 @@ class Assistant:
                     # the chunks a narrow answer would quote keep their sentences, chosen for this question
                     broad, quotes = True, _merged(quotes, listed)
         # A heading states figures too: 「（二）增加支小支农再贷款和再贴现额度共1500亿元」.
-        sentences = [s for q in quotes for s in (q.hit.chunk.measure, *q.sentences)]
+        sentences = [s for q in quotes for s in (q.hit.chunk.measure, *in_context(q.sentences))]
         synonyms = self.pipeline.synonyms
         # A question whose every naming word one quoted chunk holds, with what it asks for, is answered
         # however far its wording sits from the policy's in the embedding (「商票最长能开多久？」).

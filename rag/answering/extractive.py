@@ -68,8 +68,9 @@ def select(retriever: Retriever, scored: Scored, hits: list[Hit], limit: int = M
         scores = per_sentence[index.passage_rows(index.positions[hit.chunk.id])]
         ranked = np.argsort(-scores, kind="stable")[:sentences]
         order = sorted(int(i) for i in ranked if scores[i] >= SENTENCE_RATIO * scores[ranked[0]])
-        if states is not None and not any(states(split[i]) for i in order):
-            stating = next((int(i) for i in np.argsort(-scores, kind="stable") if states(split[int(i)])), None)
+        read = in_context(split) if states is not None else split  # an item states its figure after its lead-in
+        if states is not None and not any(states(read[i]) for i in order):
+            stating = next((int(i) for i in np.argsort(-scores, kind="stable") if states(read[int(i)])), None)
             order = sorted({*order, stating}) if stating is not None else order
         if given is not None:
             order = sorted({*order, *(i for i, sentence in enumerate(split) if given(sentence))})
@@ -109,6 +110,20 @@ def _with_items(sentences: list[str], order: list[int]) -> list[int]:
                 break
             out.add(j)
     return sorted(out)
+
+
+def in_context(sentences: tuple[str, ...] | list[str]) -> list[str]:
+    """Each sentence, an item read after the lead-in that introduces it: 「(二)注册资本不低于人民币2000万元」
+    says whose capital only with 「设立融资担保公司，应当…具备下列条件：」 before it."""
+    out, lead = [], ""
+    for i, sentence in enumerate(sentences):
+        run = _lead_in(sentences, i)
+        if run is not None:
+            lead = "".join(sentences[run.start:run.stop]) if i == run[-1] else lead
+            out.append(sentence)
+        else:
+            out.append(lead + sentence)
+    return out
 
 
 def lists(quote: Quote, asked: Collection[str]) -> bool:
