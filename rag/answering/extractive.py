@@ -68,10 +68,11 @@ def select(retriever: Retriever, scored: Scored, hits: list[Hit], limit: int = M
         scores = per_sentence[index.passage_rows(index.positions[hit.chunk.id])]
         ranked = np.argsort(-scores, kind="stable")[:sentences]
         order = sorted(int(i) for i in ranked if scores[i] >= SENTENCE_RATIO * scores[ranked[0]])
-        read = in_context(split) if states is not None else split  # an item states its figure after its lead-in
-        if states is not None and not any(states(read[i]) for i in order):
-            stating = next((int(i) for i in np.argsort(-scores, kind="stable") if states(read[int(i)])), None)
-            order = sorted({*order, stating}) if stating is not None else order
+        if states is not None:
+            read = in_context(split)  # an item states its figure after its lead-in
+            if not any(states(read[i]) for i in order):
+                stating = next((int(i) for i in np.argsort(-scores, kind="stable") if states(read[int(i)])), None)
+                order = sorted({*order, stating}) if stating is not None else order
         if given is not None:
             order = sorted({*order, *(i for i, sentence in enumerate(split) if given(sentence))})
         core = tuple(order)
