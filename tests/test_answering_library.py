@@ -112,6 +112,22 @@ def test_a_place_alone_confines_the_search_without_comparing(chinese_tokenizer):
     assert both.documents == ("care", "coop") and not both.across
 
 
+def test_a_title_opening_with_a_bare_place_is_that_places_document(chinese_tokenizer):
+    zhengzhou = [DocumentInfo("port", "郑州航空港经济综合实验区条例", issuers=("河南省人民代表大会常务委员会",), type="条例"),
+                 DocumentInfo("farm", "郑州市农业投资保障条例", type="条例"),
+                 DocumentInfo("ftz", "中国（重庆）自由贸易试验区条例", type="条例"),
+                 DocumentInfo("law", "中华人民共和国促进科技成果转化法", type="法")]
+    names = DocumentNames(zhengzhou, chinese_tokenizer)
+    # 郑州 opens both titles; the question's own words (航空港, 实验区) say which of 郑州's documents it means
+    assert names.find("郑州航空港实验区的企业，技术转让所得怎么减免？").documents == ("port",)
+    assert names.find("郑州一个种植大户拿了政府的农业项目钱，自己还要出钱吗？").documents == ("farm",)
+    placed = names.find("郑州这边有哪些支持？")
+    assert placed.documents == ("port", "farm") and placed.placed
+    assert names.find("重庆那边跨境人民币能怎么用？").documents == ("ftz",)
+    # 中华人民共和国 is no place: a national law is not named by a region
+    assert names.find("中国的企业技术转让所得怎么减免？").documents == ()
+
+
 def test_what_names_a_document_outright_describes_no_other(chinese_tokenizer):
     library = [DocumentInfo("guarantee", "融资担保公司监督管理条例", number="国务院令第683号", type="条例"),
                DocumentInfo("rmb", "中国人民银行关于明确跨境人民币业务相关问题的通知", number="银发〔2011〕145号",
@@ -165,6 +181,19 @@ def test_follow_ups_point_at_the_previous_answer(names, chinese_tokenizer):
     # 「这条不良信息」 counts a record by 条: it is not the article just quoted
     record = resolve("那如果企业后来主动改正了，能不能提前把这条不良信息删掉？", article, names, words)
     assert record.measure is None and record.documents == (ZHEJIANG,)
+
+
+def test_a_follow_up_that_asks_the_quoted_document_of_another_subject(names, chinese_tokenizer):
+    words = chinese_tokenizer.words
+    history = [Turn("user", "国发〔2018〕39号对创业担保贷款是怎么支持的？"),
+               Turn("assistant", "（三）加大创业担保贷款贴息及奖补政策支持力度：符合条件的人员可申请。[1]")]
+    # 「它对…」 asks the document of a subject of its own: the search stays in it, not in the measure
+    its = resolve("那它对高校毕业生就业又是怎么支持的？", history, names, words)
+    assert its.documents == ("guofa-2018-39-cujin-jiuye-yijian",) and its.measure is None
+    # 「除了这条…」 sets the quoted measure aside and asks the rest of its document
+    rest = resolve("除了这条说的贴息，职业培训这块有什么支持？", history, names, words)
+    assert rest.documents == ("guofa-2018-39-cujin-jiuye-yijian",) and rest.measure is None
+    assert rest.text == "职业培训这块有什么支持？"
 
 
 def test_a_document_set_aside_is_left_out_of_the_search(names, chinese_tokenizer):

@@ -31,6 +31,7 @@ _HEADING = re.compile(rf"^(第[{CN_NUM}\d]+条|[（(][{CN_NUM}]+[)）][^：:，�
 # The title's parenthesis is its 文号 (「（国发〔2018〕39号）」), never a measure's number like 「（四）」.
 _LABEL = re.compile(r"^(?:《[^》]+》(?:（[^）]*号）)?|[^\s（(《：:]{1,12}〔\d{4}〕\d+号)\s*")
 _TITLE = re.compile(r"《([^》]+)》")
+_ITS_SUBJECT = re.compile(r"^(?:那么?|那如果|如果)?[，,]?\s*(?:它|其)(?:对|关于|在)")
 # A turn that goes on from the previous answer: 「那…」「还要…」「另外…」「…呢？」
 _GOES_ON = re.compile(r"^(那|还|另外|此外|再问|顺便)|呢[？?]?$")
 # 「除了专门的非法集资条例，还有哪些文件…」 asks about every document but the one it sets aside.
@@ -59,6 +60,9 @@ def resolve(question: str, history: Sequence[Turn], names: DocumentNames,
     # 「那这项任务是哪些单位负责的？」 points at the quoted measure: it names no new subject to rewrite with.
     text = question if _POINTING.search(question) else rewrite(question, history, words)
     aside = _EXCEPT.match(text)
+    if aside and history and _POINTING.search(aside.group("named")):
+        # 「除了这条说的保险，资本市场这块有什么支持？」 asks the rest of the document quoted, not the measure.
+        return Scope(text[aside.end():], _previous(history, names)[0])
     set_aside = names.find(aside.group("named")) if aside else None
     if set_aside:
         # The set-aside title must not be searched for either: its words would pull its own articles back.
@@ -75,8 +79,9 @@ def resolve(question: str, history: Sequence[Turn], names: DocumentNames,
     documents, heading = _previous(history, names)
     if not documents:
         return Scope(text)
-    # 「第十九条呢？」 names its own article; only 「这条/该措施」 takes the previous one's.
-    measure = None if _OWN_MEASURE.search(question) else heading
+    # 「第十九条呢？」 names its own article, 「那它对账户融资怎么限的？」 asks its document of a subject of its
+    # own; only 「这条/该措施」 takes the previous one's.
+    measure = None if _OWN_MEASURE.search(question) or _ITS_SUBJECT.search(question) else heading
     return Scope(text, documents, measure)
 
 

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import bm25s
 import jieba
+import jieba.posseg
 import numpy as np
 
 from rag.data import DATA_DIR
@@ -42,11 +43,23 @@ class ChineseTokenizer:
         self._jieba.load_userdict(str(self.dictionary.userdict))
         words = self.dictionary.stopwords.read_text(encoding="utf-8").split()
         self._stop = frozenset(words)
+        self._pos: jieba.posseg.POSTokenizer | None = None
 
     def words(self, text: str) -> list[str]:
         """Content words in precise mode, in order, once each: what a question is about."""
         tokens = (t.strip().lower() for t in self._jieba.cut(text))
         return list(dict.fromkeys(t for t in tokens if len(t) >= 2 and t not in self._stop and _WORD.search(t)))
+
+    def leading_place(self, title: str) -> str | None:
+        """The place a title opens with when it carries no 省/市 (「郑州航空港经济综合实验区条例」 → 郑州), or
+        names it in the 「中国（重庆）自由贸易试验区」 way; None for a national title."""
+        if self._pos is None:
+            self._pos = jieba.posseg.POSTokenizer(self._jieba)
+        opening = re.sub(r"^(中华人民共和国|中国)[（(]?", "", title)
+        first = next(iter(self._pos.cut(opening)), None)
+        if first is None or first.flag != "ns" or len(first.word) < 2 or opening != title and not title.startswith("中国"):
+            return None
+        return first.word
 
     def phrase_after(self, text: str, marks: frozenset[str], most: int = 3) -> list[str]:
         """The content words of a short phrase that ends the text after one of ``marks``, when its last word

@@ -105,9 +105,10 @@ class DocumentNames:
         places = tuple(dict.fromkeys(m.group(1) for s in (d.title, d.notice_title or "", *d.issuers)
                                      if (m := _PLACE.match(s))))
         # The title's own place wins: 温州's 条例 is approved by 浙江省's congress, yet 「浙江的条例」 is not it.
-        own = _PLACE.match(d.title) or _PLACE.match(d.notice_title or "")
+        own_match = _PLACE.match(d.title) or _PLACE.match(d.notice_title or "")
+        own = own_match.group(1) if own_match else self.tokenizer.leading_place(d.title)
         if own:
-            places = (own.group(1),)
+            places = (own,)
         abbreviation = number.prefix.removesuffix("发") if number and number.prefix.endswith("发") else None
         return _Entry(d.id, d.title, _QUALIFIED.sub("", d.title) or d.title, core, numbers, parts | _abbreviations(ordered), places, own is not None,
                       abbreviation or None)
@@ -153,7 +154,11 @@ class DocumentNames:
         placed = not explicit and not described
         if placed:
             # 「在浙江，民间借贷…」: a place alone, when nothing else is named, means that place's own documents.
-            described = {e.id for e in self.entries if e.local and any(p in question for p in e.places)}
+            here = [e for e in self.entries if e.local and any(p in question for p in e.places)]
+            # 「郑州航空港实验区的企业…」: of 郑州's documents, the one whose own title words the question also says.
+            titled = [e for e in here if sum(self.weight(w) for w in words
+                                             if w in e.parts and w not in e.places) >= TITLE_WEIGHT]
+            described = {e.id for e in titled or here}
         ids = tuple(e.id for e in self.entries if e.id in explicit | described)
         return Naming(ids, _trim(text) or question, placed and len(ids) > 1)
 
