@@ -119,7 +119,8 @@ def test_a_title_opening_with_a_bare_place_is_that_places_document(chinese_token
                  DocumentInfo("law", "中华人民共和国促进科技成果转化法", type="法")]
     names = DocumentNames(zhengzhou, chinese_tokenizer)
     # 郑州 opens both titles; the question's own words (航空港, 实验区) say which of 郑州's documents it means
-    assert names.find("郑州航空港实验区的企业，技术转让所得怎么减免？").documents == ("port",)
+    port = names.find("郑州航空港实验区的企业，技术转让所得怎么减免？")
+    assert port.documents == ("port",) and port.text == "企业，技术转让所得怎么减免？"
     assert names.find("郑州一个种植大户拿了政府的农业项目钱，自己还要出钱吗？").documents == ("farm",)
     placed = names.find("郑州这边有哪些支持？")
     assert placed.documents == ("port", "farm") and placed.placed

@@ -186,6 +186,13 @@ def test_figure_questions_need_a_figure_in_the_quote():
     # a reward is what 「奖励多少钱」 measures: a fine in the quote is no answer
     fines = ["国家鼓励对涉嫌非法集资行为进行举报。", "对非法集资人，处集资金额20%以上1倍以下的罚款。"]
     assert unanswered("举报非法集资查实以后，一般奖励多少钱？", fines, ["举报", "非法集资", "奖励"])
+    # 「一次性奖励」 names a kind of award, not a count: no amount is stated
+    once = ["对早开工、早投产的双创项目给予一次性奖励。"]
+    assert unanswered("对早开工的双创项目，一次性奖励给多少钱？", once, ["开工", "双创", "奖励"])
+    # a ratio said by name is still of something: 出资比例 is not the 净收入's 比例
+    share = ["从科技成果转化的净收入中提取不低于百分之五十的比例。"]
+    assert unanswered("科技成果转化引导基金的出资比例上限是多少？", share, ["科技成果", "引导", "基金", "出资", "比例", "上限"])
+    assert not unanswered("奖励的提取比例是多少？", share, ["奖励", "提取", "比例"])
     # 「第几项」 asks where a rule stands, not for a figure
     assert not unanswered("条例后面有没有追责的规定？是第几项？", ["依法依规追究责任。"], ["追责"])
     assert unanswered("最多能罚几倍", ["依法依规追究责任。"], ["罚"])

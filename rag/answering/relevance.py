@@ -285,7 +285,8 @@ _WHEN = re.compile(r"[^，,。？?！!]{0,6}(时候|之时)")
 _DONE_TO = re.compile(r"(要不要|需不需要|用不用|该不该|应不应该|是否|能否|能不能)[^，,。？?！!]{0,6}[把将][^，,。？?！!]*$")
 _YEAR = re.compile(r"\d{4}年")  # 「到2025年末」 dates a target; it is not the figure asked for
 # A formula (「余额上限=一级资本净额×…」) states how a figure is reached: the answer to 「上限是怎么算的」.
-_FIGURE = re.compile(r"\d|[一二两三四五六七八九十百千万]+[个家所倍成项亿万人名户次天日年]|[百千]分之|[=＝×÷]")
+# 「一次性奖励」 is a kind of award, not a count of one.
+_FIGURE = re.compile(r"\d|(?!一次性)[一二两三四五六七八九十百千万]+[个家所倍成项亿万人名户次天日年]|[百千]分之|[=＝×÷]")
 
 
 # 「怎么申请」「要交哪些材料」「几个工作日办结」 ask for a procedure; a development policy rarely states one.
@@ -404,7 +405,9 @@ def _states_figure(sentence: str, measured: tuple[str, ...], others: list[str],
     literal = any(m in c for c in clauses for m in measured)
     by_form = any((_RATIO.search(m) and _PERCENT.search(c)) or (_DURATION.search(m) and _PERIOD.search(_YEAR.sub("", c)))
                   for c in clauses for m in measured)
-    named = literal or (by_form and (not qualifier or any(q in sentence for q in qualifier)))
+    # 「出资比例」 asked is not met by 「净收入…的比例」: a ratio named literally is still of something.
+    of_it = not qualifier or any(q in sentence for q in qualifier)
+    named = (literal and (of_it or not any(_RATIO.search(m) for m in measured))) or (by_form and of_it)
     return named and (not others or any(w in sentence for w in others))
 
 

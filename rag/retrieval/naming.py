@@ -159,6 +159,11 @@ class DocumentNames:
             titled = [e for e in here if sum(self.weight(w) for w in words
                                              if w in e.parts and w not in e.places) >= TITLE_WEIGHT]
             described = {e.id for e in titled or here}
+            if len(titled) == 1:
+                # its place and title words said in one run (「郑州航空港实验区」) are its name, not the question's
+                said = sorted((*titled[0].places, *(w for w in words if w in titled[0].parts)), key=len, reverse=True)
+                run = max(re.findall(f"(?:{'|'.join(map(re.escape, said))}){{2,}}", text), key=len, default="")
+                text = text.replace(run, "", 1) if run else text
         ids = tuple(e.id for e in self.entries if e.id in explicit | described)
         return Naming(ids, _trim(text) or question, placed and len(ids) > 1)
 
