@@ -840,3 +840,12 @@ def test_an_article_on_the_subject_joins_at_two_fifths_of_the_best_score(library
     # 第四十五条 (清理规范口岸收费) scores between 40% and 45% of the best article on 乱收费
     answer = library_assistant.ask("《优化营商环境条例》里，关于向企业乱收费、摊派、收保证金这些事，都有哪些规定？")
     assert "第四十五条" in {c.chunk.measure for c in answer.citations}
+
+
+def test_a_refusal_does_not_deny_its_document_its_own_name():
+    from rag.answering.extractive import refuse
+
+    article = Chunk(id="1", document="青岛市科技创新促进条例", part=None, measure="第十三条", item=None,
+                    text="鼓励企业购买专利。", responsible_units=(), spans=())
+    refused = refuse("青岛的研究所卖专利奖励多少？", _hits([article], [0.5]), ["青岛", "研究所", "专利", "奖励"])
+    assert refused.summary == "政策未涉及：《青岛市科技创新促进条例》中没有关于“研究所、专利、奖励”的规定。"

@@ -67,6 +67,16 @@ def test_an_article_its_paragraphs_and_its_items_are_one_chunk(tmp_path):
         assert_spans_match(parsed.source.raw, c)
 
 
+def test_a_paragraph_opening_with_a_reference_to_its_own_law_stays_in_its_article(tmp_path):
+    # 「…违反本条例」 at a line start reads like a title ending in 条例, and 第十五条 like its first article
+    text = REGULATION.replace("有违法所得的，没收违法所得。\n第三章",
+                              "融资担保公司违反本条例第十五条规定，未报告重大风险事件的，处五万元以上罚款。\n第三章")
+    parsed, chunks = parse(tmp_path, text)
+    five = only(chunks, "第五条")
+    assert five.text.endswith("融资担保公司违反本条例第十五条规定，未报告重大风险事件的，处五万元以上罚款。")
+    assert [c.measure for c in chunks] == [f"第{n}条" for n in "一二三四五六"]
+
+
 def test_a_section_refines_its_chapter_and_is_no_wording(tmp_path):
     _, chunks = parse(tmp_path, REGULATION)
     parts = {c.measure: c.part for c in chunks}

@@ -244,6 +244,8 @@ def refuse(question: str, hits: list[Hit], topic: list[str]) -> Answer:
     related = tuple(dict.fromkeys(h.chunk.where if h.chunk.measure == UNLABELLED else h.chunk.measure
                                   for h in hits))[:3]
     document = f"《{hits[0].chunk.document}》" if hits else "本政策"
+    # 「《青岛市科技创新促进条例》中没有关于“青岛”的规定」 would deny the document its own name
+    topic = [w for w in topic if not hits or w not in hits[0].chunk.document]
     about = f"关于{topic_phrase(topic)}的规定" if topic else "与该问题相关的规定"
     summary = f"政策未涉及：{document}中没有{about}。"
     statements = (f"可能相关（仅供参考，并未回答该问题）：{'；'.join(related)}",) if related else ()

@@ -349,7 +349,8 @@ def figure_asked(question: str, topic: list[str], synonyms: dict[str, tuple[str,
     # 「多少个工作日」 names what it counts after the ask
     after = [w for w in topic if _MEASURE.search(w) and asks.end() <= question.find(w) <= asks.end() + 2]
     measured = max(before, key=question.rfind, default=None) or next(iter(after), None)
-    others = [w for w in topic if w != measured and w not in _QUALIFIERS]
+    # the policy's word counts as the question's (违规 is 违法 in 「违法所得不足五十万元的，处…罚款」)
+    others = [t for w in topic if w != measured and w not in _QUALIFIERS for t in (w, *(synonyms or {}).get(w, ()))]
     verb = question[asks.start() - 1:asks.start()]
     if not measured and verb in _ASKED_BY_VERB:  # 「机构本身要罚多少」 asks for a 罚款
         others = [w for w in others if not w.endswith(verb)]  # jieba's 「要罚」 is the asking, not a subject
