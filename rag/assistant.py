@@ -310,7 +310,7 @@ class Assistant:
         passes = relevance.passes(library.thresholds) or (relevance.passage >= library.thresholds.floor and answered_in(
             prepared.text, [h.chunk.headed for h in hits[:MAX_CHUNKS]], topic, synonyms))
         if not hits or not passes or unanswered(prepared.text, sentences, topic, synonyms):
-            return refuse(text, hits, topic), relevance
+            return refuse(text, hits, topic, len(documents) if documents else len(library.documents)), relevance
         evidence = "".join(sentences)
         matched = [w for w in topic if any(t in evidence for t in (w, *synonyms.get(w, ())))]
         if comparing:

@@ -238,15 +238,25 @@ def topic_phrase(terms: list[str]) -> str:
     return f"“{'、'.join(terms[:3])}”" if terms else "该问题"
 
 
-def refuse(question: str, hits: list[Hit], topic: list[str]) -> Answer:
-    """「政策未涉及」 with up to three nearest measures; nothing from them is presented as an answer."""
-    # A measure without a heading is named by its item: 「未标明的措施」 alone points nowhere.
-    related = tuple(dict.fromkeys(h.chunk.where if h.chunk.measure == UNLABELLED else h.chunk.measure
+def refuse(question: str, hits: list[Hit], topic: list[str], searched: int = 1) -> Answer:
+    """「政策未涉及」 with up to three nearest measures; nothing from them is presented as an answer.
+
+    ``searched`` is how many documents the question was asked of: a library-wide refusal says that none of
+    them has the rule, not that the document of the nearest measure lacks it.
+    """
+    several = len({h.chunk.document for h in hits}) > 1
+    # A measure without a heading is named by its item: 「未标明的措施」 alone points nowhere; across documents
+    # 「第三条」 is named with its title.
+    related = tuple(dict.fromkeys((f"《{h.chunk.document}》" if several else "")
+                                  + (h.chunk.where if h.chunk.measure == UNLABELLED else h.chunk.measure)
                                   for h in hits))[:3]
-    document = f"《{hits[0].chunk.document}》" if hits else "本政策"
-    # 「《青岛市科技创新促进条例》中没有关于“青岛”的规定」 would deny the document its own name
-    topic = [w for w in topic if not hits or w not in hits[0].chunk.document]
+    if searched > 1:
+        where = f"所查 {searched} 份文件中都"
+    else:
+        where = f"《{hits[0].chunk.document}》中" if hits else "本政策中"
+        # 「《青岛市科技创新促进条例》中没有关于“青岛”的规定」 would deny the document its own name
+        topic = [w for w in topic if not hits or w not in hits[0].chunk.document]
     about = f"关于{topic_phrase(topic)}的规定" if topic else "与该问题相关的规定"
-    summary = f"政策未涉及：{document}中没有{about}。"
+    summary = f"政策未涉及：{where}没有{about}。"
     statements = (f"可能相关（仅供参考，并未回答该问题）：{'；'.join(related)}",) if related else ()
     return Answer(question, summary, statements, (), False, "refusal", related)
