@@ -53,13 +53,12 @@ class ChineseTokenizer:
     def leading_place(self, title: str) -> str | None:
         """The place a title opens with when it carries no 省/市 (「郑州航空港经济综合实验区条例」 → 郑州), or
         names it in the 「中国（重庆）自由贸易试验区」 way; None for a national title."""
+        if title.startswith("中华人民共和国"):
+            return None
         if self._pos is None:
             self._pos = jieba.posseg.POSTokenizer(self._jieba)
-        opening = re.sub(r"^(中华人民共和国|中国)[（(]?", "", title)
-        first = next(iter(self._pos.cut(opening)), None)
-        if first is None or first.flag != "ns" or len(first.word) < 2 or opening != title and not title.startswith("中国"):
-            return None
-        return first.word
+        first = next(iter(self._pos.cut(re.sub(r"^中国[（(]?", "", title))), None)
+        return first.word if first is not None and first.flag == "ns" and len(first.word) >= 2 else None
 
     def phrase_after(self, text: str, marks: frozenset[str], most: int = 3) -> list[str]:
         """The content words of a short phrase that ends the text after one of ``marks``, when its last word

@@ -156,12 +156,11 @@ class DocumentNames:
             # 「在浙江，民间借贷…」: a place alone, when nothing else is named, means that place's own documents.
             here = [e for e in self.entries if e.local and any(p in question for p in e.places)]
             # 「郑州航空港实验区的企业…」: of 郑州's documents, the one whose own title words the question also says.
-            titled = [e for e in here if sum(self.weight(w) for w in words
-                                             if w in e.parts and w not in e.places) >= TITLE_WEIGHT]
+            titled = [e for e in here if sum(map(self.weight, _title_words(e, words))) >= TITLE_WEIGHT]
             described = {e.id for e in titled or here}
             if len(titled) == 1:
                 # its place and title words said in one run (「郑州航空港实验区」) are its name, not the question's
-                said = sorted((*titled[0].places, *(w for w in words if w in titled[0].parts)), key=len, reverse=True)
+                said = sorted((*titled[0].places, *_title_words(titled[0], words)), key=len, reverse=True)
                 run = max(re.findall(f"(?:{'|'.join(map(re.escape, said))}){{2,}}", text), key=len, default="")
                 text = text.replace(run, "", 1) if run else text
         ids = tuple(e.id for e in self.entries if e.id in explicit | described)
@@ -177,8 +176,7 @@ class DocumentNames:
         issuer = e.abbreviation if e.abbreviation and len(e.abbreviation) >= 2 and e.abbreviation in question else None
         if not (types or pointers or issuer):
             return 0.0, (0, 0)
-        asked = [w for w in words if w not in _TYPES and w not in _FRAME_WORDS and w not in e.places]
-        found = [w for w in asked if w in e.parts]
+        found = _title_words(e, words)
         places = [p for p in e.places if p in question]
         offset, clause = 0, question
         if pointers and not types:
@@ -212,6 +210,11 @@ class DocumentNames:
         end = min(closing) if closing else max(at + n for at, n in marks)
         score = weight + len(places) + (issuer is not None) + 0.5 * typed
         return score, ((start, end) if end - start <= _SPAN else (0, 0))
+
+
+def _title_words(e: _Entry, words: list[str]) -> list[str]:
+    """The question's words that are the document's own title words: not its place, its type or a frame word."""
+    return [w for w in words if w in e.parts and w not in _TYPES and w not in _FRAME_WORDS and w not in e.places]
 
 
 def _trim(text: str) -> str:
