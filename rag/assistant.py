@@ -53,7 +53,7 @@ from rag.pipeline import BuildReport, Pipeline, PipelineConfig
 from rag.retrieval.hybrid import Query, Retriever, Scored
 from rag.retrieval.manifest import GateRecord, Manifest
 from rag.retrieval.naming import DocumentNames
-from rag.retrieval.query import expand, normalise_query
+from rag.retrieval.query import expand, mentions, normalise_query
 from rag.retrieval.store import REBUILD_HINT
 from rag.settings import Settings
 from rag.types import Answer, Chunk, DocumentInfo, Hit, SearchMode, Turn
@@ -246,19 +246,20 @@ class Assistant:
             return structural, None
         if scope.excluded:
             kept = tuple(d for d in library.documents if d not in scope.excluded)
-            return self.retrieve(text, top_k, kept, across=True)
+            return self.retrieve(text, top_k, kept, across=True, named=False)
         return self.retrieve(text, top_k, scope.documents, across=scope.across, context=scope.context)
 
     def retrieve(self, text: str, top_k: int = 5, documents: Sequence[str] = (),
-                 across: bool = False, context: str = "") -> tuple[Answer, Relevance]:
+                 across: bool = False, context: str = "", named: bool = True) -> tuple[Answer, Relevance]:
         """The extractive (or refusal) answer and the relevance that decided between them.
 
         ``documents`` confines the search; they are compared side by side unless ``across`` says they
-        are simply what is left of the library once a question set some aside.
+        are simply searched together: a place named them all, or (not ``named``) they are what is left
+        of the library once a question set some aside.
         """
         retriever, prepared = self.pipeline.query(text)
         library = self.library()
-        prepared = self._within(prepared, documents, library) if not across else prepared
+        prepared = self._within(prepared, documents, library, placed=across) if named else prepared
         scored = retriever.score(prepared, documents or None)
         hits = retriever.rank(scored, top_k, "hybrid")
         if penalty.asks_penalty(text):  # 「没报批会怎么罚」: the article citing the duty found sets the fine
@@ -310,22 +311,23 @@ class Assistant:
         passes = relevance.passes(library.thresholds) or (relevance.passage >= library.thresholds.floor and answered_in(
             prepared.text, [h.chunk.headed for h in hits[:MAX_CHUNKS]], topic, synonyms))
         if not hits or not passes or unanswered(prepared.text, sentences, topic, synonyms):
-            return refuse(text, hits, topic, len(documents) if documents else len(library.documents)), relevance
+            return refuse(text, hits, topic, len(documents) if documents else len(library.documents),
+                          synonyms), relevance
         evidence = "".join(sentences)
-        matched = [w for w in topic if any(t in evidence for t in (w, *synonyms.get(w, ())))]
+        matched = [w for w in topic if mentions(evidence, w, synonyms)]
         if comparing:
             summary = f"{len(documents)} 份文件中与{topic_phrase(matched)}相关的规定，分别如下："
             quotes = whole(quotes, 2 * MAX_CHARS - len(summary) - 40 * len(quotes))  # side by side, whole if they fit
             return grouped.compose_grouped(text, quotes, library.documents, summary), relevance
         if items:  # the best chunk is one item of a list, or its lead-in: quote the whole list
-            return grouped.compose_list(text, lead, items, hits[0].score), relevance
+            return grouped.compose_list(text, lead, items, hits[0].score, states), relevance
         measures = _measures(quotes)
         if broad and len(measures) > 1:
             summary = f"政策中与{topic_phrase(matched)}相关的措施共 {len(measures)} 条："
             return grouped.compose_grouped(text, quotes, library.documents, summary), relevance
         return compose(text, quotes, matched), relevance
 
-    def _within(self, prepared: Query, documents: Sequence[str], library: Library) -> Query:
+    def _within(self, prepared: Query, documents: Sequence[str], library: Library, placed: bool = False) -> Query:
         """The query without the words that most chunks of the named documents hold.
 
         Every article of 《宁波市台湾同胞投资保障条例》 says 台湾同胞 and 投资: inside it those
@@ -343,6 +345,10 @@ class Assistant:
         # library-wide rarity made 「在宁波市举办…展销活动」 outrank the article on 汇回 for 「台湾老板在宁波开厂…」.
         dropped = {t for t in prepared.tokens if t in titles and (
             library.share((t,), documents) >= PERVASIVE or library.only_in(t, documents))}
+        if placed:
+            # 上海 of 「外资公司来上海开厂…」 named both 上海 documents, yet other documents say 上海 too; kept,
+            # it rewarded the articles that happen to say it (中国（上海）自由贸易试验区) over the one on 优惠.
+            dropped |= {t for t in prepared.tokens if all(t in library.documents[d].title for d in documents)}
         synonyms, tokenize = self.pipeline.synonyms, self.pipeline.tokenizer.tokenize
         dropped |= {s for t in dropped for s in synonyms.get(t, ())}  # 台胞 for 台湾同胞
         # The synonyms of a term inside a dropped word go too: 绿色 of 绿色金融 brought 新能源, 污水处理,

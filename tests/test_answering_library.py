@@ -848,10 +848,11 @@ def test_a_refusal_does_not_deny_its_document_its_own_name():
     article = Chunk(id="1", document="青岛市科技创新促进条例", part=None, measure="第十三条", item=None,
                     text="鼓励企业购买专利。", responsible_units=(), spans=())
     refused = refuse("青岛的研究所卖专利奖励多少？", _hits([article], [0.5]), ["青岛", "研究所", "专利", "奖励"])
-    assert refused.summary == "政策未涉及：《青岛市科技创新促进条例》中没有关于“研究所、专利、奖励”的规定。"
+    # named for what the related measures lack: they speak of 专利, not of its reward
+    assert refused.summary == "政策未涉及：《青岛市科技创新促进条例》中没有关于“研究所、奖励”的规定。"
     # asked of a library, the refusal speaks for every document searched, and names each related measure's
     other = Chunk(id="2", document="舟山市科技创新促进条例", part=None, measure="第十三条", item=None,
                   text="支持专利运用。", responsible_units=(), spans=())
     across = refuse("研究所卖专利奖励多少？", _hits([article, other], [0.5, 0.4]), ["研究所", "专利", "奖励"], searched=14)
-    assert across.summary == "政策未涉及：所查 14 份文件中都没有关于“研究所、专利、奖励”的规定。"
+    assert across.summary == "政策未涉及：所查 14 份文件中都没有关于“研究所、奖励”的规定。"
     assert across.related == ("《青岛市科技创新促进条例》第十三条", "《舟山市科技创新促进条例》第十三条")

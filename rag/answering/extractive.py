@@ -8,7 +8,7 @@ is a measure's name followed by sentences quoted verbatim from that measure, and
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -16,6 +16,7 @@ import numpy as np
 from rag.corpus.records import UNLABELLED
 from rag.corpus.sentences import split_sentences
 from rag.retrieval.hybrid import Retriever, Scored
+from rag.retrieval.query import mentions
 from rag.types import Answer, Chunk, Citation, Hit
 
 MAX_CHARS = 400  # the answer a client reads in one screen of a chat window
@@ -238,12 +239,15 @@ def topic_phrase(terms: list[str]) -> str:
     return f"“{'、'.join(terms[:3])}”" if terms else "该问题"
 
 
-def refuse(question: str, hits: list[Hit], topic: list[str], searched: int = 1) -> Answer:
+def refuse(question: str, hits: list[Hit], topic: list[str], searched: int = 1,
+           synonyms: Mapping[str, Sequence[str]] | None = None) -> Answer:
     """「政策未涉及」 with up to three nearest measures; nothing from them is presented as an answer.
 
     ``searched`` is how many documents the question was asked of: a library-wide refusal says that none of
-    them has the rule, not that the document of the nearest measure lacks it.
+    them has the rule, not that the document of the nearest measure lacks it. It names what the nearest
+    measures do not hold: 「结算银行可以收多少手续费」 is refused for the 手续费, not for the 资金池 they govern.
     """
+    topic = [w for w in topic if not any(mentions(h.chunk.headed, w, synonyms) for h in hits)] or topic
     several = len({h.chunk.document for h in hits}) > 1
     # A measure without a heading is named by its item: 「未标明的措施」 alone points nowhere; across documents
     # 「第三条」 is named with its title.

@@ -241,13 +241,19 @@ def item_quotes(items: Sequence[Chunk], score: float) -> list[Quote]:
     return [Quote(Hit(c, score, 0), (split_sentences(c.text)[0],), (0,)) for c in items[:MAX_ITEMS]]
 
 
-def compose_list(question: str, lead: str, items: Sequence[Chunk], score: float) -> Answer:
-    """A lead-in with every item it introduces, each item's opening sentence quoted and cited."""
+def compose_list(question: str, lead: str, items: Sequence[Chunk], score: float,
+                 states: Callable[[str], bool] | None = None) -> Answer:
+    """A lead-in with every item it introduces, each item's opening sentence quoted and cited.
+
+    A sentence of an item that ``states`` the figure asked for is quoted too: the paragraph closing a
+    list of 备案材料 sets the 十个工作日 in which the filing is done.
+    """
     statements, citations = [], []
     room = MAX_CHARS * 2
     for chunk in items:
         ref = len(citations) + 1
-        first = split_sentences(chunk.text)[0]
+        first, *rest = split_sentences(chunk.text)
+        first += "".join(f"……{s}" for s in rest if states is not None and states(s))
         line = f"{first}[{ref}]" if first.startswith(chunk.measure[:4]) else f"{chunk.measure}：{first}[{ref}]"
         if room - len(line) < 0:
             break

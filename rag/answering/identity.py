@@ -12,12 +12,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from rag.answering.extractive import citation
+from rag.answering.relevance import ASKS_SPAN
 from rag.corpus.identity.identify import written_forms
 from rag.corpus.sentences import CLAUSE_BREAK, split_sentences
 from rag.types import Answer, Chunk, DocumentInfo
 
 _ASKS = re.compile(r"哪天|哪一天|什么时候|何时|哪年|哪一年|几月|几号|日期|时间|文号|第几号|发文字号|字号")
-_SPAN = re.compile(r"多长时间|多久|几天|几日|多少天|多少日|几个月|多少个?工作日|多少年|几年(?!几月)")
 _CHINESE_DATE = re.compile(r"(?:19|20)\d{2}\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日|(?:19|20)\d{2}-\d{2}-\d{2}")
 
 
@@ -39,7 +39,7 @@ _EVENTS = ("通过", "批准", "修正", "修订", "废止")
 
 
 def asks_identity(question: str) -> bool:
-    if _SPAN.search(question):  # 「要求多长时间内出台实施办法」 asks a time limit the text sets, not a date of the document
+    if ASKS_SPAN.search(question):  # 「要求多长时间内出台实施办法」 asks a time limit the text sets, not a date of the document
         return False
     # The asking and what it asks about share a clause: in 「新修订的反洗钱法要求…保存多少年？从什么时候开始算？」
     # 修订 describes the law and 什么时候 asks when a period starts.

@@ -47,6 +47,7 @@ from rag.corpus.sentences import split_sentences
 from rag.data import DATA_DIR
 from rag.encoder.embedding import Embedder
 from rag.retrieval.manifest import GateRecord
+from rag.retrieval.query import mentions
 
 OUT_OF_SCOPE = DATA_DIR / "out_of_scope.txt"
 NEAR_DOMAIN = DATA_DIR / "near_domain.txt"
@@ -216,7 +217,7 @@ def answered_in(question: str, texts: list[str], words: list[str], synonyms: dic
     named = [w for w in words if not _ASKING.match(w)]
     needed = _needed(words)
     for text in texts:
-        held = [w for w in named if any(t in text for t in (w, *synonyms.get(w, ())))]
+        held = [w for w in named if mentions(text, w, synonyms)]
         if (len(held) >= 2 and all(w in held for w in needed)
                 and not unanswered(question, split_sentences(text), words, synonyms)):
             return True
@@ -298,6 +299,8 @@ _PERCENT = re.compile(r"\d\s*[%％‰]|百分之|个百分点|[一二三四五�
 # A length of time is stated as one: 「参保1年以上」 answers 「参保年限放宽到几年」.
 _DURATION = re.compile(r"(年限|期限|时限)$")
 _PERIOD = re.compile(r"[\d一二两三四五六七八九十百]+\s*(个月|年|个?工作日|天|日内|小时)")  # not a date's 「1月1日」
+# 「多长时间内办完」「要多久」 ask for a length of time
+ASKS_SPAN = re.compile(r"多长时间|多久|几天|几日|多少天|多少日|几个月|多少个?工作日|多少年|几年(?!几月)")
 _CLAUSE_BREAK = re.compile(r"[，,；;：:。]")
 # 「备案的门槛」 asks for a figure stated with its bound.
 _THRESHOLD = re.compile(r"门槛|起点")
@@ -344,11 +347,15 @@ def figure_asked(question: str, topic: list[str], synonyms: dict[str, tuple[str,
     asks = next((m for m in _ASKS_FIGURE.finditer(question)
                  if not _WHEN.match(question, m.end()) and not _DONE_TO.search(question, 0, m.start())), None)
     if not asks:
+        # Only to choose sentences (``named``): 「多久能办下来」 may be answered by a procedure with no period.
+        if named and ASKS_SPAN.search(question):
+            return partial(_states_figure, measured=("时限",), others=[w for w in topic if w not in _QUALIFIERS])
         return None
     before = [w for w in topic if _MEASURE.search(w) and 0 <= question.find(w) < asks.start()]
-    # 「多少个工作日」 names what it counts after the ask
+    # 「多少个工作日」 names what it counts after the ask, and then that is what is counted: in
+    # 「资金池业务，结算银行可以收多少手续费」 it is the 手续费, not the 资金 before
     after = [w for w in topic if _MEASURE.search(w) and asks.end() <= question.find(w) <= asks.end() + 2]
-    measured = max(before, key=question.rfind, default=None) or next(iter(after), None)
+    measured = next(iter(after), None) or max(before, key=question.rfind, default=None)
     # the policy's word counts as the question's (违规 is 违法 in 「违法所得不足五十万元的，处…罚款」)
     others = [t for w in topic if w != measured and w not in _QUALIFIERS for t in (w, *(synonyms or {}).get(w, ()))]
     verb = question[asks.start() - 1:asks.start()]

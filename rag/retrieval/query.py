@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import unicodedata
+from collections.abc import Mapping, Sequence
 from functools import lru_cache
 from pathlib import Path
 
@@ -45,6 +46,11 @@ def load_synonyms(path: Path | None = None) -> dict[str, tuple[str, ...]]:
         for term in group:
             table[term] = tuple(dict.fromkeys(table.get(term, ()) + tuple(g for g in group if g != term)))
     return table
+
+
+def mentions(text: str, word: str, synonyms: Mapping[str, Sequence[str]] | None = None) -> bool:
+    """Whether ``text`` holds ``word`` or one of its synonyms."""
+    return any(t in text for t in (word, *(synonyms or {}).get(word, ())))
 
 
 def expand(text: str, synonyms: dict[str, tuple[str, ...]]) -> list[str]:
