@@ -10,7 +10,7 @@ dictionary lookup, and a new index never serves a stale answer.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Protocol
@@ -247,19 +247,21 @@ class Assistant:
         if scope.excluded:
             kept = tuple(d for d in library.documents if d not in scope.excluded)
             return self.retrieve(text, top_k, kept, across=True, named=False)
-        return self.retrieve(text, top_k, scope.documents, across=scope.across, context=scope.context)
+        return self.retrieve(text, top_k, scope.documents, across=scope.across, context=scope.context,
+                             places=scope.places)
 
-    def retrieve(self, text: str, top_k: int = 5, documents: Sequence[str] = (),
-                 across: bool = False, context: str = "", named: bool = True) -> tuple[Answer, Relevance]:
+    def retrieve(self, text: str, top_k: int = 5, documents: Sequence[str] = (), across: bool = False,
+                 context: str = "", named: bool = True, places: Sequence[str] = ()) -> tuple[Answer, Relevance]:
         """The extractive (or refusal) answer and the relevance that decided between them.
 
         ``documents`` confines the search; they are compared side by side unless ``across`` says they
-        are simply searched together: a place named them all, or (not ``named``) they are what is left
+        are simply searched together: ``places`` named them all, or (not ``named``) they are what is left
         of the library once a question set some aside.
         """
-        retriever, prepared = self.pipeline.query(text)
+        retriever, asked = self.pipeline.query(text)
         library = self.library()
-        prepared = self._within(prepared, documents, library, placed=across) if named else prepared
+        prepared = self._within(asked, documents, library, places) if named else asked
+        naming = set(asked.tokens) - set(prepared.tokens)  # the words that named the documents name no subject
         scored = retriever.score(prepared, documents or None)
         hits = retriever.rank(scored, top_k, "hybrid")
         if penalty.asks_penalty(text):  # 「没报批会怎么罚」: the article citing the duty found sets the fine
@@ -285,9 +287,9 @@ class Assistant:
                 _, items = grouped.listed_under(found[0].hit.chunk, library.chunks_of[document]) if found else ("", [])
                 quotes += found[:1] + grouped.item_quotes(items, found[0].hit.score) if items else found
             if grouped.is_broad(text):  # 「北京和烟台的条例都作了哪些规定」: every measure of each, not its best
-                quotes = _merged(quotes, self._listed(retriever, prepared, scored, library, documents))
+                quotes = _merged(quotes, self._listed(retriever, prepared, scored, library, documents, naming))
         elif broad:  # every measure on the subject, not a top-k sample
-            quotes = self._listed(retriever, prepared, scored, library, documents)
+            quotes = self._listed(retriever, prepared, scored, library, documents, naming)
         else:
             quotes = select(retriever, scored, framing.last(hits, text), states=states,
                             given=figures_given(prepared.text))
@@ -299,7 +301,7 @@ class Assistant:
             # no one article's list answers it (neither in chunks of its own nor in its wording): list every measure
             if not items and grouped.asks_many(text) and not any(
                     lists(q, grouped.asked_for(prepared.text, self.pipeline.tokenizer.phrase_after)) for q in quotes[:1]):
-                listed = self._listed(retriever, prepared, scored, library, documents)
+                listed = self._listed(retriever, prepared, scored, library, documents, naming)
                 if len(_measures(listed)) > 1:
                     # the chunks a narrow answer would quote keep their sentences, chosen for this question
                     broad, quotes = True, _merged(quotes, listed)
@@ -314,7 +316,7 @@ class Assistant:
             return refuse(text, hits, topic, len(documents) if documents else len(library.documents),
                           synonyms), relevance
         evidence = "".join(sentences)
-        matched = [w for w in topic if mentions(evidence, w, synonyms)]
+        matched = [w for w in topic if w not in naming and mentions(evidence, w, synonyms)]
         if comparing:
             summary = f"{len(documents)} 份文件中与{topic_phrase(matched)}相关的规定，分别如下："
             quotes = whole(quotes, 2 * MAX_CHARS - len(summary) - 40 * len(quotes))  # side by side, whole if they fit
@@ -327,7 +329,7 @@ class Assistant:
             return grouped.compose_grouped(text, quotes, library.documents, summary), relevance
         return compose(text, quotes, matched), relevance
 
-    def _within(self, prepared: Query, documents: Sequence[str], library: Library, placed: bool = False) -> Query:
+    def _within(self, prepared: Query, documents: Sequence[str], library: Library, places: Sequence[str] = ()) -> Query:
         """The query without the words that most chunks of the named documents hold.
 
         Every article of 《宁波市台湾同胞投资保障条例》 says 台湾同胞 and 投资: inside it those
@@ -345,10 +347,9 @@ class Assistant:
         # library-wide rarity made 「在宁波市举办…展销活动」 outrank the article on 汇回 for 「台湾老板在宁波开厂…」.
         dropped = {t for t in prepared.tokens if t in titles and (
             library.share((t,), documents) >= PERVASIVE or library.only_in(t, documents))}
-        if placed:
-            # 上海 of 「外资公司来上海开厂…」 named both 上海 documents, yet other documents say 上海 too; kept,
-            # it rewarded the articles that happen to say it (中国（上海）自由贸易试验区) over the one on 优惠.
-            dropped |= {t for t in prepared.tokens if all(t in library.documents[d].title for d in documents)}
+        # 上海 of 「外资公司来上海开厂…」 named both 上海 documents, yet other documents say 上海 too; kept, it
+        # rewarded the articles that happen to say it (中国（上海）自由贸易试验区) over the one on 优惠.
+        dropped |= set(places)
         synonyms, tokenize = self.pipeline.synonyms, self.pipeline.tokenizer.tokenize
         dropped |= {s for t in dropped for s in synonyms.get(t, ())}  # 台胞 for 台湾同胞
         # The synonyms of a term inside a dropped word go too: 绿色 of 绿色金融 brought 新能源, 污水处理,
@@ -363,14 +364,14 @@ class Assistant:
         return replace(prepared, tokens=kept) if kept else prepared
 
     def _listed(self, retriever: Retriever, prepared: Query, scored: Scored, library: Library,
-                documents: Sequence[str] = ()) -> list[Quote]:
+                documents: Sequence[str] = (), naming: Collection[str] = ()) -> list[Quote]:
         """The quotes of a broad answer: the best-ranked chunks that carry the question's subject.
 
         Within named documents a word is judged by their chunks: 福建 is in most of the library (a
         whole policy of Fujian's) yet names a subject inside the State Council's 自贸试验区 measures.
         """
         synonyms = self.pipeline.synonyms
-        terms = [(k, *synonyms.get(k, ())) for k in self.pipeline.tokenizer.keywords(prepared.text)]
+        terms = [(k, *synonyms.get(k, ())) for k in self.pipeline.tokenizer.keywords(prepared.text) if k not in naming]
         ranked = retriever.rank(scored, grouped.BROAD_MAX * grouped.BROAD_WIDEN, "hybrid")
         subject = grouped.subject_of(terms, lambda group: library.share(group, documents),
                                      grouped.GENERIC_WITHIN if documents else grouped.GENERIC)

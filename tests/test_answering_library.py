@@ -104,12 +104,22 @@ def test_a_place_alone_confines_the_search_without_comparing(chinese_tokenizer):
     names = DocumentNames(shandong, chinese_tokenizer)
     question = "山东这边一家养老院打算关门了，停业前得提前多久报备？"
     placed = names.find(question)
-    assert placed.documents == ("care", "coop") and placed.placed
+    assert placed.documents == ("care", "coop") and placed.placed == ("山东",)
     scope = resolve(question, [], names, chinese_tokenizer.words)
-    assert scope.documents == ("care", "coop") and scope.across
+    assert scope.documents == ("care", "coop") and scope.across and scope.places == ("山东",)
     # two documents each named by the question are compared
     both = resolve("山东养老服务条例和合作社条例分别怎么规定的？", [], names, chinese_tokenizer.words)
     assert both.documents == ("care", "coop") and not both.across
+
+
+def test_the_nation_named_with_a_place_adds_the_national_documents(chinese_tokenizer):
+    library = [DocumentInfo("gd", "广东省乡村振兴促进条例", region="province", type="条例"),
+               DocumentInfo("ins", "农业保险条例", issuers=("国务院",), region="national", type="条例"),
+               DocumentInfo("nb", "宁波市台湾同胞投资保障条例", region="city", type="条例")]
+    names = DocumentNames(library, chinese_tokenizer)
+    both = names.find("国家和广东对农业保险在财政、税收和信贷上都有哪些支持？")
+    assert both.documents == ("gd", "ins") and both.placed == ("广东", "国家")
+    assert names.find("广东对国家级开发区有哪些支持？").documents == ("gd",)
 
 
 def test_a_title_opening_with_a_bare_place_is_that_places_document(chinese_tokenizer):

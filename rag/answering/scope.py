@@ -47,11 +47,15 @@ class Scope:
     measure: str | None = None  # a heading of the previous answer, for 「这条措施…」
     excluded: tuple[str, ...] = ()  # documents the question sets aside: 「除了…条例，还有哪些文件…」
     context: str = ""  # the question it goes on from, when its document came from the conversation
-    across: bool = False  # the documents confine the search but are not compared (a place named them all)
+    places: tuple[str, ...] = ()  # the place words that named them all: they confine the search, compare nothing
+
+    @property
+    def across(self) -> bool:
+        return bool(self.places)
 
     @property
     def key(self) -> tuple:
-        return self.text, self.documents, self.measure, self.excluded, self.context, self.across
+        return self.text, self.documents, self.measure, self.excluded, self.context, self.places
 
 
 def resolve(question: str, history: Sequence[Turn], names: DocumentNames,
@@ -70,10 +74,10 @@ def resolve(question: str, history: Sequence[Turn], names: DocumentNames,
     own = names.find(question)
     if own:
         # 「那温州的条例呢？」 asks the previous question of another document.
-        return Scope(names.find(text).text if text != question else own.text, own.documents, across=own.placed)
+        return Scope(names.find(text).text if text != question else own.text, own.documents, places=own.placed)
     if text != question:
         named = names.find(text)  # 「那再担保费呢？」 after a question naming 国办发〔2019〕6号
-        return Scope(named.text, named.documents, across=named.placed) if named else _kept(text, question, history, names)
+        return Scope(named.text, named.documents, places=named.placed) if named else _kept(text, question, history, names)
     if not history or not (_POINTING.search(question) or _OWN_MEASURE.search(question)):
         return _kept(text, question, history, names)
     documents, heading = _previous(history, names)

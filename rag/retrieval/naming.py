@@ -36,6 +36,8 @@ _TYPES = ("实施意见", "指导意见", "意见", "条例", "措施", "通知"
 _POINTERS = ("这份", "那份", "这个", "那个", "这部", "那部", "该文件", "该文")
 _POINTED = re.compile(rf"^.{{0,20}}?(文件|{'|'.join(t for t in _TYPES if t != '法')})")
 _NICKNAMES = ("新规",)  # said of one document, always after its short title (资管新规)
+# 「国家和广东对农业保险…」: the national documents are asked of alongside the place's own (not 「国家级开发区」)
+_NATIONAL_TOO = re.compile(r"(国家|中央)(层面)?(和|与|及|以及|、|跟)|(和|与|及|以及|、|跟)(国家|中央)(?!级)")
 _ACROSS = re.compile(r"各个?文件|哪些文件|这些文件|几个文件|库里|所有文件|各地|分别有哪些文件")
 _TITLE_FRAME = re.compile(r"^.*?关于|^本[市省区县]|(的)?(通知|函)$")
 _QUALIFIED = re.compile(r"[（(][^（）()]{1,12}[)）]$")  # 「…评价方案（试行）」, 「…条例（2019年修订）」
@@ -54,7 +56,9 @@ class Naming:
 
     documents: tuple[str, ...]
     text: str
-    placed: bool = False  # named by a place alone: 「山东这边…」 confines the search to 山东's documents, compares none
+    # The words that named them by place alone (山东, 国家): 「山东这边…」 confines the search to 山东's documents
+    # and compares none.
+    placed: tuple[str, ...] = ()
 
     def __bool__(self) -> bool:
         return bool(self.documents)
@@ -78,6 +82,7 @@ class _Entry:
     places: tuple[str, ...]
     local: bool  # the place is the title's own (湖州市…条例), not only its issuer's
     abbreviation: str | None  # 国办, 银发, 沪府办: the 文号 prefix staff say for the issuer
+    national: bool  # issued by a national body (国务院, a ministry, 人民银行)
 
 
 class DocumentNames:
@@ -111,7 +116,7 @@ class DocumentNames:
             places = (own,)
         abbreviation = number.prefix.removesuffix("发") if number and number.prefix.endswith("发") else None
         return _Entry(d.id, d.title, _QUALIFIED.sub("", d.title) or d.title, core, numbers, parts | _abbreviations(ordered), places, own is not None,
-                      abbreviation or None)
+                      abbreviation or None, d.region == "national")
 
     def find(self, question: str) -> Naming:
         explicit: set[str] = set()
@@ -151,20 +156,25 @@ class DocumentNames:
         for i in sorted(described, key=lambda i: -scores[i][1][0]):
             start, end = scores[i][1]
             text = text.replace(question[start:end], "", 1)
-        placed = not explicit and not described
-        if placed:
+        places: list[str] = []
+        if not explicit and not described:
             # 「在浙江，民间借贷…」: a place alone, when nothing else is named, means that place's own documents.
             here = [e for e in self.entries if e.local and any(p in question for p in e.places)]
             # 「郑州航空港实验区的企业…」: of 郑州's documents, the one whose own title words the question also says.
             titled = [e for e in here if sum(map(self.weight, _title_words(e, words))) >= TITLE_WEIGHT]
             described = {e.id for e in titled or here}
+            places = [p for e in here for p in e.places if p in question]
+            national = _NATIONAL_TOO.search(question) if here else None
+            if national:
+                described |= {e.id for e in self.entries if e.national}
+                places.append(national.group(1) or national.group(5))
             if len(titled) == 1:
                 # its place and title words said in one run (「郑州航空港实验区」) are its name, not the question's
                 said = sorted((*titled[0].places, *_title_words(titled[0], words)), key=len, reverse=True)
                 run = max(re.findall(f"(?:{'|'.join(map(re.escape, said))}){{2,}}", text), key=len, default="")
                 text = text.replace(run, "", 1) if run else text
         ids = tuple(e.id for e in self.entries if e.id in explicit | described)
-        return Naming(ids, _trim(text) or question, placed and len(ids) > 1)
+        return Naming(ids, _trim(text) or question, tuple(dict.fromkeys(places)) if len(ids) > 1 else ())
 
     def _described(self, e: _Entry, question: str, words: list[str]) -> tuple[float, tuple[int, int]]:
         """How well the question describes the document (0 when it does not name it), and where."""
