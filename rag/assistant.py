@@ -232,6 +232,9 @@ class Assistant:
         # 「它是哪年发布的？」 after a quoted measure asks about its document, not the measure.
         if len(documents) == 1 and identity.asks_identity(text):
             about = identity.answer(text, library.documents[documents[0]], library.chunks_of[documents[0]])
+            if about is not None and (rest := identity.rest(text)):
+                other, _ = self.retrieve(rest, top_k, documents, context=scope.context)
+                about = identity.joined(about, other) if other.found else about
             if about is not None:
                 return about, None
         defined = definition.answer(text, library.definitions, documents, library.documents)
@@ -241,6 +244,8 @@ class Assistant:
             view = _pointed(views, scope.measure)
             if view is not None:
                 return aggregate.paragraph(text, view) or aggregate.describe(text, view), None
+        if len(documents) == 1 and (parts := aggregate.by_part(text, views, library.documents[documents[0]].title)):
+            return parts, None
         structural = aggregate.answer(text, views)
         if structural is not None:
             return structural, None

@@ -189,6 +189,9 @@ def test_follow_ups_point_at_the_previous_answer(names, chinese_tokenizer):
     assert resolve("它是哪年发布的？", history, names, words).measure == this.measure
     own = resolve("那如果被处罚的是企业，它的负责人会不会也被连带？", history, names, words)
     assert own.measure is None
+    # 「这部法律」 is the document quoted, not the measure it was quoted from
+    law = resolve("那高校毕业生就业呢，这份文件又是怎么说的？", history, names, words)
+    assert law.documents == ("guofa-2018-39-cujin-jiuye-yijian",) and law.measure is None
     # 「这条不良信息」 counts a record by 条: it is not the article just quoted
     record = resolve("那如果企业后来主动改正了，能不能提前把这条不良信息删掉？", article, names, words)
     assert record.measure is None and record.documents == (ZHEJIANG,)
@@ -346,6 +349,11 @@ def test_a_comparison_quotes_each_document_under_its_title(library_assistant):
 def test_identity_and_follow_up_over_the_library(library_assistant):
     effective = library_assistant.ask("湖州条例从哪天开始施行")
     assert "2022年1月1日" in effective.text
+    # a question asking for a rule too is answered on both, the rule cited after the date
+    both = library_assistant.ask("湖州条例对银行创新绿色信贷产品有什么要求？条例从哪天开始施行？")
+    assert "本条例自2022年1月1日起施行" in both.text and "创新开发绿色信贷产品" in both.text
+    assert [c.ref for c in both.citations] == list(range(1, len(both.citations) + 1))
+    assert both.statements[-1].endswith(f"[{len(both.citations)}]")
     history = [Turn("user", "非法集资条例对金融机构有什么要求？"),
                Turn("assistant", "《防范和处置非法集资条例》第十三条：金融机构、非银行支付机构应当履行下列义务……[1]")]
     published = library_assistant.ask("它是哪年发布的？", history)
@@ -437,6 +445,16 @@ def test_this_measure_points_at_the_previous_answer(library_assistant, asked, an
     assert answer.kind == "aggregate" and expected in answer.text
     if items is not None:
         assert {c.chunk.item for c in answer.citations} == items
+
+
+def test_the_parts_of_a_named_document_answer_from_which_sides_it_acts(library_assistant):
+    parts = library_assistant.ask("国发〔2018〕39号从哪几个方面促进就业？")
+    assert parts.kind == "aggregate" and parts.found
+    assert parts.statements[0].startswith("一、支持企业稳定发展") and parts.statements[-1].startswith("五、落实各方责任")
+    assert len(parts.citations) == 5
+    # the sides of another subject are not the document's parts
+    other = library_assistant.ask("国发〔2018〕39号从哪几个方面支持创业担保贷款？")
+    assert not other.statements or not other.statements[0].startswith("一、支持企业稳定发展")
 
 
 @pytest.mark.slow

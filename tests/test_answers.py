@@ -199,6 +199,15 @@ def test_figure_questions_need_a_figure_in_the_quote():
     # a figure in a clause of time sets the scene: the question is what follows it
     price = ["对新车是指汽车实际成交价格与汽车生产商公布的价格的较低者。"]
     assert not unanswered("算能贷多少钱的时候，车价是按实际卖的价还是指导价？", price, ["车价", "指导价"])
+    # 「怎么定」 is answered by the rule that sets the figure, with no number in it
+    rule = ["经办金融机构根据实际招用人数合理确定贷款额度，由担保基金提供担保。"]
+    assert not unanswered("贷款额度怎么定？", rule, ["贷款额度", "担保"])
+    assert unanswered("贷款额度怎么定？", ["由担保基金提供担保。"], ["贷款额度", "担保"])
+    # 「多大比例」 asks for a figure as 「多少」 does
+    assert unanswered("银行出了不良能补偿多大比例？", ["本市建立小企业贷款风险补偿机制。"], ["不良", "补偿", "比例"])
+    # a 手续费 is a fee, not a procedure; and 「多少？查余额…」 has asked already, so any figure on the subject will do
+    limit = ["服务点办理助农取款业务，原则上单卡、单日累计金额均不得超过2000元；"]
+    assert not unanswered("一张卡一天最多能取多少？查余额收手续费吗？", limit, ["一天", "取款", "余额", "手续费"])
 
 
 def test_answers_are_cached_per_index_version(assistant):

@@ -23,6 +23,11 @@ _ALL = re.compile(r"(一共|总共|共有|全部|所有|有几条|多少条|哪�
 # A bare 「哪些措施」 names the outline only when nothing else is asked about.
 _FILLER = re.compile(r"[这本该此份个]?(政策|文件|措施|若干措施|条|内容|里面?|中|有|的|哪些|一共|总共|共|都|全部|所有"
                      r"|几条|多少条|多少|几|是|什么|讲了?|说了?|包括|具体|请问|列出|一下|部分|吗|呢|？|\?|。|，|\s)")
+# 「从哪几个方面加强…」「分几个部分」 ask for a document's parts (一、二、…), when what they are of is the document's own
+# subject: its title (「关于加强绿色金融债券存续期监督管理有关事宜的通知」).
+_PARTS = re.compile(r"(哪几|哪些|几)个?(方面|部分)")
+_PART_NUMBER = re.compile(rf"([{CN_NUM}]+)、")
+PART_TITLE = 0.6  # the share of the subject's character pairs that the title must hold
 _LEAD_PREFIX = "省"
 _PARAGRAPH = re.compile(rf"第([{CN_NUM}\d]+)款")
 
@@ -195,6 +200,37 @@ def list_all(question: str, views: list[MeasureView]) -> Answer | None:
     statements = tuple(f"{part or '其他'}：{'；'.join(items)}" for part, items in parts.items())
     summary = f"《{documents[0]}》共列出 {len(numbered)} 条措施，分 {len(parts)} 个部分："
     return Answer(question, summary, statements, tuple(citations), True, "aggregate")
+
+
+def by_part(question: str, views: list[MeasureView], title: str) -> Answer | None:
+    """「银发〔2018〕29号从哪几个方面加强…监督管理？」: the parts of the one document asked about, each cited
+    whole; None when the question is about a subject other than the document's own."""
+    asks = _PARTS.search(question)
+    parts = _body_parts(list(dict.fromkeys(v.part for v in views if v.part)))
+    if asks is None or len(parts) < 2 or len({v.document_id for v in views}) != 1:
+        return None
+    after = re.sub(r"[^\u4e00-\u9fff]", "", question[asks.end():])
+    subject = after if len(after) >= 4 else re.sub(r"[^\u4e00-\u9fff]", "", question[:asks.start()])
+    pairs = [subject[i:i + 2] for i in range(len(subject) - 1)]
+    if not pairs or sum(p in title for p in pairs) < PART_TITLE * len(pairs):
+        return None
+    statements = tuple(f"{part}[{ref}]" for ref, part in enumerate(parts, start=1))
+    # each cites its part as a whole, under the part's heading
+    citations = tuple(Citation(ref, replace(_measure_citation(ref, [c for v in views if v.part == part for c in v.chunks]).chunk,
+                                            measure=part, item=None), 1.0)
+                      for ref, part in enumerate(parts, start=1))
+    return Answer(question, f"《{title}》分 {len(parts)} 个方面：", statements, citations, True, "aggregate")
+
+
+def _body_parts(parts: list[str]) -> list[str]:
+    """The document's own parts: numbering that starts again at 一、 is an attachment's (附件1 规范)."""
+    kept: list[str] = []
+    for part in parts:
+        number = _PART_NUMBER.match(part)
+        if kept and (number is None or cn_to_int(number.group(1)) != len(kept) + 1):
+            break
+        kept.append(part)
+    return kept
 
 
 def answer(question: str, views: list[MeasureView]) -> Answer | None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from rag.answering.extractive import citation
 from rag.answering.relevance import ASKS_SPAN
@@ -18,6 +18,9 @@ from rag.corpus.sentences import CLAUSE_BREAK, split_sentences
 from rag.types import Answer, Chunk, DocumentInfo
 
 _ASKS = re.compile(r"哪天|哪一天|什么时候|何时|哪年|哪一年|几月|几号|日期|时间|文号|第几号|发文字号|字号")
+_HEADER = "文件信息"  # the measure a document's header is cited as
+_QUESTION_END = re.compile(r"(?<=[？?！!。；;])")
+_MARKER = re.compile(r"\[(\d+)\]")
 _CHINESE_DATE = re.compile(r"(?:19|20)\d{2}\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日|(?:19|20)\d{2}-\d{2}-\d{2}")
 
 
@@ -48,13 +51,27 @@ def asks_identity(question: str) -> bool:
                for clause in CLAUSE_BREAK.split(question))
 
 
+def rest(question: str) -> str:
+    """The sentences of the question that ask no identity: 「…对资金投入有什么硬性要求？条例从哪天起施行？」
+    asks for a rule as well as a date."""
+    return "".join(s for s in _QUESTION_END.split(question) if s.strip() and not asks_identity(s))
+
+
+def joined(about: Answer, other: Answer) -> Answer:
+    """The identity answer followed by the answer to the rest of the question, cited on from it."""
+    k = len(about.citations)
+    statements = (other.summary, *(_MARKER.sub(lambda m: f"[{int(m.group(1)) + k}]", s) for s in other.statements))
+    citations = tuple(replace(c, ref=c.ref + k) for c in other.citations)
+    return replace(about, statements=about.statements + statements, citations=about.citations + citations)
+
+
 def answer(question: str, document: DocumentInfo, chunks: Sequence[Chunk]) -> Answer | None:
     """The asked facts with the sentences that state them; None when the question is not about them."""
     if not asks_identity(question):
         return None
     wanted = [k for k, f in FIELDS.items() if f.cue.search(question)]
     if document.header:  # the header states dates and 文号 that no measure's chunk holds
-        chunks = [Chunk(f"{document.id}#header", document.title, None, "文件信息", None, document.header, (), (),
+        chunks = [Chunk(f"{document.id}#header", document.title, None, _HEADER, None, document.header, (), (),
                         document.id), *chunks]
     statements: list[str] = []
     cited: list[Chunk] = []
@@ -86,7 +103,7 @@ def answer(question: str, document: DocumentInfo, chunks: Sequence[Chunk]) -> An
 
 def _stating(chunks: Sequence[Chunk], forms: tuple[str, ...], verbs: tuple[str, ...]) -> tuple[str, Chunk | None]:
     """The shortest sentence holding one of ``forms`` (preferring one with a verb), else one with a verb and a date."""
-    best: tuple[int, str, Chunk] | None = None
+    best: tuple[tuple[bool, bool, int], str, Chunk] | None = None
     for chunk in chunks:
         for sentence in (s for line in chunk.text.splitlines() for s in split_sentences(line)):
             plain = re.sub(r"\s", "", sentence)
@@ -94,7 +111,8 @@ def _stating(chunks: Sequence[Chunk], forms: tuple[str, ...], verbs: tuple[str, 
                 continue
             if not forms and not (_CHINESE_DATE.search(plain) and any(v in plain for v in verbs)):
                 continue
-            rank = (0 if any(v in plain for v in verbs) else 1) * 1000 + len(sentence)
+            # the article 「本条例自2011年5月1日起施行。」 is what to quote, before the header's 「2011年5月1日 施行」
+            rank = (not any(v in plain for v in verbs), chunk.measure == _HEADER, len(sentence))
             if best is None or rank < best[0]:
                 best = (rank, _around(sentence, forms), chunk)
     return (best[1], best[2]) if best else ("", None)

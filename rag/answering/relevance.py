@@ -275,11 +275,13 @@ class Gate:
         return Relevance(passage, support, everyday, near, everyday_text if everyday >= near else near_text)
 
 
-# 「多少」「几成」「几倍？」 ask for a figure; 「几个专利」 in passing does not.
+# 「多少」「几成」「几倍？」「多大比例」 ask for a figure; 「几个专利」 in passing does not.
 # 「第几项」「第几条」 ask where a rule stands, not for a figure
 # 「额度上限怎么算」「赔付比例怎么定」 ask for a figure as well, of the word before the asking
-_ASKS_FIGURE = re.compile(r"多少|百分之几|(?<!第)几[成倍个家所项条年](?=[，,。？?！!\s]|$)|什么[^，,。？?]{0,4}(率|比例)"
-                          r"|(?<=上限|下限|额度|比例|费率|利率)是?(怎么|如何)(算|计算|定|确定)")
+_ASKS_FIGURE = re.compile(r"多少|百分之几|多[大高](?=的?(比例|比重|额度|金额|规模|面积|幅度|利率|费率))|(?<!第)几[成倍个家所项条年](?=[，,。？?！!\s]|$)|什么[^，,。？?]{0,4}(率|比例)"
+                          r"|(?<=上限|下限|额度|比例|费率|利率)(?P<rule>是?(怎么|如何)(算|计算|定|确定))")
+# 「贷款额度怎么定」 is answered by the rule that sets it too: 「根据实际招用人数合理确定贷款额度」
+_SETS_FIGURE = re.compile(r"确定|核定|计算|测算|根据|按照|参照")
 # 「算能贷多少钱的时候，车价按哪个算」: a figure in a clause of time sets the scene; the question is after it
 _WHEN = re.compile(r"[^，,。？?！!]{0,6}(时候|之时)")
 # 「要不要把赔了谁、赔多少贴出来」: a 多少 inside what a yes-or-no question would have done is no figure asked
@@ -292,8 +294,8 @@ _FIGURE = re.compile(r"\d|(?!一次性)[一二两三四五六七八九十百千�
 
 # 「怎么申请」「要交哪些材料」「几个工作日办结」 ask for a procedure; a development policy rarely states one.
 _ASKS_PROCEDURE = re.compile(r"怎么(申请|办理|操作|报名)|如何(申请|办理|操作)|(交|提交|带|准备)(哪些|什么)(材料|证件)"
-                             r"|去哪(里|儿)?办|多久(能|可以)?办|几个工作日|流程|手续")
-_STATES_PROCEDURE = re.compile(r"申请|办理|材料|提交|受理|工作日|程序|流程|手续|证明|证件")
+                             r"|去哪(里|儿)?办|多久(能|可以)?办|几个工作日|流程|手续(?!费)")
+_STATES_PROCEDURE = re.compile(r"申请|办理|材料|提交|受理|工作日|程序|流程|手续(?!费)|证明|证件")
 _RATIO = re.compile(r"(比例|比重)$")  # not 利率/费率: a percentage about something else is no rate
 _PERCENT = re.compile(r"\d\s*[%％‰]|百分之|个百分点|[一二三四五六七八九十]成")
 # A length of time is stated as one: 「参保1年以上」 answers 「参保年限放宽到几年」.
@@ -354,7 +356,9 @@ def figure_asked(question: str, topic: list[str], synonyms: dict[str, tuple[str,
     before = [w for w in topic if _MEASURE.search(w) and 0 <= question.find(w) < asks.start()]
     # 「多少个工作日」 names what it counts after the ask, and then that is what is counted: in
     # 「资金池业务，结算银行可以收多少手续费」 it is the 手续费, not the 资金 before
-    after = [w for w in topic if _MEASURE.search(w) and asks.end() <= question.find(w) <= asks.end() + 2]
+    # (「多少？查余额…」 has asked already: the 余额 is the next question's)
+    after = [w for w in topic if _MEASURE.search(w) and asks.end() <= question.find(w) <= asks.end() + 2
+             and not re.search(r"\W", question[asks.end():question.find(w)])]
     measured = next(iter(after), None) or max(before, key=question.rfind, default=None)
     # the policy's word counts as the question's (违规 is 违法 in 「违法所得不足五十万元的，处…罚款」)
     others = [t for w in topic if w != measured and w not in _QUALIFIERS for t in (w, *(synonyms or {}).get(w, ()))]
@@ -373,7 +377,7 @@ def figure_asked(question: str, topic: list[str], synonyms: dict[str, tuple[str,
     else:
         of = next((w for w in topic if w != measured and at > 0 and question[:at].endswith(w)), None)
     qualifier = (of, *(synonyms or {}).get(of, ())) if of else ()
-    return partial(_states_figure, measured=names, others=others, qualifier=qualifier)
+    return partial(_states_figure, measured=names, others=others, qualifier=qualifier, rule=bool(asks.group("rule")))
 
 
 def figures_given(question: str) -> Callable[[str], bool] | None:
@@ -397,7 +401,7 @@ def _given(q: Quantity) -> bool:
 
 
 def _states_figure(sentence: str, measured: tuple[str, ...], others: list[str],
-                   qualifier: tuple[str, ...] = ()) -> bool:
+                   qualifier: tuple[str, ...] = (), rule: bool = False) -> bool:
     """A clause of ``sentence`` gives a number for ``measured``, and the sentence is about the rest of
     the question too (「注册资本不得低于五千万元」 answers for 民间资金管理企业, not for a 基金).
 
@@ -416,6 +420,8 @@ def _states_figure(sentence: str, measured: tuple[str, ...], others: list[str],
     # 「出资比例」 asked is not met by 「净收入…的比例」: a ratio named literally is still of something.
     of_it = not qualifier or any(q in sentence for q in qualifier)
     named = (literal and (of_it or not any(_RATIO.search(m) for m in measured))) or (by_form and of_it)
+    if rule and not named:  # a clause that says how the figure is set, with no number in it
+        named = of_it and any(m in c and _SETS_FIGURE.search(c) for c in parts for m in measured)
     return named and (not others or any(w in sentence for w in others))
 
 

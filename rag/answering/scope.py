@@ -17,13 +17,16 @@ from rag.corpus.numbering import CN_NUM
 from rag.retrieval.naming import DocumentNames
 from rag.types import Turn
 
-# Words that stand for something the previous answer named.
+# Words that stand for something the previous answer named: its document, or its measure.
+# 「这部法律又是怎么说的」 asks the document quoted, not the article it was quoted from.
+_AT_DOCUMENT = re.compile(r"这份|该文件|这个文件|该政策|这部|该条例|该意见")
 # 「这条不良信息」「这条记录」 count a thing by 条, not an article.
-_POINTING = re.compile(r"(这|该|此|本|这一)条(?![^，,。；;？?]{0,4}?(信息|记录|消息|短信|新闻|线|路))|这项|该项|该措施|这个措施|此措施|上述措施|这份|该文件|这个文件"
-                       r"|该政策|这部|该条例|该意见|下一条|上一条"
-                       rf"|^第[{CN_NUM}\d]+款"  # 「第二款呢？」: a paragraph of the article just quoted
-                       # 「它是哪年发布的？」; in 「被惩戒的是企业，它的负责人…」 它 is the 企业 just named
-                       r"|^(?:那么?|那如果|如果)?[，,]?\s*(?:它|其)")
+_AT_MEASURE = re.compile(r"(这|该|此|本|这一)条(?![^，,。；;？?]{0,4}?(信息|记录|消息|短信|新闻|线|路))|这项|该项|该措施|这个措施"
+                         r"|此措施|上述措施|下一条|上一条"
+                         rf"|^第[{CN_NUM}\d]+款"  # 「第二款呢？」: a paragraph of the article just quoted
+                         # 「它是哪年发布的？」; in 「被惩戒的是企业，它的负责人…」 它 is the 企业 just named
+                         r"|^(?:那么?|那如果|如果)?[，,]?\s*(?:它|其)")
+_POINTING = re.compile(f"{_AT_MEASURE.pattern}|{_AT_DOCUMENT.pattern}")
 _OWN_MEASURE = re.compile(rf"第[{CN_NUM}\d]+条|[（(][{CN_NUM}]+[)）]")
 # 「（六）提升… · 5.加强项目运营维护：」 points at the item, as does 「（四）3.推进排水设施提质增效：」.
 _HEADING = re.compile(rf"^(第[{CN_NUM}\d]+条|[（(][{CN_NUM}]+[)）][^：:，。；]*|[{CN_NUM}]+、[^：:，。；]*)")
@@ -84,8 +87,9 @@ def resolve(question: str, history: Sequence[Turn], names: DocumentNames,
     if not documents:
         return Scope(text)
     # 「第十九条呢？」 names its own article, 「那它对账户融资怎么限的？」 asks its document of a subject of its
-    # own; only 「这条/该措施」 takes the previous one's.
-    measure = None if _OWN_MEASURE.search(question) or _ITS_SUBJECT.search(question) else heading
+    # own; only 「这条/该措施」 takes the previous one's (「这部法律」 is its document).
+    another = _OWN_MEASURE.search(question) or _ITS_SUBJECT.search(question) or not _AT_MEASURE.search(question)
+    measure = None if another else heading
     return Scope(text, documents, measure)
 
 
