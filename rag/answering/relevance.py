@@ -280,8 +280,9 @@ class Gate:
 # 「额度上限怎么算」「赔付比例怎么定」 ask for a figure as well, of the word before the asking
 _ASKS_FIGURE = re.compile(r"多少|百分之几|多[大高](?=的?(比例|比重|额度|金额|规模|面积|幅度|利率|费率))|(?<!第)几[成倍个家所项条年](?=[，,。？?！!\s]|$)|什么[^，,。？?]{0,4}(率|比例)"
                           r"|(?<=上限|下限|额度|比例|费率|利率)(?P<rule>是?(怎么|如何)(算|计算|定|确定))")
-# 「贷款额度怎么定」 is answered by the rule that sets it too: 「根据实际招用人数合理确定贷款额度」
-_SETS_FIGURE = re.compile(r"确定|核定|计算|测算|根据|按照|参照")
+# 「贷款额度怎么定」 is answered by the rule that sets it too, when it says on what: 「根据实际招用人数合理确定贷款额度」
+# (「合理确定境外贷款余额上限」 alone says nothing of how).
+_SETS_FIGURE = re.compile(r"根据|按照|参照|依据|以[^，,。；]{1,12}为(基数|依据|基础)")
 # 「算能贷多少钱的时候，车价按哪个算」: a figure in a clause of time sets the scene; the question is after it
 _WHEN = re.compile(r"[^，,。？?！!]{0,6}(时候|之时)")
 # 「要不要把赔了谁、赔多少贴出来」: a 多少 inside what a yes-or-no question would have done is no figure asked
