@@ -297,7 +297,7 @@ class Assistant:
             quotes = self._listed(retriever, prepared, scored, library, documents, naming)
         else:
             quotes = select(retriever, scored, framing.last(hits, text), states=states,
-                            given=figures_given(prepared.text))
+                            given=figures_given(prepared.text), whole=penalty.asks_penalty(text))
             if states is not None:  # the quote stating the figure asked for leads, before the budget runs out
                 quotes.sort(key=lambda q: not any(map(states, in_context(q.sentences))))
             if hits:
@@ -350,8 +350,11 @@ class Assistant:
                          for d in documents if d in library.documents)
         # A title word no other document holds (宁波 of 《宁波市台湾同胞投资保障条例》) names the document too: its
         # library-wide rarity made 「在宁波市举办…展销活动」 outrank the article on 汇回 for 「台湾老板在宁波开厂…」.
+        # An issuer's name names its document and no subject: 国务院 of 「国务院关于…的指导意见和…方案，在保险方面…」
+        # outranked 保险 in both. (Not a single character: 人 of 「实际控制人」 is no 人民代表大会.)
+        issuers = [i for d in documents if d in library.documents for i in library.documents[d].issuers]
         dropped = {t for t in prepared.tokens if t in titles and (
-            library.share((t,), documents) >= PERVASIVE or library.only_in(t, documents))}
+            library.share((t,), documents) >= PERVASIVE or library.only_in(t, documents) or len(t) > 1 and any(t in i for i in issuers))}
         # 上海 of 「外资公司来上海开厂…」 named both 上海 documents, yet other documents say 上海 too; kept, it
         # rewarded the articles that happen to say it (中国（上海）自由贸易试验区) over the one on 优惠.
         dropped |= set(places)

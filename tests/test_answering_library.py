@@ -447,6 +447,21 @@ def test_this_measure_points_at_the_previous_answer(library_assistant, asked, an
         assert {c.chunk.item for c in answer.citations} == items
 
 
+def test_an_issuer_names_its_document_and_no_subject(library_assistant):
+    _, asked = library_assistant.pipeline.query("国务院关于促进就业的若干意见对创业担保贷款是怎么规定的？")
+    within = library_assistant._within(asked, ("guofa-2018-39-cujin-jiuye-yijian",), library_assistant.library())
+    assert "国务院" in asked.tokens and "国务院" not in within.tokens and "担保" in within.tokens
+
+
+def test_a_penalty_is_quoted_to_its_full_stop():
+    from rag.answering.extractive import _to_full_stop
+
+    clauses = split_sentences("技术服务机构出具虚假报告的，并处违法所得5倍以上10倍以下的罚款；没有违法所得的，处2万元以上10万元"
+                              "以下的罚款；情节严重的，取消其检验检测资质。技术服务机构应当建立档案。")
+    assert [clauses[i] for i in _to_full_stop(clauses, [0])][-1].endswith("取消其检验检测资质。")
+    assert len(_to_full_stop(clauses, [0])) == len(clauses) - 1
+
+
 def test_the_parts_of_a_named_document_answer_from_which_sides_it_acts(library_assistant):
     parts = library_assistant.ask("国发〔2018〕39号从哪几个方面促进就业？")
     assert parts.kind == "aggregate" and parts.found
@@ -465,6 +480,17 @@ def test_inside_a_named_document_the_article_asked_about_is_quoted(library_assis
     # a lead-in sharing its sentence with item （一） is quoted with the items after it
     projects = library_assistant.ask("宁波鼓励台胞投资哪些领域的项目？")
     assert "高新技术和新兴产业" in projects.text and "农业新技术、优良品种引进" in projects.text
+
+
+def test_when_a_report_is_due_is_the_sentence_that_sets_the_time():
+    from rag.answering.relevance import figure_asked
+
+    topic = ["征信", "安全", "统计表", "每月", "报送"]
+    due = figure_asked("征信信息安全统计表每月什么时候报？", topic, named=True)
+    assert due("全国性接入机构的总行应于每月初10日内将上月情况报送征信管理局；")
+    assert not due("接入机构应按月定期向人民银行报送征信信息安全情况统计表。")
+    # only to choose what to quote: a time the text does not set refuses nothing
+    assert figure_asked("征信信息安全统计表每月什么时候报？", topic) is None
 
 
 def test_time_limits_and_spans_are_told_from_dates():

@@ -208,6 +208,10 @@ def test_figure_questions_need_a_figure_in_the_quote():
     # a 手续费 is a fee, not a procedure; and 「多少？查余额…」 has asked already, so any figure on the subject will do
     limit = ["服务点办理助农取款业务，原则上单卡、单日累计金额均不得超过2000元；"]
     assert not unanswered("一张卡一天最多能取多少？查余额收手续费吗？", limit, ["一天", "取款", "余额", "手续费"])
+    # 「投资额」 is stated as 「总投资…以下」; a 基点 asked for is not met by a percentage of something else
+    assert not unanswered("投资额在多少以下可以不走招标？", ["对总投资二百万元以下的项目，可以不进行招标。"], ["投资额", "招标"])
+    rise = ["银行对绿色建筑项目的贷款额度可以上浮20%。"]
+    assert unanswered("银行要给多少个基点的利率优惠？", rise, ["银行", "基点", "利率", "优惠"])
 
 
 def test_answers_are_cached_per_index_version(assistant):

@@ -46,7 +46,8 @@ class Quote:
 
 def select(retriever: Retriever, scored: Scored, hits: list[Hit], limit: int = MAX_CHUNKS,
            keep: float = KEEP_RATIO, sentences: int = MAX_SENTENCES,
-           states: Callable[[str], bool] | None = None, given: Callable[[str], bool] | None = None) -> list[Quote]:
+           states: Callable[[str], bool] | None = None, given: Callable[[str], bool] | None = None,
+           whole: bool = False) -> list[Quote]:
     """The chunks worth quoting and, in each, the sentences that carry the answer.
 
     A chosen lead-in that ends in a colon (「应当具备下列条件：」) brings the items it introduces.
@@ -54,6 +55,7 @@ def select(retriever: Retriever, scored: Scored, hits: list[Hit], limit: int = M
     a chunk's best sentences does, its best-scoring one that does joins them. 「…给予警告；」
     outscores 「…处罚款数额百分之五以上百分之十以下罚款。」 for 「最多还能罚多少」, yet the figure is
     the answer. ``given`` tells the sentences that hold a figure the question gives; they join too.
+    With ``whole``, a chosen clause ending in 「；」 is quoted to its full stop (:func:`_to_full_stop`).
     """
     if not hits:
         return []
@@ -78,6 +80,7 @@ def select(retriever: Retriever, scored: Scored, hits: list[Hit], limit: int = M
             order = sorted({*order, *(i for i, sentence in enumerate(split) if given(sentence))})
         core = tuple(order)
         order = _with_provisos(split, _with_items(split, order))
+        order = _to_full_stop(split, order) if whole else order
         quotes.append(Quote(hit, tuple(split[i] for i in order), tuple(order), core))
     return quotes
 
@@ -86,6 +89,19 @@ def _with_provisos(sentences: list[str], order: list[int]) -> list[int]:
     """``order`` with the proviso (但书) that follows a chosen sentence: 「可以用于…短期民间借贷；但是数额不得
     超过…百分之三十」 quoted without its 但是 would tell a client more than the article allows."""
     return sorted(set(order) | {i + 1 for i in order if i + 1 < len(sentences) and _PROVISO.match(sentences[i + 1])})
+
+
+def _to_full_stop(sentences: list[str], order: list[int]) -> list[int]:
+    """``order`` with the clauses that go on from a chosen one to its full stop, up to ``MAX_CHARS``: a penalty
+    goes on in them (「…并处违法所得5倍以上10倍以下的罚款；没有违法所得或者违法所得不足2万元的，处2万元以上
+    10万元以下的罚款；情节严重的，…取消其检验检测资质。」), and one clause of it answers 「怎么罚」 in part."""
+    out = set(order)
+    for i in order:
+        room = MAX_CHARS
+        while i + 1 < len(sentences) and _JOINED.search(sentences[i]) and (room := room - len(sentences[i + 1])) >= 0:
+            i += 1
+            out.add(i)
+    return sorted(out)
 
 
 def _with_items(sentences: list[str], order: list[int]) -> list[int]:

@@ -286,6 +286,8 @@ _SETS_FIGURE = re.compile(r"根据|按照|参照|依据|以[^，,。；]{1,12}�
 # 「算能贷多少钱的时候，车价按哪个算」: a figure in a clause of time sets the scene; the question is after it
 _WHEN = re.compile(r"[^，,。？?！!]{0,6}(时候|之时)")
 # 「要不要把赔了谁、赔多少贴出来」: a 多少 inside what a yes-or-no question would have done is no figure asked
+_ASKS_WHEN = re.compile(r"什么时候|何时|哪天|几号|几月")
+_WHEN_STATED = re.compile(r"[\d一二三四五六七八九十]+\s*(个)?(工作)?日(内|前|以前|之前)|每(个)?(月|季度?|年|半年)[初末底]?|月底|月末|年底|年末|之日起")
 _DONE_TO = re.compile(r"(要不要|需不需要|用不用|该不该|应不应该|是否|能否|能不能)[^，,。？?！!]{0,6}[把将][^，,。？?！!]*$")
 _YEAR = re.compile(r"\d{4}年")  # 「到2025年末」 dates a target; it is not the figure asked for
 # A formula (「余额上限=一级资本净额×…」) states how a figure is reached: the answer to 「上限是怎么算的」.
@@ -315,7 +317,7 @@ _QUALIFIERS = frozenset({"上限", "下限", "最高", "最低", "最多", "最�
 _ASKED_BY_VERB = {"罚": ("罚款", "罚金"), "贷": ("贷款", "额度"), "补": ("补贴", "补助")}
 # What a figure can measure (费率, 注册资本, 期限…); 「计划搞几个」「最多能贷多少」 name no such noun, and
 # then any figure in the quote will do.
-_MEASURE = re.compile(r"(率|比例|比重|额|额度|资金|资本|资本金|费|费用|利息|期限|年限|人数|户数|数量|规模|倍数|补贴|"
+_MEASURE = re.compile(r"(率|比例|比重|额|额度|资金|资本|资本金|费|费用|利息|基点|期限|年限|人数|户数|数量|规模|倍数|补贴|"
                       r"贴息|价格|面积|成本|收入|余额|工作日|时限|奖励|奖金|罚款|罚金|参数|取值|系数|因子)$")
 
 
@@ -353,6 +355,9 @@ def figure_asked(question: str, topic: list[str], synonyms: dict[str, tuple[str,
         # Only to choose sentences (``named``): 「多久能办下来」 may be answered by a procedure with no period.
         if named and ASKS_SPAN.search(question):
             return partial(_states_figure, measured=("时限",), others=[w for w in topic if w not in _QUALIFIERS])
+        # 「统计表每月什么时候报？」 is answered by 「应于每月初10日内将上月情况报送…」, a time the text sets.
+        if named and _ASKS_WHEN.search(question):
+            return partial(_states_when, others=[w for w in topic if w not in _QUALIFIERS])
         return None
     before = [w for w in topic if _MEASURE.search(w) and 0 <= question.find(w) < asks.start()]
     # 「多少个工作日」 names what it counts after the ask, and then that is what is counted: in
@@ -370,6 +375,8 @@ def figure_asked(question: str, topic: list[str], synonyms: dict[str, tuple[str,
     if named and not measured:
         return None
     names = (measured, *(synonyms or {}).get(measured, ())) if measured else ()
+    if measured and len(measured) > 2 and measured.endswith("额"):  # 「投资额」 is stated as 「总投资二百万元以下」
+        names += (measured[:-1],)
     # what the figure is of: 贴息 in 「财政贴息比例是多少」, 补偿 in 「补偿具体是多少比例」
     at = question.rfind(measured) if measured else -1
     if at > asks.start():
@@ -424,6 +431,11 @@ def _states_figure(sentence: str, measured: tuple[str, ...], others: list[str],
     if rule and not named:  # a clause that says how the figure is set, with no number in it
         named = of_it and any(m in c and _SETS_FIGURE.search(c) for c in parts for m in measured)
     return named and (not others or any(w in sentence for w in others))
+
+
+def _states_when(sentence: str, others: list[str]) -> bool:
+    """The sentence sets a time (「每月初10日内」, 「之日起」) and is about the rest of the question too."""
+    return bool(_WHEN_STATED.search(sentence)) and (not others or any(w in sentence for w in others))
 
 
 def _save_atomic(path: Path, array: np.ndarray) -> None:
