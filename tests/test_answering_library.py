@@ -462,6 +462,16 @@ def test_a_penalty_is_quoted_to_its_full_stop():
     assert len(_to_full_stop(clauses, [0])) == len(clauses) - 1
 
 
+def test_an_item_fined_in_its_lead_in_finds_that_lead_in():
+    from rag.answering.extractive import _opening
+
+    article = split_sentences("重点排放单位有下列情形之一的，并处违法所得5倍以上10倍以下的罚款；没有违法所得的，处50万元以上200万元"
+                              "以下的罚款：（一）未按照规定统计核算温室气体排放量；（二）在年度排放报告编制过程中篡改、伪造数据资料；")
+    item = next(i for i, s in enumerate(article) if s.startswith("（二）"))
+    assert [article[i] for i in _opening(article, item)][0].startswith("重点排放单位有下列情形之一的")
+    assert list(_opening(["鼓励金融机构创新产品。", "（二）支持发债。"], 1)) == []
+
+
 def test_the_parts_of_a_named_document_answer_from_which_sides_it_acts(library_assistant):
     parts = library_assistant.ask("国发〔2018〕39号从哪几个方面促进就业？")
     assert parts.kind == "aggregate" and parts.found

@@ -76,6 +76,10 @@ def select(retriever: Retriever, scored: Scored, hits: list[Hit], limit: int = M
             if not any(states(read[i]) for i in order):
                 stating = next((int(i) for i in np.argsort(-scores, kind="stable") if states(read[int(i)])), None)
                 order = sorted({*order, stating}) if stating is not None else order
+            # an item that states the figure only with its lead-in brings the lead-in: 「（二）…篡改、伪造数据资料…」
+            # is fined in 「…有下列情形之一的，…处50万元以上200万元以下的罚款…：」
+            order = sorted({*order, *(j for i in order if states(read[i]) and not states(split[i])
+                                      for j in _opening(split, i))})
         if given is not None:
             order = sorted({*order, *(i for i, sentence in enumerate(split) if given(sentence))})
         core = tuple(order)
@@ -160,6 +164,11 @@ def _takes_up(lead: str, before: str) -> bool:
     """Whether ``lead`` repeats a two-character word of ``before`` (修复 of 「主动实施修复措施」)."""
     words = {lead[k:k + 2] for k in range(len(lead) - 1)}
     return any(w in before for w in words if _HAN_PAIR.fullmatch(w) and not _INTRODUCES.search(w))
+
+
+def _opening(sentences: list[str], i: int) -> range:
+    """The lead-in that introduces the item at ``i``: the nearest one before it; empty when there is none."""
+    return next((run for j in range(i - 1, -1, -1) if (run := _lead_in(sentences, j)) is not None), range(0))
 
 
 def _lead_in(sentences: list[str], i: int) -> range | None:
