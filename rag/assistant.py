@@ -244,9 +244,7 @@ class Assistant:
             view = _pointed(views, scope.measure)
             if view is not None:
                 return aggregate.paragraph(text, view) or aggregate.describe(text, view), None
-        if len(documents) == 1 and (parts := aggregate.by_part(text, views, library.documents[documents[0]].title)):
-            return parts, None
-        structural = aggregate.answer(text, views)
+        structural = aggregate.answer(text, views, library.documents[documents[0]].title if len(documents) == 1 else None)
         if structural is not None:
             return structural, None
         if scope.excluded:

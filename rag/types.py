@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field, fields
 from typing import Literal, get_args
@@ -154,6 +155,9 @@ def document_fields(chunk: Chunk, document: DocumentInfo | None) -> dict:
             "number": document.number if document else None,
             "issuers": list(document.issuers) if document else [],
             "date": document.date if document else None}
+
+
+MARKER = re.compile(r"\[(\d+)\]")  # a statement's citation marker, ``[n]``
 
 
 @dataclass(frozen=True)

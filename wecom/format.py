@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from rag.types import Answer, Citation
+from rag.types import MARKER, Answer, Citation
 
 BOT_STREAM_LIMIT = 20_480
 APP_TEXT_LIMIT = 2_048
@@ -17,7 +17,6 @@ GROUP_MARKDOWN_LIMIT = 4_096
 
 OMITTED = "……（篇幅所限，其余内容从略）"
 ELLIPSIS = "…"
-_MARKER = re.compile(r"\[(\d+)\]")
 _ORDINAL = re.compile(r"^\s*([（(][一二三四五六七八九十百零〇\d]+[）)])\s*")
 
 
@@ -105,7 +104,7 @@ def app_text(answer: Answer) -> str:
     def replace(m: re.Match) -> str:
         return marks.get(int(m.group(1)), m.group(0))
 
-    statements = [_MARKER.sub(replace, s) for s in answer.statements] + list(related_line(answer))
+    statements = [MARKER.sub(replace, s) for s in answer.statements] + list(related_line(answer))
     # Several passages of one measure share a mark; its source line is shown once.
     sources = {marks[c.ref]: f"{marks[c.ref]}{c.source}{_title_after_ordinal(c)}{_units(c)}" for c in answer.citations}
     return fit(answer.summary, statements, list(sources.values()), APP_TEXT_LIMIT, cite_sep="\n")

@@ -27,6 +27,7 @@ _FILLER = re.compile(r"[这本该此份个]?(政策|文件|措施|若干措施|�
 # subject: its title (「关于加强绿色金融债券存续期监督管理有关事宜的通知」).
 _PARTS = re.compile(r"(哪几|哪些|几)个?(方面|部分)")
 _PART_NUMBER = re.compile(rf"([{CN_NUM}]+)、")
+_NOT_HAN = re.compile(r"[^\u4e00-\u9fff]")
 PART_TITLE = 0.6  # the share of the subject's character pairs that the title must hold
 _LEAD_PREFIX = "省"
 _PARAGRAPH = re.compile(rf"第([{CN_NUM}\d]+)款")
@@ -209,8 +210,8 @@ def by_part(question: str, views: list[MeasureView], title: str) -> Answer | Non
     parts = _body_parts(list(dict.fromkeys(v.part for v in views if v.part)))
     if asks is None or len(parts) < 2 or len({v.document_id for v in views}) != 1:
         return None
-    after = re.sub(r"[^\u4e00-\u9fff]", "", question[asks.end():])
-    subject = after if len(after) >= 4 else re.sub(r"[^\u4e00-\u9fff]", "", question[:asks.start()])
+    after = _NOT_HAN.sub("", question[asks.end():])
+    subject = after if len(after) >= 4 else _NOT_HAN.sub("", question[:asks.start()])
     pairs = [subject[i:i + 2] for i in range(len(subject) - 1)]
     if not pairs or sum(p in title for p in pairs) < PART_TITLE * len(pairs):
         return None
@@ -233,8 +234,11 @@ def _body_parts(parts: list[str]) -> list[str]:
     return kept
 
 
-def answer(question: str, views: list[MeasureView]) -> Answer | None:
-    """An outline answer when the question is about structure or a unit's share; otherwise None."""
+def answer(question: str, views: list[MeasureView], title: str | None = None) -> Answer | None:
+    """An outline answer when the question is about structure or a unit's share; otherwise None.
+    ``title`` is the one document's the question is confined to, whose parts it may ask for."""
+    if title is not None and (parts := by_part(question, views, title)) is not None:
+        return parts
     for handler in (by_unit, by_number, list_all):
         found = handler(question, views)
         if found is not None:

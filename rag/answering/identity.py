@@ -15,12 +15,11 @@ from rag.answering.extractive import citation
 from rag.answering.relevance import ASKS_SPAN
 from rag.corpus.identity.identify import written_forms
 from rag.corpus.sentences import CLAUSE_BREAK, split_sentences
-from rag.types import Answer, Chunk, DocumentInfo
+from rag.types import MARKER, Answer, Chunk, DocumentInfo
 
 _ASKS = re.compile(r"哪天|哪一天|什么时候|何时|哪年|哪一年|几月|几号|日期|时间|文号|第几号|发文字号|字号")
 _HEADER = "文件信息"  # the measure a document's header is cited as
 _QUESTION_END = re.compile(r"(?<=[？?！!。；;])")
-_MARKER = re.compile(r"\[(\d+)\]")
 _CHINESE_DATE = re.compile(r"(?:19|20)\d{2}\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日|(?:19|20)\d{2}-\d{2}-\d{2}")
 
 
@@ -60,7 +59,7 @@ def rest(question: str) -> str:
 def joined(about: Answer, other: Answer) -> Answer:
     """The identity answer followed by the answer to the rest of the question, cited on from it."""
     k = len(about.citations)
-    statements = (other.summary, *(_MARKER.sub(lambda m: f"[{int(m.group(1)) + k}]", s) for s in other.statements))
+    statements = (other.summary, *(MARKER.sub(lambda m: f"[{int(m.group(1)) + k}]", s) for s in other.statements))
     citations = tuple(replace(c, ref=c.ref + k) for c in other.citations)
     return replace(about, statements=about.statements + statements, citations=about.citations + citations)
 

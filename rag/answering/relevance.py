@@ -353,11 +353,12 @@ def figure_asked(question: str, topic: list[str], synonyms: dict[str, tuple[str,
                  if not _WHEN.match(question, m.end()) and not _DONE_TO.search(question, 0, m.start())), None)
     if not asks:
         # Only to choose sentences (``named``): 「多久能办下来」 may be answered by a procedure with no period.
+        unqualified = [w for w in topic if w not in _QUALIFIERS]
         if named and ASKS_SPAN.search(question):
-            return partial(_states_figure, measured=("时限",), others=[w for w in topic if w not in _QUALIFIERS])
+            return partial(_states_figure, measured=("时限",), others=unqualified)
         # 「统计表每月什么时候报？」 is answered by 「应于每月初10日内将上月情况报送…」, a time the text sets.
         if named and _ASKS_WHEN.search(question):
-            return partial(_states_when, others=[w for w in topic if w not in _QUALIFIERS])
+            return partial(_states_when, others=unqualified)
         return None
     before = [w for w in topic if _MEASURE.search(w) and 0 <= question.find(w) < asks.start()]
     # 「多少个工作日」 names what it counts after the ask, and then that is what is counted: in
