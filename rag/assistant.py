@@ -39,6 +39,7 @@ from rag.answering.relevance import (
     answered_in,
     figure_asked,
     figures_given,
+    procedure_asked,
     support_bank,
     unanswered,
 )
@@ -278,6 +279,8 @@ class Assistant:
         topic = self.pipeline.tokenizer.words(prepared.text)
         # the sentence stating the figure asked for is quoted, when the question says what it measures
         states = figure_asked(prepared.text, topic, self.pipeline.synonyms, named=True)
+        # …and the one stating the procedure asked for: 「要准备什么材料」 is answered by 「应当提供…证明」 alone
+        states = states or procedure_asked(prepared.text)
         comparing = not across and grouped.is_comparison(text, documents)
         broad = not comparing and grouped.is_broad(text)
         lead, items = "", []

@@ -472,6 +472,14 @@ def test_an_item_fined_in_its_lead_in_finds_that_lead_in():
     assert list(_opening(["鼓励金融机构创新产品。", "（二）支持发债。"], 1)) == []
 
 
+def test_a_heading_chosen_alone_brings_the_wording_after_it():
+    from rag.answering.extractive import _past_heading
+
+    measure = split_sentences("（三）贷款公司、小额贷款公司及典当行。资产总额1000亿元以下的为中小微型企业。其中，资产总额200亿元及以上的为中型企业。")
+    assert _past_heading(measure, [0], "（三）贷款公司、小额贷款公司及典当行") == [0, 1]
+    assert _past_heading(measure, [2], "（三）贷款公司、小额贷款公司及典当行") == [2]
+
+
 def test_the_parts_of_a_named_document_answer_from_which_sides_it_acts(library_assistant):
     parts = library_assistant.ask("国发〔2018〕39号从哪几个方面促进就业？")
     assert parts.kind == "aggregate" and parts.found
@@ -480,6 +488,17 @@ def test_the_parts_of_a_named_document_answer_from_which_sides_it_acts(library_a
     # the sides of another subject are not the document's parts
     other = library_assistant.ask("国发〔2018〕39号从哪几个方面支持创业担保贷款？")
     assert not other.statements or not other.statements[0].startswith("一、支持企业稳定发展")
+
+
+def test_the_measures_under_the_part_a_question_names_are_listed_whole(library_assistant):
+    # 「（四）支持创业载体建设」 says nothing of 鼓励支持就业创业; its part heading does
+    listed = library_assistant.ask("国发〔2018〕39号鼓励支持就业创业具体有哪些措施？")
+    assert listed.kind == "aggregate" and len(listed.citations) == 3
+    assert [s[:5] for s in listed.statements] == ["（三）加大", "（四）支持", "（五）扩大"]
+    assert "二、鼓励支持就业创业" in listed.summary
+    # a subject inside a part is no part
+    narrow = library_assistant.ask("国发〔2018〕39号对创业担保贷款有哪些支持？")
+    assert narrow.kind != "aggregate"
 
 
 @pytest.mark.slow

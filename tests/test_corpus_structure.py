@@ -302,3 +302,49 @@ def test_segments_of_the_closing_record_are_not_content():
     raw = "（一）加强信贷。扩大投放。\n抄 送：省委办公厅。\n内部发送：办公厅。\n某省人民银行办公厅 2018年6月25日印发\n"
     kept = deduplicate(segment(raw)).kept
     assert [s.kind for s in kept] == ["measure", "sentence", "closing", "closing", "closing"]
+
+
+ANNEXED = """某银行关于做好个人银行账户服务工作的指导意见
+一、优化开户流程
+（一）推行简易开户。鼓励银行推行简易开户服务。
+（二）核实客户身份。鼓励银行利用有效数据核实身份。
+二、建立长效机制
+（三）建立核验机制。银行探索建立跨行开户核验机制。
+附件：跨行代发工资业务指引、简易开户服务业务指引
+某银行
+2021年9月26日
+附件1
+跨行代发工资业务指引
+第一条 为减少重复开户，制定本指引。
+第二条 银行为单位提供代发工资服务适用本指引。
+附件2
+简易开户服务业务指引
+第一章 总则
+第一条 为优化账户服务，制定本指引。
+第二条 银行应当建立账户分类分级管理体系。
+"""
+
+
+def test_each_annex_is_numbered_on_its_own_under_its_title(tmp_path):
+    # walked with the body, the annexes' 第一条 made the whole text a document of articles: the body's
+    # 一、/（一） sank into its preamble and 附件2's articles merged into 附件1's of the same number
+    parsed, chunks = parse(tmp_path, ANNEXED)
+    assert [(c.part, c.measure) for c in chunks if c.measure != "前言"] == [
+        ("一、优化开户流程", "（一）推行简易开户"), ("一、优化开户流程", "（二）核实客户身份"),
+        ("二、建立长效机制", "（三）建立核验机制"),
+        ("附件1 跨行代发工资业务指引", "第一条"), ("附件1 跨行代发工资业务指引", "第二条"),
+        ("附件2 简易开户服务业务指引 第一章总则", "第一条"), ("附件2 简易开户服务业务指引 第一章总则", "第二条")]
+    assert only([c for c in chunks if c.part.startswith("附件2")], "第二条").text == "银行应当建立账户分类分级管理体系。"
+    for c in chunks:
+        assert_spans_match(parsed.source.raw, c)
+
+
+def test_measures_set_the_same_standard_each_keep_it(tmp_path):
+    # parallel wording is neither a pasted copy nor a splice of 「资产总额」 and another's 「…亿元以下的为中小微型企业。」
+    text = ("五、指标标准值\n（一）银行业存款类金融机构。资产总额40000亿元以下的为中小微型企业。\n"
+            "（二）信托公司。信托资产1000亿元以下的为中小微型企业。\n"
+            "（三）贷款公司、小额贷款公司及典当行。资产总额1000亿元以下的为中小微型企业。其中，资产总额200亿元及以上的为中型企业。\n"
+            "（四）其他金融机构。资产总额1000亿元以下的为中小微型企业。其中，资产总额200亿元及以上的为中型企业。\n")
+    _, chunks = parse(tmp_path, text)
+    for measure in ("（三）贷款公司、小额贷款公司及典当行", "（四）其他金融机构"):
+        assert only(chunks, measure).text.endswith("资产总额1000亿元以下的为中小微型企业。其中，资产总额200亿元及以上的为中型企业。")

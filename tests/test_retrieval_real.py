@@ -171,3 +171,12 @@ def test_dev_questions_are_well_formed():
     assert len({q.id for q in rows}) == len(rows)
     assert all(q.gold for q in rows if q.answerable)
     assert all(re.search(r"[\u4e00-\u9fff]", q.question) for q in rows)
+
+
+def test_a_synonym_adds_each_of_its_words_once(pipeline):
+    # 房贷 inside 个人住房贷款 brings 住房按揭贷款 and 按揭贷款: repeated, their parts outweighed 抵押合同 and 生效
+    _, query = pipeline.query("个人住房贷款的抵押合同什么时候生效？")
+    own = pipeline.tokenizer.tokenize("个人住房贷款的抵押合同什么时候生效？")
+    assert list(query.tokens[:len(own)]) == own  # the question's own words, as often as it says them
+    added = query.tokens[len(own):]
+    assert "按揭" in added and len(added) == len(set(added)) and not set(added) & set(own)

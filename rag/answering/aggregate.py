@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 
+from rag.answering import grouped
 from rag.answering.extractive import MAX_CHARS, citation
 from rag.corpus.numbering import CN_NUM, MAX_NUMBER, cn_to_int, int_to_cn
 from rag.corpus.outline import MeasureView
@@ -29,6 +30,10 @@ _PARTS = re.compile(r"(哪几|哪些|几)个?(方面|部分)")
 _PART_NUMBER = re.compile(rf"([{CN_NUM}]+)、")
 _NOT_HAN = re.compile(r"[^\u4e00-\u9fff]")
 PART_TITLE = 0.6  # the share of the subject's character pairs that the title must hold
+PART_NAMED = 0.8  # the share of a part heading's character pairs a question must hold to name the part
+PART_NAME_MIN = 8  # …of a heading this long at least: 「地方金融组织」 is a subject the question may narrow
+_ASKS_PART = re.compile(r"\W*(方面|部分)?的?\W*(具体|主要|都|一共|总共|还)?(有|包括|涉及)?哪些")
+_PART_LABEL = re.compile(rf"^\s*(第[{CN_NUM}\d]+[章节编]|[{CN_NUM}]+、)")
 _LEAD_PREFIX = "省"
 _PARAGRAPH = re.compile(rf"第([{CN_NUM}\d]+)款")
 
@@ -223,6 +228,40 @@ def by_part(question: str, views: list[MeasureView], title: str) -> Answer | Non
     return Answer(question, f"《{title}》分 {len(parts)} 个方面：", statements, citations, True, "aggregate")
 
 
+def in_part(question: str, views: list[MeasureView], title: str) -> Answer | None:
+    """「245号要求建立的个人银行账户服务长效机制，具体有哪些措施？」: every measure under the one part of the
+    document whose heading the question names, each cited whole; None when no part's heading is named.
+
+    Retrieval ranks the measures by the words they share with the question, and under a part heading
+    the measures rarely repeat it (「（七）建立跨行开户核验机制」 says nothing of 长效机制).
+    """
+    if not grouped.asks_many(question) or len({v.document_id for v in views}) != 1:
+        return None
+    shares: dict[str, float] = {}
+    for part in dict.fromkeys(v.part for v in views if v.part):
+        name = _NOT_HAN.sub("", _PART_LABEL.sub("", part))
+        pairs = [name[i:i + 2] for i in range(len(name) - 1)]
+        held = [p for p in pairs if p in question]
+        # the part is what is asked for, not the scene of a narrower ask (「…人居环境整治提升，明确不准有哪些行为」)
+        if len(name) >= PART_NAME_MIN and held and _ASKS_PART.match(question, max(question.rfind(p) for p in held) + 2):
+            shares[part] = len(held) / len(pairs)
+    named = [p for p, share in shares.items() if share >= PART_NAMED]
+    if len(named) != 1:
+        return None
+    part = named[0]
+    under = [v for v in views if v.part == part]
+    if len(under) < 2:  # 「十五、办理…业务的结算银行」 numbers a measure, not a group of them
+        return None
+    room = (MAX_CHARS - 40) // len(under)
+    statements, citations = [], []
+    for ref, view in enumerate(under, start=1):
+        wording = "" if view.heading in view.text[:len(view.heading) + 4] else _lead_sentences(view.text, room)
+        statements.append(f"{view.heading}{'：' + wording if wording else ''}[{ref}]")
+        citations.append(_measure_citation(ref, list(view.chunks)))
+    summary = f"《{title}》「{part}」下共有 {len(under)} 条措施："
+    return Answer(question, summary, tuple(statements), tuple(citations), True, "aggregate")
+
+
 def _body_parts(parts: list[str]) -> list[str]:
     """The document's own parts: numbering that starts again at 一、 is an attachment's (附件1 规范)."""
     kept: list[str] = []
@@ -237,7 +276,7 @@ def _body_parts(parts: list[str]) -> list[str]:
 def answer(question: str, views: list[MeasureView], title: str | None = None) -> Answer | None:
     """An outline answer when the question is about structure or a unit's share; otherwise None.
     ``title`` is the one document's the question is confined to, whose parts it may ask for."""
-    if title is not None and (parts := by_part(question, views, title)) is not None:
+    if title is not None and (parts := by_part(question, views, title) or in_part(question, views, title)) is not None:
         return parts
     for handler in (by_unit, by_number, list_all):
         found = handler(question, views)

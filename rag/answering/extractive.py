@@ -83,10 +83,17 @@ def select(retriever: Retriever, scored: Scored, hits: list[Hit], limit: int = M
         if given is not None:
             order = sorted({*order, *(i for i, sentence in enumerate(split) if given(sentence))})
         core = tuple(order)
-        order = _with_provisos(split, _with_items(split, order))
+        order = _with_provisos(split, _with_items(split, _past_heading(split, order, hit.chunk.measure)))
         order = _to_full_stop(split, order) if whole else order
         quotes.append(Quote(hit, tuple(split[i] for i in order), tuple(order), core))
     return quotes
+
+
+def _past_heading(sentences: list[str], order: list[int], heading: str) -> list[int]:
+    """``order`` with the sentence after a chosen one that is only the measure's heading: 「（三）贷款公司、小额
+    贷款公司及典当行。」 names what the measure is about, 「资产总额1000亿元以下的为中小微型企业。」 after it says it."""
+    return sorted(set(order) | {i + 1 for i in order if i + 1 < len(sentences)
+                                and sentences[i].rstrip("。：:；; ") == heading})
 
 
 def _with_provisos(sentences: list[str], order: list[int]) -> list[int]:

@@ -26,20 +26,20 @@ def asks_penalty(question: str) -> bool:
 def with_penalties(hits: Sequence[Hit], chunks_of: Mapping[str, Sequence[Chunk]], within: int) -> list[Hit]:
     """``hits`` led by the articles that set a penalty for breaking one of the first ``within`` of them,
     each scored as the article it cites: the fine is what was asked, the duty why it applies. Unchanged
-    when one of those is a penalty article already."""
-    if any(_STATES.search(h.chunk.text) for h in hits[:within]):
-        return list(hits)  # a penalty article was found itself: it answers first, as it ranks
-    found: list[Hit] = []
-    seen = {h.chunk.id for h in hits}
+    when a penalty article outranks every duty found: it answers first, as it ranks."""
+    found: dict[str, Hit] = {}
     for hit in hits[:within]:
+        if not found and _STATES.search(hit.chunk.text):
+            return list(hits)
         article = hit.chunk.measure
         if not _ARTICLE.match(article):
             continue
+        # 「违反本条例第六十一条第一项规定…并处二万元以上十万元以下罚款」 may rank far below 第六十一条 itself,
+        # too far for the answer to keep it
         for chunk in chunks_of.get(hit.chunk.document_id, ()):
-            if chunk.id not in seen and _cites(chunk.text, article):
-                seen.add(chunk.id)
-                found.append(Hit(chunk, hit.score, hit.rank))
-    return found + list(hits)  # none of ``found`` is among ``hits``: ``seen`` started with them
+            if chunk.id not in found and chunk.id != hit.chunk.id and _cites(chunk.text, article):
+                found[chunk.id] = Hit(chunk, hit.score, hit.rank)
+    return list(found.values()) + [h for h in hits if h.chunk.id not in found]
 
 
 def _cites(text: str, article: str) -> bool:

@@ -288,6 +288,8 @@ _WHEN = re.compile(r"[^，,。？?！!]{0,6}(时候|之时)")
 # 「要不要把赔了谁、赔多少贴出来」: a 多少 inside what a yes-or-no question would have done is no figure asked
 _ASKS_WHEN = re.compile(r"什么时候|何时|哪天|几号|几月")
 _WHEN_STATED = re.compile(r"[\d一二三四五六七八九十]+\s*(个)?(工作)?日(内|前|以前|之前)|每(个)?(月|季度?|年|半年)[初末底]?|月底|月末|年底|年末|之日起")
+# 「能占多少股份有限制吗」 asks whether there is a limit: 「可以由出资各方协商约定」 answers it with no figure
+_LIMITED = re.compile(r"[^，,。？?！!；;]{0,8}?(有|有没有|是否有|有无)[^，,。？?！!；;]{0,2}(限制|上限|限额|封顶)")
 _DONE_TO = re.compile(r"(要不要|需不需要|用不用|该不该|应不应该|是否|能否|能不能)[^，,。？?！!]{0,6}[把将][^，,。？?！!]*$")
 _YEAR = re.compile(r"\d{4}年")  # 「到2025年末」 dates a target; it is not the figure asked for
 # A formula (「余额上限=一级资本净额×…」) states how a figure is reached: the answer to 「上限是怎么算的」.
@@ -296,8 +298,9 @@ _FIGURE = re.compile(r"\d|(?!一次性)[一二两三四五六七八九十百千�
 
 
 # 「怎么申请」「要交哪些材料」「几个工作日办结」 ask for a procedure; a development policy rarely states one.
+# 「手续有简化吗」 asks whether it was eased (「…外债账户开立等五项…便利化试点举措」), not what it is.
 _ASKS_PROCEDURE = re.compile(r"怎么(申请|办理|操作|报名)|如何(申请|办理|操作)|(交|提交|带|准备)(哪些|什么)(材料|证件)"
-                             r"|去哪(里|儿)?办|多久(能|可以)?办|几个工作日|流程|手续(?!费)")
+                             r"|去哪(里|儿)?办|多久(能|可以)?办|几个工作日|流程|手续(?!费|[^，,。？?]{0,2}(简化|精简|便利|减少|优化))")
 _STATES_PROCEDURE = re.compile(r"申请|办理|材料|提交|受理|工作日|程序|流程|手续(?!费)|证明|证件")
 _RATIO = re.compile(r"(比例|比重)$")  # not 利率/费率: a percentage about something else is no rate
 _PERCENT = re.compile(r"\d\s*[%％‰]|百分之|个百分点|[一二三四五六七八九十]成")
@@ -331,7 +334,13 @@ def unanswered(question: str, sentences: list[str], topic: list[str],
     states = figure_asked(question, topic, synonyms)
     if states is not None and not any(states(s) for s in sentences):
         return True
-    return bool(_ASKS_PROCEDURE.search(question)) and not any(_STATES_PROCEDURE.search(s) for s in sentences)
+    states = procedure_asked(question)
+    return states is not None and not any(map(states, sentences))
+
+
+def procedure_asked(question: str) -> Callable[[str], bool] | None:
+    """Whether a sentence states a procedure (材料, 程序, 工作日…); None when the question asks for none."""
+    return (lambda sentence: bool(_STATES_PROCEDURE.search(sentence))) if _ASKS_PROCEDURE.search(question) else None
 
 
 def figure_asked(question: str, topic: list[str], synonyms: dict[str, tuple[str, ...]] | None = None,
@@ -350,7 +359,8 @@ def figure_asked(question: str, topic: list[str], synonyms: dict[str, tuple[str,
         others = [w for w in topic if w not in _QUALIFIERS and not _THRESHOLD.search(w)]
         return partial(_states_figure, measured=_THRESHOLD_WORDS, others=others)
     asks = next((m for m in _ASKS_FIGURE.finditer(question)
-                 if not _WHEN.match(question, m.end()) and not _DONE_TO.search(question, 0, m.start())), None)
+                 if not _WHEN.match(question, m.end()) and not _DONE_TO.search(question, 0, m.start())
+                 and not _LIMITED.match(question, m.end())), None)
     if not asks:
         # Only to choose sentences (``named``): 「多久能办下来」 may be answered by a procedure with no period.
         unqualified = [w for w in topic if w not in _QUALIFIERS]

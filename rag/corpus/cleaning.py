@@ -36,6 +36,7 @@ _CLOSING = re.compile(r"(?:(?:(?:信息|政务)公开(?:选项|属性|方式)|�
                       r"|[^。\n]{2,40}?\d{4}年\d{1,2}月\d{1,2}日\s*印发[ \t]*(?=\n|$))[^\n]*")
 # 「附件」「附件2：」 alone on its line: what follows is the attached document, not the notice.
 _ATTACHMENT = re.compile(r"附\s*件\s*\d{0,2}\s*[:：]?[ \t]*(?=\n|$)")
+_ANNEX_LINE = re.compile(rf"(?m)^[ \t\u3000]*{_ATTACHMENT.pattern}")
 # 「地方金融组织违反本条例第十五条规定…」 opens a paragraph with a reference to its own law, not a title.
 _DOC_TITLE = re.compile(
     r"(?!第[一二三四五六七八九十百\d]+[章节条]|[一二三四五六七八九十]+、|[（(][一二三四五六七八九十]+[）)]|\d+[.．、])"
@@ -90,17 +91,25 @@ _OPENING_PART = re.compile(rf"(?m)^[ \t\u3000]*{nb.PART.pattern}")
 
 
 def segment(raw: str, family: str | None = None) -> list[Segment]:
-    """Split raw text into headings, 责任单位 notes, metadata and sentences, in order."""
-    family = family or detect_family(raw)
+    """Split raw text into headings, 责任单位 notes, metadata and sentences, in order.
+
+    Without ``family`` each annex (from its 「附件N」 line) is numbered in its own: a 一、/（一） notice may
+    attach a 指引 of 第一条….
+    """
+    starts = [0] + ([m.start() for m in _ANNEX_LINE.finditer(raw)] if family is None else [])
+    families = [family or detect_family(raw[a:b]) for a, b in zip(starts, [*starts[1:], len(raw)])]
     out: list[Segment] = []
     pos, n = 0, len(raw)
     article = 0  # number of the last article heading: only the next one can be glued on
+    region = 0
     while pos < n:
         if raw[pos].isspace() or raw[pos] in "\ufeff\u200b":
             pos += 1
             continue
-        seg = (_match_meta(raw, pos) or _match_heading(raw, pos, family)
-               or _sentence(raw, pos, family, next_article=article + 1))
+        while region + 1 < len(starts) and pos >= starts[region + 1]:
+            region, article = region + 1, 0
+        seg = (_match_meta(raw, pos) or _match_heading(raw, pos, families[region])
+               or _sentence(raw, pos, families[region], next_article=article + 1))
         if seg.kind == "article":
             article = seg.number
         if seg.text:

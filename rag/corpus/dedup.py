@@ -2,7 +2,8 @@
 
 Rules, applied in raw order so the kept copy is always the first occurrence:
 
-* ``exact_duplicate`` — a sentence, heading or metadata line seen before;
+* ``exact_duplicate`` — a sentence, heading or metadata line seen before (headings within one annex:
+  each numbers afresh); unless it is all the wording of a measure seen for the first time;
 * ``contained`` — a sentence whose wording stands inside a longer sentence;
 * ``splice`` — a broken join of the head of one sentence and the tail of another;
 * ``repeated_units_note`` — a 责任单位 note seen before that closes a repeated passage
@@ -22,7 +23,11 @@ from dataclasses import dataclass
 
 from rag.corpus.cleaning import Segment
 
-MIN_OVERLAP = 4  # shortest head/tail of a splice; shorter overlaps happen by chance
+# The shortest head and tail of a splice. Parallel wording shares short ones by design: 「资产总额」 +
+# 「1000亿元以下的为中小微型企业。」, 「网络借贷」 + 「业务由银监会负责监管。」, 「…（20%）」, 「…部指导）」;
+# taken for splices they dropped a standard's own figure. A broken join keeps a clause of each sentence.
+MIN_SPLICE_HEAD = 8
+MIN_SPLICE_TAIL = 12
 MIN_CONTAINED = 6
 
 
@@ -68,28 +73,56 @@ def deduplicate(segments: list[Segment] | tuple[Segment, ...]) -> DedupResult:
     dropped: list[Dropped] = []
     last_content_dropped = False
     parent = ""
+    annex = 0  # headings number afresh in each annex: 附件2's 第一条 is no copy of 附件1's
+    verdicts: list[tuple[str | None, tuple[tuple[int, int], ...]]] = []
     for i, seg in enumerate(segments):
+        annex += seg.kind == "attachment"
         if seg.kind in ("measure", "article"):
             parent = _heading_key(seg)
         if passages is not None and seg.kind in ("sentence", "item"):
             reason, kept_at = passages.get(i, (None, ()))
         else:
-            reason, kept_at = _judge(seg, first_seen, near, sentences, last_content_dropped, parent)
+            reason, kept_at = _judge(seg, first_seen, near, sentences, last_content_dropped, parent, annex)
         if seg.kind in ("sentence", "item"):
             last_content_dropped = reason is not None
+        verdicts.append((reason, kept_at))
+        if not reason:
+            first_seen.setdefault(_key(seg, parent, annex), seg)
+    for i in _own_wording(segments, verdicts):
+        verdicts[i] = (None, ())
+    for seg, (reason, kept_at) in zip(segments, verdicts):
         if reason:
             dropped.append(Dropped(seg, reason, kept_at))
-            continue
-        kept.append(seg)
-        first_seen.setdefault(_key(seg, parent), seg)
+        else:
+            kept.append(seg)
     return DedupResult(tuple(kept), tuple(dropped))
 
 
-def _key(seg: Segment, parent: str = "") -> str:
-    return f"sentence:{seg.text}" if seg.kind == "sentence" else _heading_key(seg, parent)
+_HEADINGS = ("part", "chapter", "section", "measure", "article", "doc_title", "attachment")
 
 
-def _judge(seg, first_seen, near, sentences, last_content_dropped, parent):
+def _own_wording(segments: list[Segment], verdicts: list[tuple[str | None, tuple]]) -> list[int]:
+    """The repeats that are a measure's only wording, and so its own: 「（三）贷款公司、小额贷款公司及典当行。」
+    and 「（八）除贷款公司…以外的其他金融机构。」 are set the same 「资产总额1000亿元以下的为中小微型企业…」.
+    A copied passage stands after a measure that has wording of its own, or after a repeated heading."""
+    restored: list[int] = []
+    for i, seg in enumerate(segments):
+        if seg.kind not in ("measure", "article") or verdicts[i][0]:
+            continue
+        end = next((j for j in range(i + 1, len(segments)) if segments[j].kind in _HEADINGS), len(segments))
+        body = [j for j in range(i + 1, end) if segments[j].kind == "sentence"]
+        if body and all(verdicts[j][0] == "exact_duplicate" for j in body):
+            restored += [j for j in range(i + 1, end) if verdicts[j][0]]
+    return restored
+
+
+def _key(seg: Segment, parent: str = "", annex: int = 0) -> str:
+    if seg.kind in ("sentence", "units"):
+        return f"sentence:{seg.text}" if seg.kind == "sentence" else _heading_key(seg)
+    return f"{annex}:{_heading_key(seg, parent)}"
+
+
+def _judge(seg, first_seen, near, sentences, last_content_dropped, parent, annex):
     if seg.kind == "units":
         twin = first_seen.get(_key(seg))
         if twin is not None and last_content_dropped:
@@ -98,7 +131,7 @@ def _judge(seg, first_seen, near, sentences, last_content_dropped, parent):
     if seg.kind == "sentence" and seg.text in near:
         reason, hosts = near[seg.text]
         return reason, tuple((sentences[h].start, sentences[h].end) for h in hosts)
-    twin = first_seen.get(_key(seg, parent))
+    twin = first_seen.get(_key(seg, parent, annex))
     if twin is not None:
         return "exact_duplicate", ((twin.start, twin.end),)
     return None, ()
@@ -172,7 +205,7 @@ def _near_duplicates(texts: list[str]) -> dict[str, tuple[str, tuple[str, ...]]]
 def _splice_sources(s: str, texts: list[str]) -> tuple[str, str] | None:
     head = max(((_common_prefix(s, o), o) for o in texts if o != s), default=(0, ""))
     tail = max(((_common_suffix(s, o), o) for o in texts if o != s), default=(0, ""))
-    if head[0] >= MIN_OVERLAP and tail[0] >= MIN_OVERLAP and head[0] + tail[0] >= len(s) and head[1] != tail[1]:
+    if head[0] >= MIN_SPLICE_HEAD and tail[0] >= MIN_SPLICE_TAIL and head[0] + tail[0] >= len(s) and head[1] != tail[1]:
         return head[1], tail[1]
     return None
 

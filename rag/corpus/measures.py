@@ -11,7 +11,8 @@ An article (第X条) is one unit with its 款 and 项: the 项 labels stay in it
 lead-in such as 「应当具备下列条件：」 is never apart from its conditions. A 第X节 refines
 its chapter's part label. Item runs that are not where their measure is are placed by
 their numbering (:mod:`rag.corpus.runs`). Before the body, a 印发 notice's own text is
-kept under 「印发通知」 and what follows the attached document's title under 「前言」.
+kept under 「印发通知」 and what follows the attached document's title under 「前言」. An annex after the
+body (「附件2」 and its title) is walked on its own, its measures filed under a part named after it.
 """
 
 from __future__ import annotations
@@ -38,10 +39,46 @@ def parse_document(segments: list[Segment] | tuple[Segment, ...], info: Document
     The title, notice, date and signature segments are identity, read by
     :mod:`rag.corpus.identity` from the text's lines; here they are only kept out of the content.
     """
-    walk = _Walk(info, _attachment_index(segments, info))
-    for i, seg in enumerate(segments):
+    segments = list(segments)
+    attached = _attachment_index(segments, info)
+    body, annexes = _annexes(segments, attached)
+    walk = _Walk(info, attached)
+    for i, seg in enumerate(body):
         walk.step(i, seg)
-    return walk.document()
+    document = walk.document()
+    measures = list(document.measures)
+    for label, annex in annexes:
+        # An annex numbers its own 第一条 or 一、 afresh: walked with the body, its articles merged
+        # into the body's of the same number, and a 一、/（一） body lost its parts to the annex's 第一章.
+        own = _Walk(replace(info, notice_title=None), None)
+        for i, seg in enumerate(annex):
+            own.step(i, seg)
+        measures += [replace(m, part=f"{label} {m.part}" if m.part else label) for m in own.document().measures]
+    return replace(document, measures=tuple(measures))
+
+
+_STRUCTURE = ("part", "chapter", "section", "article", "measure")
+
+
+def _annexes(segments: list[Segment], attached: int | None) -> tuple[list[Segment], list[tuple[str, list[Segment]]]]:
+    """The body and each annex after it, labelled by its 「附件N」 line and the title under it.
+
+    A 「附件」 line before the body's first heading is the notice's or a list of attachments, not one.
+    """
+    start = attached + 1 if attached is not None else 0
+    marks = [i for i in range(start, len(segments)) if segments[i].kind == "attachment"
+             and any(s.kind in _STRUCTURE for s in segments[start:i])]
+    # 「附件：」 over the names of the attachments (「1.上海市零碳园区建设基本条件」) opens none.
+    cuts = [i for i, end in zip(marks, [*marks[1:], len(segments)]) if any(
+        s.kind in _STRUCTURE or s.kind == "sentence" and not is_header_line(s.text) for s in segments[i + 1:end])]
+    annexes = []
+    for at, end in zip(cuts, [*cuts[1:], len(segments)]):
+        label, rest = "".join(segments[at].text.split()).rstrip("：:"), segments[at + 1:end]
+        if rest and (rest[0].kind == "doc_title" or rest[0].kind == "sentence" and is_header_line(rest[0].text)
+                     and not rest[0].text.startswith(("（", "("))):  # 「（截至××年第×季度）」 is no title
+            label, rest = f"{label} {rest[0].text}", rest[1:]
+        annexes.append((label, rest))
+    return (segments[:cuts[0]] if cuts else segments), annexes
 
 
 def _attachment_index(segments, info: DocumentInfo) -> int | None:

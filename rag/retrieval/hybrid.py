@@ -61,8 +61,13 @@ class Retriever:
         text = normalise_query(question)
         if vector is None:
             vector = self.embedder.encode_queries([text])[0]
-        expanded = " ".join([text, *expand(text, self.synonyms)])
-        return Query(text, vector, tuple(self.tokenizer.tokenize(expanded)))
+        own = self.tokenizer.tokenize(text)
+        # A synonym adds each of its words once, and none the question has already: BM25 adds a token's score
+        # per occurrence, and 房贷 inside 个人住房贷款 brought 住房按揭贷款 and 按揭贷款, whose parts then
+        # outweighed 抵押合同 and 生效 of the question. (The question's own repeats stay: the parts of its long
+        # words, 上市 of 上市公司, weigh with them.)
+        added = self.tokenizer.tokenize(" ".join(expand(text, self.synonyms)))
+        return Query(text, vector, tuple(own + [t for t in dict.fromkeys(added) if t not in own]))
 
     def score(self, query: Query, documents: Collection[str] | None = None) -> Scored:
         """Per-chunk scores: the best-scoring sentence of each chunk, for each scorer.
