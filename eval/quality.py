@@ -43,7 +43,8 @@ def compare(settings, backend: str, precision: str | None, questions: list[Quest
             config = PipelineConfig(settings.corpus_dir, Path(tmp) / name, settings.home_dir, settings.embed_model,
                                     settings.query_prompt, settings.passage_prompt, cache_size=0,
                                     threads=settings.threads, backend=b, precision=p,
-                                    build_backend=build_backend, build_precision=build_precision)
+                                    build_backend=build_backend, build_precision=build_precision,
+                                    build_fallback=not settings.build_backend)
             pipeline = Pipeline(config)
             pipeline.build()
             pipeline.load()

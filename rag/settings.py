@@ -85,7 +85,8 @@ class Settings(BaseSettings):
     )
     build_backend: str | None = Field(
         None, description="Runtime that encodes a build's passages; unset = openvino (bf16) when the backend is onnx "
-                          "or openvino (but not int8), else the backend itself."
+                          "or openvino (but not int8) and bf16 stays within the shared-index tolerance on this CPU, "
+                          "else the backend itself."
     )
     build_precision: str | None = Field(
         None, description="The build runtime's precision; unset = bf16 for an unset openvino build backend, else that "

