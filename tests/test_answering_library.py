@@ -799,6 +799,21 @@ def test_a_penalty_question_brings_the_article_that_cites_the_duty_found():
     cited = replace(duty, id="x", measure="第五十条", text="违反本条例第二十三条规定的，处一万元罚款。本条例第十三条另有规定。")
     assert penalty.with_penalties([Hit(duty, 0.7, 1)], {duty.document_id: [cited]}, 3) == [Hit(duty, 0.7, 1)]
     assert penalty.asks_penalty("没报批罚款区间是多少？") and not penalty.asks_penalty("要报批吗？")
+    # found on its own far below the duty it cites, the penalty article still ranks with the duty
+    fine = next(c for c in beijing if c.measure == "第四十七条")
+    lifted = penalty.with_penalties([Hit(duty, 0.9, 1), Hit(fine, 0.5, 2)], {duty.document_id: beijing}, 3)
+    assert [(h.chunk.measure, h.score) for h in lifted[:2]] == [("第四十七条", 0.9), ("第十三条", 0.9)]
+    # a penalty article ranking above every duty answers as it ranks
+    assert penalty.with_penalties([Hit(fine, 0.9, 1), Hit(duty, 0.5, 2)], {duty.document_id: beijing}, 3)[0].score == 0.9
+
+
+def test_the_sentence_stating_an_asked_procedure_is_quoted():
+    from rag.answering.relevance import procedure_asked
+
+    states = procedure_asked("去窗口查询，要准备什么材料？")
+    assert states("查询自然人公共信用信息的，应当提供查询人有效身份证明和被查询人的授权证明。")
+    assert not states("省公共信用工作机构应当如实记录公共信用信息查询情况。")
+    assert procedure_asked("台资公司开外债户头，手续有简化吗") is None
 
 
 def test_a_follow_up_naming_no_document_stays_in_the_one_just_quoted(names, chinese_tokenizer):

@@ -180,6 +180,14 @@ def test_figure_questions_need_a_figure_in_the_quote():
     assert not unanswered("担保费率上限是多少", ["担保费率不超过1.5%。"], ["担保费率", "上限"])
     assert unanswered("备案要交哪些材料", ["鼓励民间融资规范发展。"], ["备案", "材料"])
     assert not unanswered("手里就几个专利，银行能不能给贷？", ["推动知识产权质押融资。"], ["专利", "银行"])
+    # 「…有限制吗」 asks whether there is a limit, and 「…协商约定」 says there is none
+    agreed = "以知识产权作价出资占企业注册资本的比例，可以由出资各方协商约定。"
+    assert not unanswered("专利作价入股，能占多少股份有限制吗？", [agreed], ["专利", "作价", "入股", "股份"])
+    assert unanswered("专利作价入股能占多少股份？", [agreed], ["专利", "作价", "入股", "股份"])
+    # 「手续有简化吗」 asks whether it was eased, not what it is
+    eased = "持续推进外债注销登记、外债账户开立等五项台资企业资本项目管理便利化试点举措。"
+    assert not unanswered("台资公司开外债户头，手续有简化吗", [eased], ["台资", "外债", "手续"])
+    assert unanswered("台资公司开外债户头，手续怎么办理", [eased], ["台资", "外债", "手续"])
     # the clause naming what is measured may leave the figure to the next one
     raised = "将符合条件的小微企业贷款利息收入免征增值税单户授信额度上限，由100万元提高到500万元。"
     assert not unanswered("利息收入免增值税，单户授信上限提到多少了？", [raised], ["利息收入", "增值税", "授信"])
