@@ -46,6 +46,7 @@ from rag.answering.relevance import (
 from rag.answering.scope import Scope, resolve
 from rag.cache import LRUCache
 from rag.corpus.forms import question_forms
+from rag.corpus.identity import lexicon
 from rag.corpus.numbering import CN_NUM
 from rag.corpus.outline import MeasureView, find_measure, outline_from_chunks
 from rag.encoder.embedding import vectors_key
@@ -289,9 +290,7 @@ class Assistant:
             for document in documents:
                 alone = retriever.score(prepared, (document,))
                 found = select(retriever, alone, retriever.rank(alone, 2, "hybrid"), limit=2, states=states)
-                # 「…符合下列条件的自然人和法人」 is quoted with its conditions, in a comparison too
-                _, items = grouped.listed_under(found[0].hit.chunk, library.chunks_of[document]) if found else ("", [])
-                quotes += found[:1] + grouped.item_quotes(items, found[0].hit.score) if items else found
+                quotes += grouped.with_items(found, library.chunks_of[document])
             if grouped.is_broad(text):  # 「北京和烟台的条例都作了哪些规定」: every measure of each, not its best
                 quotes = _merged(quotes, self._listed(retriever, prepared, scored, library, documents, naming))
         elif broad:  # every measure on the subject, not a top-k sample
@@ -346,14 +345,15 @@ class Assistant:
             return prepared
         if not any(library.chunks_of.get(d) for d in documents):
             return prepared
+        # An issuer's name names its document and no subject: 国务院 of 「国务院关于…的指导意见和…方案，在保险方面…」
+        # outranked 保险 in both; by any of its names, as 银监会 is the 中国银行业监督管理委员会 a title names in full.
+        # (Not a single character: 人 of 「实际控制人」 is no 人民代表大会.)
+        issuers = [name for d in documents if d in library.documents for i in library.documents[d].issuers
+                   for name in lexicon.body_names().get(i, (i,))]
         # what names them: title and issuers (人民银行 in 「人民银行和银保监会2022年联合发布的…办法」)
-        titles = "".join(library.documents[d].title + "".join(library.documents[d].issuers)
-                         for d in documents if d in library.documents)
+        titles = "".join(library.documents[d].title for d in documents if d in library.documents) + "".join(issuers)
         # A title word no other document holds (宁波 of 《宁波市台湾同胞投资保障条例》) names the document too: its
         # library-wide rarity made 「在宁波市举办…展销活动」 outrank the article on 汇回 for 「台湾老板在宁波开厂…」.
-        # An issuer's name names its document and no subject: 国务院 of 「国务院关于…的指导意见和…方案，在保险方面…」
-        # outranked 保险 in both. (Not a single character: 人 of 「实际控制人」 is no 人民代表大会.)
-        issuers = [i for d in documents if d in library.documents for i in library.documents[d].issuers]
         dropped = {t for t in prepared.tokens if t in titles and (
             library.share((t,), documents) >= PERVASIVE or library.only_in(t, documents) or len(t) > 1 and any(t in i for i in issuers))}
         # 上海 of 「外资公司来上海开厂…」 named both 上海 documents, yet other documents say 上海 too; kept, it

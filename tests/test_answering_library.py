@@ -904,6 +904,26 @@ def test_the_words_that_name_a_document_do_not_rank_its_articles(chinese_tokeniz
     kept = assistant._within(prepared, ["bills"], library).tokens
     assert "人民银行" in prepared.tokens and "人民银行" not in kept
     assert "供应链" in kept
+    # an issuer's short name names it as its full name does: 银监会 is the 中国银行业监督管理委员会 of the issuers
+    library.documents = {"bills": replace(info, issuers=("中国人民银行", "中国银行业监督管理委员会"))}
+    text = "银监会那份商业汇票办法把供应链票据归为哪一类？"
+    prepared = Query(text, np.zeros(1), tuple(chinese_tokenizer.tokenize(text)))
+    kept = assistant._within(prepared, ["bills"], library).tokens
+    assert "银监会" in prepared.tokens and "银监会" not in kept and "供应链" in kept
+
+
+def test_an_item_found_in_a_comparison_brings_its_list_once():
+    def chunk(i, measure, text, part="三、申请人应当具备下列条件："):
+        return Chunk(id=str(i), document="某办法", part=part, measure=measure, item=None, text=text,
+                     responsible_units=(), spans=(), document_id="d")
+
+    chunks = [chunk(1, "（一）", "（一）依法设立；"), chunk(2, "（二）", "（二）信用良好；"), chunk(3, "（三）", "（三）有专职人员。"),
+              chunk(4, "四、", "四、申请人应当提交年报。", part="四、申请人应当提交年报")]
+    found = [Quote(Hit(chunks[1], 0.8, 1), ("（二）信用良好；",), (0,))]
+    quoted = grouped.with_items(found, chunks)
+    assert [q.hit.chunk.id for q in quoted] == ["2", "1", "3"]  # the item found leads, each of its list once
+    alone = [Quote(Hit(chunks[3], 0.8, 1), ("四、申请人应当提交年报。",), (0,))]
+    assert grouped.with_items(alone, chunks) == alone and grouped.with_items([], chunks) == []
 
 
 def test_a_generic_bank_question_the_library_answers_is_left_out_of_its_banks(chinese_tokenizer):

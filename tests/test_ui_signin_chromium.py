@@ -68,7 +68,8 @@ def test_a_signed_in_user_asks_and_leaves_a_thumbs_down_with_a_comment(page, set
     sign_in(page, url, "teller")
     page.fill("#question textarea", QUESTION)
     page.click("#ask")
-    expect(page.locator("#copy-answer textarea")).not_to_have_value("")
+    # an expect waits 5 s whatever the context's default: the first answer of a busy machine can take longer
+    expect(page.locator("#copy-answer textarea")).not_to_have_value("", timeout=TIMEOUT_MS)
     expect(page.locator('#chat [data-testid="bot"]').last).to_contain_text("投贷联动")
     page.locator('#chat button[aria-label="踩"]').last.click()
     expect(page.locator("#feedback-comment")).to_be_visible()
@@ -91,7 +92,7 @@ def test_an_admin_sees_the_dashboard_with_the_log(page, setup):
     sign_in(page, url, "boss")
     page.fill("#question textarea", "个人住房贷款利率是多少？")
     page.click("#ask")
-    expect(page.locator('#chat [data-testid="bot"]').last).to_contain_text("政策未涉及")
+    expect(page.locator('#chat [data-testid="bot"]').last).to_contain_text("政策未涉及", timeout=TIMEOUT_MS)
     page.get_by_role("tab", name="管理").click()
     expect(page.locator("#admin-summary")).to_contain_text("个问题")
     expect(page.locator("#admin-gaps")).to_contain_text("个人住房贷款利率是多少？")

@@ -241,6 +241,17 @@ def item_quotes(items: Sequence[Chunk], score: float) -> list[Quote]:
     return [Quote(Hit(c, score, 0), (split_sentences(c.text)[0],), (0,)) for c in items[:MAX_ITEMS]]
 
 
+def with_items(found: Sequence[Quote], chunks: Sequence[Chunk]) -> list[Quote]:
+    """A document's best quote in a comparison, with the other items of the list it leads or belongs to:
+    「…符合下列条件的自然人和法人」 is quoted with its conditions. An item found is quoted once."""
+    if not found:
+        return []
+    first = found[0].hit.chunk
+    _, items = listed_under(first, chunks)
+    items = [c for c in items if c.id != first.id]
+    return [found[0], *item_quotes(items, found[0].hit.score)] if items else list(found)
+
+
 def compose_list(question: str, lead: str, items: Sequence[Chunk], score: float,
                  states: Callable[[str], bool] | None = None) -> Answer:
     """A lead-in with every item it introduces, each item's opening sentence quoted and cited.

@@ -33,7 +33,14 @@ def provinces() -> tuple[Province, ...]:
 
 @lru_cache(maxsize=1)
 def national_bodies() -> frozenset[str]:
-    return frozenset(row[0].strip() for row in _rows("national_bodies.txt"))
+    return frozenset(name.strip() for row in _rows("national_bodies.txt") for name in row)
+
+
+@lru_cache(maxsize=1)
+def body_names() -> dict[str, tuple[str, ...]]:
+    """Each national body's name → every name of it (its full name and short forms): 银监会 is 中国银行业监督管理委员会."""
+    rows = [tuple(name.strip() for name in row) for row in _rows("national_bodies.txt")]
+    return {name: row for row in rows for name in row}
 
 
 @lru_cache(maxsize=1)
