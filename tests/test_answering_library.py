@@ -717,6 +717,7 @@ def test_a_quote_that_opens_with_its_heading_is_not_labelled_twice():
     assert labelled(heading, heading, quoted) == quoted
     assert labelled("第十条", "第十条", "境内银行应当报送。") == "第十条：境内银行应当报送。"
     assert labelled(f"{heading} · 1.", heading, quoted).startswith(f"{heading} · 1.：")  # an item keeps its label
+    assert labelled("（三）判定标准如下：", "（三）", "超过25%。") == "（三）判定标准如下：超过25%。"  # one colon
 
 
 def test_asking_for_several_things_lists_every_measure_not_one(library_assistant):

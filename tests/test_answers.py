@@ -180,6 +180,20 @@ def test_figure_questions_need_a_figure_in_the_quote():
     assert not unanswered("担保费率上限是多少", ["担保费率不超过1.5%。"], ["担保费率", "上限"])
     assert unanswered("备案要交哪些材料", ["鼓励民间融资规范发展。"], ["备案", "材料"])
     assert not unanswered("手里就几个专利，银行能不能给贷？", ["推动知识产权质押融资。"], ["专利", "银行"])
+    # 「分别按多少比例」: 分别 says how it is asked, and the ratio is the 受益所有人's
+    owners = "合伙企业的受益所有人是指拥有超过25%合伙权益的自然人。"
+    assert not unanswered("合伙企业的受益所有人分别按多少持股比例来认定？", [owners],
+                          ["合伙", "企业", "受益", "所有人", "分别", "持股", "比例", "认定"])
+    # 「多少钱」 asks for an amount of money: a count of times is no answer
+    voucher = "科技创新券可以在全省范围内使用，每半年至少结算一次。"
+    assert unanswered("科技创新券一家企业一年最多能领多少钱？", [voucher], ["科技创新券", "企业"])
+    assert not unanswered("科技创新券一家企业一年最多能领多少钱？", ["每家企业每年申领科技创新券最高20万元。"],
+                          ["科技创新券", "企业"])
+    # 「千分之几」 asks for a figure as 「百分之几」 does
+    fee = "银行办理信用证业务的各项手续费收费标准，由各银行按照服务成本、依据市场定价原则制定。"
+    assert unanswered("开证手续费一般按开证金额的千分之几收？", [fee], ["开证", "手续费", "金额"])
+    assert not unanswered("开证手续费一般按开证金额的千分之几收？", ["开证手续费按开证金额的千分之一点五收取。"],
+                          ["开证", "手续费", "金额"])
     # 「…有限制吗」 asks whether there is a limit, and 「…协商约定」 says there is none
     agreed = "以知识产权作价出资占企业注册资本的比例，可以由出资各方协商约定。"
     assert not unanswered("专利作价入股，能占多少股份有限制吗？", [agreed], ["专利", "作价", "入股", "股份"])

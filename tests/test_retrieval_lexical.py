@@ -185,6 +185,8 @@ def synonyms():
     ("年纪", "年龄"),
     ("大学", "高等学校"),
     ("水电费", "公用事业"),
+    ("一类卡", "Ⅰ类户"),  # account classes as the counter says them, and as 银发〔2016〕261号 writes them
+    ("取现", "支取现金"),
 ])
 def test_synonym_expansion(synonyms, term, synonym):
     extra = expand(f"{term}有什么支持政策", synonyms)

@@ -243,7 +243,10 @@ def whole(quotes: list[Quote], room: int) -> list[Quote]:
 def labelled(label: str, measure: str, quoted: str) -> str:
     """「label：quoted」, or the quote alone when it opens with the measure's heading itself:
     「十、境内银行应按照…报送至中国人民银行、国家外汇管理局，并于…」 needs no label repeating its first clause."""
-    return quoted if label == measure and quoted.startswith(measure) else f"{label}：{quoted}"
+    if label == measure and quoted.startswith(measure):
+        return quoted
+    # a lead-in ends in its own colon (「…判定标准如下：」)
+    return f"{label}{'' if label.endswith(('：', ':')) else '：'}{quoted}"
 
 
 def _fit(quote: Quote, room: int, first: bool) -> str:

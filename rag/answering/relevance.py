@@ -275,10 +275,10 @@ class Gate:
         return Relevance(passage, support, everyday, near, everyday_text if everyday >= near else near_text)
 
 
-# 「多少」「几成」「几倍？」「多大比例」 ask for a figure; 「几个专利」 in passing does not.
+# 「多少」「几成」「几倍？」「多大比例」「千分之几」 ask for a figure; 「几个专利」 in passing does not.
 # 「第几项」「第几条」 ask where a rule stands, not for a figure
 # 「额度上限怎么算」「赔付比例怎么定」 ask for a figure as well, of the word before the asking
-_ASKS_FIGURE = re.compile(r"多少|百分之几|多[大高](?=的?(比例|比重|额度|金额|规模|面积|幅度|利率|费率))|(?<!第)几[成倍个家所项条年](?=[，,。？?！!\s]|$)|什么[^，,。？?]{0,4}(率|比例)"
+_ASKS_FIGURE = re.compile(r"多少|[百千万]分之几|多[大高](?=的?(比例|比重|额度|金额|规模|面积|幅度|利率|费率))|(?<!第)几[成倍个家所项条年](?=[，,。？?！!\s]|$)|什么[^，,。？?]{0,4}(率|比例)"
                           r"|(?<=上限|下限|额度|比例|费率|利率)(?P<rule>是?(怎么|如何)(算|计算|定|确定))")
 # 「贷款额度怎么定」 is answered by the rule that sets it too, when it says on what: 「根据实际招用人数合理确定贷款额度」
 # (「合理确定境外贷款余额上限」 alone says nothing of how).
@@ -313,9 +313,9 @@ _CLAUSE_BREAK = re.compile(r"[，,；;：:。]")
 # 「备案的门槛」 asks for a figure stated with its bound.
 _THRESHOLD = re.compile(r"门槛|起点")
 _THRESHOLD_WORDS = ("以上", "达到", "超过", "不低于", "不少于", "起")
-# Words that qualify the figure asked for rather than say whose it is (「上限」, 「现在」).
+# Words that qualify the figure asked for rather than say whose it is (「上限」, 「现在」, 「分别按多少比例」).
 _QUALIFIERS = frozenset({"上限", "下限", "最高", "最低", "最多", "最少", "最长", "最短", "具体", "大概", "一般", "大约", "现在", "目前",
-                         "标准", "要求", "百分之", "能贷", "最多能", "多久"})
+                         "标准", "要求", "百分之", "能贷", "最多能", "多久", "分别"})
 # 「罚多少」「贷多少」「补多少」: the verb before the ask says what is measured.
 _ASKED_BY_VERB = {"罚": ("罚款", "罚金"), "贷": ("贷款", "额度"), "补": ("补贴", "补助")}
 # What a figure can measure (费率, 注册资本, 期限…); 「计划搞几个」「最多能贷多少」 name no such noun, and
@@ -379,6 +379,8 @@ def figure_asked(question: str, topic: list[str], synonyms: dict[str, tuple[str,
     measured = next(iter(after), None) or max(before, key=question.rfind, default=None)
     # the policy's word counts as the question's (违规 is 违法 in 「违法所得不足五十万元的，处…罚款」)
     others = [t for w in topic if w != measured and w not in _QUALIFIERS for t in (w, *(synonyms or {}).get(w, ()))]
+    if not measured and question.startswith("钱", asks.end()):  # 「一年最多能领多少钱」: an amount, stated in 元
+        return partial(_states_figure, measured=("元",), others=others)
     verb = question[asks.start() - 1:asks.start()]
     if not measured and verb in _ASKED_BY_VERB:  # 「机构本身要罚多少」 asks for a 罚款
         others = [w for w in others if not w.endswith(verb)]  # jieba's 「要罚」 is the asking, not a subject
