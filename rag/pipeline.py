@@ -163,6 +163,8 @@ class Pipeline:
         self.vectors = LRUCache(config.cache_size)
         self._lock = threading.Lock()
         self._build_lock = threading.RLock()  # one library change at a time in this process
+        # set once the default build runtime proved out of tolerance here: later builds (add, remove) skip loading it
+        self._build_runtime_refused = False
         self.retriever: Retriever | None = None
 
     def build(self, progress: bool = False, reuse: bool = True) -> BuildReport:
@@ -199,7 +201,8 @@ class Pipeline:
         """The runtime a build encodes with; ModelError if its index would not serve this pipeline's questions."""
         backend, precision = self.config.build_backend, self.config.build_precision
         ask = self.embedder.info
-        if backend is None or (backend, precision or PRECISIONS.get(backend, ("",))[0]) == (ask.backend, ask.precision):
+        if backend is None or self._build_runtime_refused or (
+                backend, precision or PRECISIONS.get(backend, ("",))[0]) == (ask.backend, ask.precision):
             return self.embedder
         encoder = load_embedder(self.config.embed_model, self.config.home, self.config.query_prompt,
                                 self.config.passage_prompt, backend, precision)
@@ -210,6 +213,7 @@ class Pipeline:
                 log.warning("the default build runtime %s %s differs from the reference by %.1e on this CPU, more "
                             "than the %.0e an index may be shared within; the question runtime %s %s builds instead",
                             backend, encoder.info.precision, encoder.deviation, COMPATIBLE, ask.backend, ask.precision)
+                self._build_runtime_refused = True
                 return self.embedder
             raise ModelError(
                 f"the build runtime {backend} {encoder.info.precision} differs from the reference by "

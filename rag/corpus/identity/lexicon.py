@@ -33,7 +33,7 @@ def provinces() -> tuple[Province, ...]:
 
 @lru_cache(maxsize=1)
 def national_bodies() -> frozenset[str]:
-    return frozenset(name.strip() for row in _rows("national_bodies.txt") for name in row)
+    return frozenset(body_names())
 
 
 @lru_cache(maxsize=1)
