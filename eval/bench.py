@@ -407,7 +407,22 @@ def _backends(settings: Settings, config: BenchConfig, pipeline: Pipeline, quest
         log(f"  /api/ask on a {row['backend']} {row['precision']} server …")
         row.update(backends.server_latency(env, row["backend"], row["precision"],
                                            pipeline.embedder.encode_queries, questions))
-    return {"default": list(default), "build": list(build), "rows": rows}
+    return building_runtime({"default": list(default), "build": list(build), "rows": rows},
+                            operator_chose=bool(settings.build_backend))
+
+
+def building_runtime(table: dict, operator_chose: bool) -> dict:
+    """``table`` with "build" the runtime that builds on this CPU, as Pipeline.build_embedder decides.
+
+    The default build runtime whose fingerprint leaves the question runtime's gives way to it, so the targets
+    judge the runtime that really builds here; "build_gave_way" names the one that did. An operator's choice
+    never gives way (the build stops instead), so its mismatch stays for the targets to show.
+    """
+    fingerprints = {(r["backend"], r["precision"]): r["fingerprint"] for r in table["rows"]}
+    build, default = tuple(table["build"]), tuple(table["default"])
+    if operator_chose or fingerprints[build] == fingerprints[default]:
+        return table
+    return {**table, "build": list(default), "build_gave_way": list(build)}
 
 
 def _backend_targets(table: dict) -> dict:
@@ -426,8 +441,10 @@ def _backend_targets(table: dict) -> dict:
 
 
 def _render_backends(table: dict) -> list[str]:
+    gave_way = (f"; the default {' '.join(table['build_gave_way'])} leaves the shared fingerprint on this CPU"
+                if table.get("build_gave_way") else "")
     lines = ["", f"### Embedding backends (questions: {' '.join(table['default'])}, builds: "
-                 f"{' '.join(table.get('build', table['default']))}), each in a fresh process", "",
+                 f"{' '.join(table.get('build', table['default']))}{gave_way}), each in a fresh process", "",
              "| backend | precision | query p50 / p95 ms, 1 thread | per query p50 / p95 ms, 2 threads at once | "
              "2 threads ÷ 1 | passages/s | process RSS MiB | min cosine to torch | top-1 = torch | "
              "/api/ask p50 ms | ÷ torch encode p50 | server RSS MiB | fingerprint |",

@@ -12,6 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from eval import load, scale
+from eval.bench import building_runtime
 
 
 def unit_rows(n: int, dim: int, seed: int) -> np.ndarray:
@@ -24,6 +25,19 @@ def test_recall_counts_the_shared_members_of_each_top_k():
     found = np.array([[4, 3, 2, 1], [5, 9, 10, 8]])  # order does not matter; 2 of 4 in row two
     assert scale.recall(found, truth) == pytest.approx((1.0 + 0.5) / 2)
     assert scale.recall(truth, truth) == 1.0
+
+
+def test_the_build_target_judges_the_runtime_that_builds_on_this_cpu():
+    rows = [{"backend": "onnx", "precision": "q4", "fingerprint": "a"},
+            {"backend": "openvino", "precision": "bf16", "fingerprint": "b"}]
+    table = {"default": ["onnx", "q4"], "build": ["openvino", "bf16"], "rows": rows}
+    # bf16 out of tolerance here: the default gives way to the question runtime, as a build does
+    assert building_runtime(table, operator_chose=False)["build"] == ["onnx", "q4"]
+    assert building_runtime(table, operator_chose=False)["build_gave_way"] == ["openvino", "bf16"]
+    # an operator's choice stops the build instead, so the mismatch stays for the target to show
+    assert building_runtime(table, operator_chose=True)["build"] == ["openvino", "bf16"]
+    rows[1]["fingerprint"] = "a"
+    assert building_runtime(table, operator_chose=False) == table
 
 
 def test_clause_pool_splits_at_chinese_punctuation_and_drops_repeats():

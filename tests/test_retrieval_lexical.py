@@ -129,6 +129,22 @@ def test_plain_jieba_would_split_the_domain_words():
         assert word not in list(plain.cut_for_search(f"支持{word}的发展"))
 
 
+def test_short_forms_stay_whole_before_a_postposition(tok):
+    """Plain jieba reads 「个税里」 as 个 + 税里, so the question lost its subject; the dictionary keeps 个税."""
+    import jieba
+
+    assert "个税" not in jieba.Tokenizer().lcut("个税里的专项附加扣除能扣多少")
+    assert "个税" in tok.tokenize("个税里的专项附加扣除能扣多少")
+
+
+def test_a_clients_way_of_introducing_a_case_names_no_subject(tok):
+    """「有个研究所…赚了一笔」: 有个 and 一笔 are how a client tells a case; as subjects they would be what a
+    refusal says the policy lacks (「没有关于“有个、一笔”的规定」)."""
+    words = tok.words("青岛有个研究所把单位的专利卖出去赚了一笔，客户手上有张票")
+    assert {"研究所", "专利"} <= set(words)
+    assert not {"有个", "一笔", "有张", "手上"} & set(words)
+
+
 def test_stop_words_and_punctuation_are_removed(tok):
     stop = set(Dictionary().stopwords.read_text(encoding="utf-8").split())
     assert {"的", "哪些", "吗", "有"} <= stop
