@@ -408,7 +408,7 @@ def _backends(settings: Settings, config: BenchConfig, pipeline: Pipeline, quest
         row.update(backends.server_latency(env, row["backend"], row["precision"],
                                            pipeline.embedder.encode_queries, questions))
     return building_runtime({"default": list(default), "build": list(build), "rows": rows},
-                            operator_chose=bool(settings.build_backend))
+                            operator_chose=not pipeline.config.build_fallback)
 
 
 def building_runtime(table: dict, operator_chose: bool) -> dict:
