@@ -687,6 +687,26 @@ def test_an_item_states_a_figure_with_its_lead_in(chinese_tokenizer):
     assert in_context(("银行应当报告。", "注册资本不低于人民币2000万元。")) == ["银行应当报告。", "注册资本不低于人民币2000万元。"]
 
 
+def test_an_item_in_the_lead_ins_sentence_states_the_figure_the_lead_in_names(chinese_tokenizer):
+    """「…约定奖励和报酬：（一）…提取不低于百分之七十的比例；」 is one sentence: the 奖励 asked about is named by the
+    lead-in clause, the figure by the item's; and 「多少个工作日内」 counts 工作日, as jieba keeps 工作日内 whole."""
+    from rag.answering.relevance import figure_asked, unanswered
+
+    question = "科技成果转让给别人，研究所能从净收入里拿出多少奖励给科研人员？"
+    topic = chinese_tokenizer.words(question)
+    item = ("允许研发机构、高等院校按照以下标准，规定或者与科技人员约定奖励和报酬：（一）将职务科技成果转让、许可给他人实施的，"
+            "可以从该项科技成果转让净收入或者许可净收入中提取不低于百分之七十的比例；")
+    assert not unanswered(question, [item], topic)
+    # the lead-in reaches only the clauses after it: a figure before it is still about something else
+    assert unanswered(question, ["科技成果转让净收入提取百分之七十用于研发，规定奖励和报酬："], topic)
+    question = "公司调整了认缴出资额以后，要在多少个工作日内公示？"
+    states = figure_asked(question, chinese_tokenizer.words(question))
+    assert "以后" not in chinese_tokenizer.words(question)
+    assert states("公司调整股东认缴和实缴的出资额、出资方式、出资期限，或者调整发起人认购的股份数等，"
+                  "应当自相关信息产生之日起20个工作日内通过国家企业信用信息公示系统向社会公示。")
+    assert not states("公司调整股东认缴和实缴的出资额，应当在2027年6月30日前调整并向社会公示。")
+
+
 def test_a_demonstrative_names_a_document_only_with_its_noun(names, chinese_tokenizer):
     assert not names.find("都说监管对小微贷款的不良可以放宽一点，这个有法律上的说法吗？")
     assert names.find("那个国办担保基金的文件里，银行和担保机构的风险各担多少？").documents == (GUARANTEE,)

@@ -318,10 +318,10 @@ _QUALIFIERS = frozenset({"上限", "下限", "最高", "最低", "最多", "最�
                          "标准", "要求", "百分之", "能贷", "最多能", "多久", "分别"})
 # 「罚多少」「贷多少」「补多少」: the verb before the ask says what is measured.
 _ASKED_BY_VERB = {"罚": ("罚款", "罚金"), "贷": ("贷款", "额度"), "补": ("补贴", "补助")}
-# What a figure can measure (费率, 注册资本, 期限…); 「计划搞几个」「最多能贷多少」 name no such noun, and
-# then any figure in the quote will do.
+# What a figure can measure (费率, 注册资本, 期限…, and 「工作日内」 as jieba keeps it whole); 「计划搞几个」
+# 「最多能贷多少」 name no such noun, and then any figure in the quote will do.
 _MEASURE = re.compile(r"(率|比例|比重|额|额度|资金|资本|资本金|费|费用|利息|基点|期限|年限|人数|户数|数量|规模|倍数|补贴|"
-                      r"贴息|价格|面积|成本|收入|余额|工作日|时限|奖励|奖金|罚款|罚金|参数|取值|系数|因子)$")
+                      r"贴息|价格|面积|成本|收入|余额|工作日|时限|奖励|奖金|罚款|罚金|参数|取值|系数|因子)(以?内)?$")
 
 
 def unanswered(question: str, sentences: list[str], topic: list[str],
@@ -430,8 +430,10 @@ def _states_figure(sentence: str, measured: tuple[str, ...], others: list[str],
     of: 「并处被骗取资金百分之二十以上百分之五十以下罚款」 is no 「财政贴息比例」."""
     parts = _CLAUSE_BREAK.split(sentence)
     # 「…单户授信额度上限，由100万元提高到500万元」: a clause naming what is measured may leave the figure
-    # to the next one, so each figured clause is read together with the clause before it.
-    clauses = [prev + c for prev, c in zip(["", *parts], parts) if _FIGURE.search(_YEAR.sub("", c))]
+    # to the next one, so each figured clause is read together with the clause before it; and an item
+    # with the lead-in that introduces it in the same sentence (「…约定奖励和报酬：（一）…不低于百分之七十」).
+    clauses = [lead + prev + c for lead, prev, c in zip(_leads(sentence, parts), ["", *parts], parts)
+               if _FIGURE.search(_YEAR.sub("", c))]
     if not measured:
         return bool(clauses)
     # A ratio is stated as a percentage as often as by name (「按照管理费收入的10%计提」).
@@ -444,6 +446,18 @@ def _states_figure(sentence: str, measured: tuple[str, ...], others: list[str],
     if rule and not named:  # a clause that says how the figure is set, with no number in it
         named = of_it and any(m in c and _SETS_FIGURE.search(c) for c in parts for m in measured)
     return named and (not others or any(w in sentence for w in others))
+
+
+def _leads(sentence: str, parts: list[str]) -> list[str]:
+    """For each clause of ``sentence``, the last clause before it that ends in a colon (a lead-in), or ""."""
+    leads, lead, at = [], "", 0
+    for part in parts:
+        leads.append(lead)
+        at += len(part)
+        if sentence[at:at + 1] in ("：", ":"):
+            lead = part
+        at += 1
+    return leads
 
 
 def _states_when(sentence: str, others: list[str]) -> bool:
