@@ -964,6 +964,10 @@ def test_a_generic_bank_question_the_library_answers_is_left_out_of_its_banks(ch
     pruned = banks.without(answered)
     assert pruned.near.texts == ["碳减排支持工具的利率是多少"] and len(pruned.near.vectors) == 1
     assert pruned.everyday is banks.everyday or pruned.everyday.texts == banks.everyday.texts
+    # 支付令 is a court's order, not 支付: split, its question was answered by any article with 申请, 支付 and 条件
+    conditions = ["第九条 职工申请住房公积金贷款的，应当同时符合下列条件：（二）自有资金支付购房款不低于规定比例；"]
+    assert not answered_here(Banks(bank(["申请支付令需要什么条件？"]), bank([])), conditions,
+                             chinese_tokenizer.words, load_synonyms())
 
 
 @pytest.mark.slow
