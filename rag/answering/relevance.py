@@ -450,13 +450,11 @@ def _states_figure(sentence: str, measured: tuple[str, ...], others: list[str],
 
 def _leads(sentence: str, parts: list[str]) -> list[str]:
     """For each clause of ``sentence``, the last clause before it that ends in a colon (a lead-in), or ""."""
-    leads, lead, at = [], "", 0
-    for part in parts:
+    leads, lead = [], ""
+    for part, mark in zip(parts, [*_CLAUSE_BREAK.findall(sentence), ""]):
         leads.append(lead)
-        at += len(part)
-        if sentence[at:at + 1] in ("：", ":"):
+        if mark in ("：", ":"):
             lead = part
-        at += 1
     return leads
 
 
