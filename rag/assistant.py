@@ -25,6 +25,7 @@ from rag.answering.extractive import (
     compose,
     in_context,
     lists,
+    nowhere,
     refuse,
     select,
     topic_phrase,
@@ -63,6 +64,8 @@ from rag.types import Answer, Chunk, DocumentInfo, Hit, SearchMode, Turn
 __all__ = ["Assistant", "Generator", "IndexStatus", "Turn", "check_question"]
 
 DEFAULT_MAX_QUESTION_CHARS = 500
+LEAD_SUBJECT = 2  # words of the question a lead-in below the first quote must hold to answer a 「哪些…」 question
+LIST_REACH = 10  # the best-ranked chunks searched for such a lead-in
 PERVASIVE = 0.5  # a title word in this share of a named document's chunks does not tell them apart
 _ITEM_NUMBER = re.compile(r"^\s*(\d+)\s*[.．、]")
 _ITEM_AFTER_NUMBER = re.compile(rf"^([（(][{CN_NUM}]+[)）])\s*(\d+\s*[.．、].*)$")
@@ -242,6 +245,12 @@ class Assistant:
         defined = definition.answer(text, library.definitions, documents, library.documents)
         if defined is not None:
             return defined, None
+        if penalty.asks_penalty(text):  # 「违反这一条会怎么处罚？」: the article that cites the one pointed at
+            duty = (_pointed(views, scope.measure) if scope.measure and len(scope.documents) == 1
+                    else aggregate.numbered(text, views))
+            fine = penalty.setting(duty, views) if duty is not None else None
+            if fine is not None:
+                return aggregate.describe(text, fine), None
         if scope.measure and len(scope.documents) == 1:
             view = _pointed(views, scope.measure)
             if view is not None:
@@ -251,6 +260,8 @@ class Assistant:
             return structural, None
         if scope.excluded:
             kept = tuple(d for d in library.documents if d not in scope.excluded)
+            if not kept:  # every document is another place's
+                return nowhere(text, scope.elsewhere, len(library.documents)), None
             return self.retrieve(text, top_k, kept, across=True, named=False)
         return self.retrieve(text, top_k, scope.documents, across=scope.across, context=scope.context,
                              places=scope.places)
@@ -284,7 +295,7 @@ class Assistant:
         states = states or procedure_asked(prepared.text)
         comparing = not across and grouped.is_comparison(text, documents)
         broad = not comparing and grouped.is_broad(text)
-        lead, items = "", []
+        lead, items, asked = "", [], None
         if comparing:  # the best quote of each named document, side by side
             quotes = []
             for document in documents:
@@ -303,21 +314,32 @@ class Assistant:
             if hits:
                 best = hits[0].chunk
                 lead, items = grouped.listed_under(best, library.chunks_of[best.document_id])
-            # no one article's list answers it (neither in chunks of its own nor in its wording): list every measure
-            if not items and grouped.asks_many(text) and not any(
-                    lists(q, grouped.asked_for(prepared.text, self.pipeline.tokenizer.phrase_after)) for q in quotes[:1]):
+            # An article whose own list answers it leads: the first quote's, or another's whose lead-in also names
+            # the subject (「…申请…许可，应当符合下列条件：」 for 「申请许可证要满足哪些条件」). When none does, no
+            # one article's list answers it: list every measure.
+            asked_what = grouped.asked_for(prepared.text, self.pipeline.tokenizer.phrase_after)
+            listing = None
+            if not items and grouped.asks_many(text) and not any(lists(q, asked_what) for q in quotes[:1]):
+                further = select(retriever, scored, retriever.rank(scored, LIST_REACH, "hybrid"), limit=LIST_REACH)
+                listing = next((q for q in further if lists(q, asked_what, topic, LEAD_SUBJECT)), None)
+            if listing is not None:
+                quotes = [listing, *(q for q in quotes if q.hit.chunk.id != listing.hit.chunk.id)]
+            elif not items and grouped.asks_many(text) and not any(lists(q, asked_what) for q in quotes[:1]):
                 listed = self._listed(retriever, prepared, scored, library, documents, naming)
                 if len(_measures(listed)) > 1:
                     # the chunks a narrow answer would quote keep their sentences, chosen for this question
-                    broad, quotes = True, _merged(quotes, listed)
+                    broad, quotes, asked = True, _merged(quotes, listed), quotes
         # A heading states figures too: 「（二）增加支小支农再贷款和再贴现额度共1500亿元」.
         sentences = [s for q in quotes for s in (q.hit.chunk.measure, *in_context(q.sentences))]
+        # Whether the figure or procedure asked for is stated is read from the quotes that answer the question, not
+        # from a list widened around them: 「提交哪些材料」 is not answered by a 「提供虚假材料的」 far down it.
+        stating = [s for q in asked for s in (q.hit.chunk.measure, *in_context(q.sentences))] if asked else sentences
         synonyms = self.pipeline.synonyms
         # A question whose every naming word one quoted chunk holds, with what it asks for, is answered
         # however far its wording sits from the policy's in the embedding (「商票最长能开多久？」).
         passes = relevance.passes(library.thresholds) or (relevance.passage >= library.thresholds.floor and answered_in(
             prepared.text, [h.chunk.headed for h in hits[:MAX_CHUNKS]], topic, synonyms))
-        if not hits or not passes or unanswered(prepared.text, sentences, topic, synonyms):
+        if not hits or not passes or unanswered(prepared.text, stating, topic, synonyms):
             return refuse(text, hits, topic, len(documents) if documents else len(library.documents),
                           synonyms), relevance
         evidence = "".join(sentences)

@@ -112,6 +112,18 @@ def test_a_place_alone_confines_the_search_without_comparing(chinese_tokenizer):
     assert both.documents == ("care", "coop") and not both.across
 
 
+def test_a_documents_name_is_read_before_its_type_word_and_not_by_its_place_alone(chinese_tokenizer):
+    library = [DocumentInfo("fdi", "北京市外商投资条例", type="条例"),
+               DocumentInfo("rural", "北京市乡村振兴促进条例", type="条例"),
+               DocumentInfo("ip", "广东省知识产权保护条例", type="条例")]
+    names = DocumentNames(library, chinese_tokenizer)
+    # 知识产权保护 after the 条例 is what is asked, not the 广东 条例's name; 北京 alone names no second 北京 条例
+    named = names.find("北京外商投资条例对知识产权保护有什么规定？")
+    assert named.documents == ("fdi",) and "知识产权保护" in named.text
+    assert names.find("在知识产权保护上，北京外商投资条例和广东省知识产权保护条例各有什么侧重？").documents == ("fdi", "ip")
+    assert names.find("北京的条例对农村有什么规定？").documents == ("fdi", "rural")
+
+
 def test_the_nation_named_with_a_place_adds_the_national_documents(chinese_tokenizer):
     library = [DocumentInfo("gd", "广东省乡村振兴促进条例", region="province", type="条例"),
                DocumentInfo("ins", "农业保险条例", issuers=("国务院",), region="national", type="条例"),
@@ -279,6 +291,15 @@ def test_a_grouped_answer_shows_its_best_quotes_and_names_the_rest(documents):
     assert len(answer.citations) == len(chunks)
 
 
+def test_two_chunks_of_a_measure_that_come_to_the_same_lines_are_stated_once(documents):
+    chunks = _parsed(LIBRARY / f"{HUZHOU}.txt")[1][:3]
+    quotes = [Quote(h, (h.chunk.text[:20],), (0,)) for h in _hits(chunks, [0.9, 0.8, 0.7])]
+    twin = Quote(Hit(replace(chunks[0], id="twin"), 0.85, 4), quotes[0].sentences, (0,))
+    answer = grouped.compose_grouped("绿色金融有哪些政策？", [*quotes, twin], {d.id: d for d in documents}, "共 3 条：")
+    assert len(answer.statements) == 3 and answer.text.count(chunks[0].text[:20]) == 1
+    assert "twin" not in {c.chunk.id for c in answer.citations}
+
+
 def test_identity_answers_quote_the_sentence_that_states_the_date(documents):
     regulation = next(d for d in documents if d.id == BUSINESS)
     chunks = _parsed(LIBRARY / regulation.source)[1]
@@ -381,6 +402,18 @@ def test_a_defined_term_is_answered_with_its_definition(library_chunks, document
     assert definition.answer("地方金融组织不得从事哪几类业务？", defined, (), info) is None
     assert definition.answer("地方金融组织干哪几类业务？", defined, (), info) is None
     assert definition.answer("这里说的“地方金融组织”具体指哪些？", defined, (), info) is not None
+
+
+def test_a_collective_term_is_defined_by_what_it_stands_for():
+    """「…公示制度、…记录制度、…审核制度（以下统称“三项制度”）」 answers 「“三项制度”分别是哪三项」; a 简称 defines nothing."""
+    text = ("国家对全面推行行政执法公示制度、执法全过程记录制度、重大执法决定法制审核制度（以下统称“三项制度”）作出了具体部署。"
+            "中国人民银行（以下简称人民银行）负责指导。")
+    chunk = Chunk(id="1", document="某意见", part=None, measure="前言", item=None, text=text, responsible_units=(), spans=())
+    defined = definition.definitions([chunk])
+    assert set(defined) == {"三项制度"}
+    answer = definition.answer("文件里所说的“三项制度”分别是哪三项？", defined, (), {})
+    assert answer is not None and "执法全过程记录制度" in answer.text
+    assert definition.answer("三项制度由哪个部门推行？", defined, (), {}) is None
 
 
 @pytest.mark.slow
@@ -705,6 +738,33 @@ def test_an_item_in_the_lead_ins_sentence_states_the_figure_the_lead_in_names(ch
     assert states("公司调整股东认缴和实缴的出资额、出资方式、出资期限，或者调整发起人认购的股份数等，"
                   "应当自相关信息产生之日起20个工作日内通过国家企业信用信息公示系统向社会公示。")
     assert not states("公司调整股东认缴和实缴的出资额，应当在2027年6月30日前调整并向社会公示。")
+    # 「最长多少个工作日内要接上电」 is answered by 「…不得超过八个工作日」: the 内 is the asking's, not the text's
+    question = "企业申请低压用电，供电企业最长多少个工作日内要接上电？"
+    states = figure_asked(question, chinese_tokenizer.words(question))
+    assert states("市场主体申请接入低压供电的，供电企业接电时间不得超过八个工作日。")
+    assert not states("供电企业应当公开服务标准，申请人可以通过政务服务平台申请接电。")
+
+
+def test_a_figure_left_to_agreement_answers_how_much(chinese_tokenizer):
+    """「押金房东能收多少」: 「与承租人约定收取房屋租赁保证金」 says the sum is agreed, which is the answer; an
+    押金 is a sum of money as a 保证金 is (synonyms.tsv), and a sentence not naming it answers nothing."""
+    from rag.answering.relevance import unanswered
+    from rag.retrieval.query import load_synonyms
+
+    synonyms = load_synonyms()
+    question = "上海租房押金房东能收多少？"
+    topic = chinese_tokenizer.words(question)
+    agreed = "出租人可以根据租赁期限、租金支付期限、房屋用途、维修责任等因素，与承租人约定收取房屋租赁保证金。"
+    assert not unanswered(question, [agreed], topic, synonyms)
+    assert unanswered(question, ["出租人与承租人可以约定租赁期限。"], topic, synonyms)
+    assert unanswered(question, ["出租人应当将房屋租赁保证金归还承租人。"], topic, synonyms)
+    # a bound asked for is not left to agreement
+    question = "担保费率上限是多少？"
+    assert unanswered(question, ["融资担保费率由融资担保公司与被担保人协商确定。"], chinese_tokenizer.words(question))
+    # 现金 is what is drawn, not a sum named in the text: 「取款的交易上限…2万元」 states it
+    question = "借记卡在ATM上每天累计能取多少现金？"
+    assert not unanswered(question, ["借记卡在自动柜员机取款的交易上限由现行每卡每日累计5000元提高至2万元。"],
+                          chinese_tokenizer.words(question))
 
 
 def test_a_demonstrative_names_a_document_only_with_its_noun(names, chinese_tokenizer):
@@ -835,6 +895,13 @@ def test_the_sentence_stating_an_asked_procedure_is_quoted():
     assert states("查询自然人公共信用信息的，应当提供查询人有效身份证明和被查询人的授权证明。")
     assert not states("省公共信用工作机构应当如实记录公共信用信息查询情况。")
     assert procedure_asked("台资公司开外债户头，手续有简化吗") is None
+    # materials asked: the 申请 the question names, or a 虚假材料 wrong, lists nothing to hand in
+    states = procedure_asked("山东企业申请信用修复，具体要提交哪些材料？")
+    assert not states("信用主体主动纠正其失信行为的，可以向公共信用信息提供单位提出信用修复申请。")
+    assert not states("（二）违反法律、行政法规，提供虚假材料、隐瞒真实情况的；")
+    assert states("申请信用修复的，应当提交信用修复申请书和已纠正失信行为的证明材料。")
+    assert states("申请人应当提交下列材料：")
+    assert states("申请人应当向有关项目主管部门提交相关技术的专利文献检索和评估报告。")
 
 
 def test_a_follow_up_naming_no_document_stays_in_the_one_just_quoted(names, chinese_tokenizer):
@@ -843,6 +910,8 @@ def test_a_follow_up_naming_no_document_stays_in_the_one_just_quoted(names, chin
     history = [Turn("user", asked), quoted]
     scope = resolve("那每年还要报什么？截止到什么时候？", history, names, chinese_tokenizer.words)
     assert scope.documents == (WENZHOU,) and scope.context == asked
+    # 「…的话，」 supposes what the answer said
+    assert resolve("条件都满足的话，去哪里备案？", history, names, chinese_tokenizer.words).documents == (WENZHOU,)
     # a question that does not go on from the answer, or an answer quoting several documents, keeps the library open
     assert resolve("银行开户要带什么材料？", history, names, chinese_tokenizer.words).documents == ()
     several = Turn("assistant", quoted.content + "\n《湖州市绿色金融促进条例》第十条：…[2]")
@@ -994,6 +1063,10 @@ def test_a_question_one_chunk_answers_word_for_word_passes_the_gate(chinese_toke
     assert not answered("二手车贷款利率是多少？")  # the figure asked for is not stated
     assert not answered("二手车怎么过户？")  # 过户 is not there
     assert not answered("二手车呢？")  # one naming word is too little
+    # 至少 and 起码 qualify the ask as 最少 does: the article states the bound as 「不得超过」 or 「以上」
+    staff = "有与其业务范围相适应的专业人员，其中科技人员的比例达到百分之二十以上。"
+    assert answered_in("科技人员至少得占多大比例？", [staff], chinese_tokenizer.words("科技人员至少得占多大比例？"), synonyms)
+    assert answered("二手车贷款起码能贷几年？")
 
 
 def test_what_comes_along_with_the_chosen_sentences_is_their_nearest():
@@ -1032,8 +1105,13 @@ def test_a_refusal_does_not_deny_its_document_its_own_name():
 @pytest.fixture(scope="module")
 def library_s_assistant(tmp_path_factory, embedder):
     """Development library S (eval/library-s): two 上海 regulations among seven, one PBOC notice numbered 一、."""
-    corpus = tmp_path_factory.mktemp("answer-library-s") / "corpus"
-    shutil.copytree(REPO / "eval" / "library-s", corpus, ignore=shutil.ignore_patterns("*.md"))
+    return _development_library(tmp_path_factory, embedder, "library-s")
+
+
+def _development_library(tmp_path_factory, embedder, name: str):
+    """An assistant over ``eval/<name>`` (its documents, not its MANIFEST)."""
+    corpus = tmp_path_factory.mktemp(f"answer-{name}") / "corpus"
+    shutil.copytree(REPO / "eval" / name, corpus, ignore=shutil.ignore_patterns("*.md"))
     return _built_assistant(corpus, embedder)
 
 
@@ -1053,3 +1131,72 @@ def test_the_period_asked_for_is_quoted_from_a_list_and_a_missing_fee_refused(li
     assert "十个工作日内完成备案手续" in period.text
     fee = library_s_assistant.ask("跨国企业集团跨境人民币资金池业务，结算银行可以收多少手续费？")
     assert fee.kind == "refusal" and "手续费" in fee.summary and "跨国企业" not in fee.summary
+
+
+def test_a_province_no_document_is_of_sets_aside_the_other_places_documents(chinese_tokenizer):
+    library = [DocumentInfo("zj", "浙江省电子商务条例", region="province", type="条例"),
+               DocumentInfo("pay", "条码支付业务规范（试行）", issuers=("中国人民银行",), region="national", type="规范"),
+               DocumentInfo("tw", "宁波市台湾同胞投资保障条例", region="city", type="条例")]
+    names = DocumentNames(library, chinese_tokenizer)
+    scope = resolve("江苏省对电商平台核验平台内经营者信息是怎么规定的？", [], names, chinese_tokenizer.words)
+    assert scope.elsewhere == ("江苏",) and set(scope.excluded) == {"zj", "tw"} and not scope.documents
+    # a place a document is of, and 台湾 or 香港 (the investors, not a jurisdiction), set nothing aside
+    assert not resolve("浙江对电商平台有什么规定？", [], names, chinese_tokenizer.words).excluded
+    assert not resolve("台湾同胞在大陆投资有什么保障？", [], names, chinese_tokenizer.words).excluded
+    assert not resolve("香港公司能开条码支付吗？", [], names, chinese_tokenizer.words).excluded
+
+
+@pytest.fixture(scope="module")
+def library_y2_assistant(tmp_path_factory, embedder):
+    """Development library Y2 (eval/library-y2): a 条码支付 规范, a 国办 opinion, four provincial regulations."""
+    return _development_library(tmp_path_factory, embedder, "library-y2")
+
+
+@pytest.mark.slow
+def test_an_article_whose_own_list_answers_leads_though_it_ranks_lower(library_y2_assistant):
+    # 第二十四条 「…申请人力资源服务许可，应当符合下列条件：」 ranks below articles that say 许可证 more often
+    answer = library_y2_assistant.ask("在广东开人力资源服务机构做职业中介，申请许可证要满足哪些条件？")
+    assert answer.citations[0].chunk.measure == "第二十四条" and "依法取得营业执照" in answer.text
+
+
+@pytest.mark.slow
+def test_materials_asked_are_read_from_the_quotes_that_answer_not_a_widened_list(library_y2_assistant):
+    # the regulation lets a 信用修复 be applied for but lists no materials; 「提供虚假材料的」 far down a list is none
+    assert not library_y2_assistant.ask("山东企业申请信用修复，具体要提交哪些材料、多长时间办完？").found
+
+
+@pytest.mark.slow
+def test_a_follow_up_asking_the_penalty_of_the_article_quoted_gets_the_article_that_sets_it(library_y2_assistant):
+    history = [Turn("user", "浙江对电商用算法给老用户更高价格有规定吗？"),
+               Turn("assistant", "《浙江省电子商务条例》第十四条：“电子商务经营者不得利用大数据分析、算法等技术手段，"
+                                 "对交易条件相同的消费者在交易价格等方面实行不合理差别待遇。”[1]")]
+    answer = library_y2_assistant.ask("违反这一条会怎么处罚？", history)
+    assert answer.citations[0].chunk.measure == "第二十七条" and "违反本条例第十四条规定" in answer.text
+    # 「…的话，」 supposes the conditions just quoted: the search stays in their regulation
+    history = [Turn("user", "在广东申请人力资源服务许可证要具备什么条件？"),
+               Turn("assistant", "《广东省人力资源市场条例》第二十四条：“经营性人力资源服务机构申请人力资源服务许可，"
+                                 "应当符合下列条件：（一）依法取得营业执照；…”[1]")]
+    answer = library_y2_assistant.ask("条件都满足的话，去哪里申请？多久能拿到结果？", history)
+    assert "自收到申请之日起二十日内" in answer.text
+
+
+def test_a_list_below_the_first_quote_answers_only_when_it_introduces_what_is_asked():
+    from rag.answering.extractive import lists
+
+    def quote(*sentences):
+        chunk = Chunk(id="1", document="某条例", part=None, measure="第二十四条", item=None, text="".join(sentences),
+                      responsible_units=(), spans=())
+        return Quote(Hit(chunk, 0.8, 5), sentences, tuple(range(len(sentences))))
+
+    about = ["申请", "许可证", "满足", "条件", "服务", "许可"]
+    conditions = quote("经营性人力资源服务机构申请人力资源服务许可，应当符合下列条件：", "（一）依法取得营业执照；",
+                       "（二）有三名以上从业人员。")
+    assert lists(conditions, {"条件"}) and lists(conditions, {"条件"}, about, 2)
+    # the 条件 of something else, and 情形 a 罚款 follows, are no list of what is asked
+    assert not lists(quote("设立分支机构，应当具备下列条件：", "（一）有固定场所；", "（二）有负责人。"), {"条件"}, about, 2)
+    fines = quote("有下列情形之一的，责令限期改正；逾期不改正的，并处5万元以上10万元以下的罚款：", "（一）未按规定开设专用账户；",
+                  "（二）未实行实名制管理。")
+    assert not lists(fines, {"罚款"}, ["施工", "单位", "罚款", "改正"], 2)
+    # 「一万元以下罚款」 bounds the fine; it introduces no list of 罚款
+    fines = quote("经营者有下列情形之一，逾期不改的，可以处二千元以上一万元以下罚款：", "（一）未出具凭据；", "（二）未提供查询。")
+    assert not lists(fines, {"罚款"}, ["经营者", "罚款", "情形"], 2)

@@ -279,3 +279,12 @@ def test_broad_recall_and_precision_count_each_listed_measure_once():
     assert recall == (2, 3)  # 第五条 is not listed
     assert precision == (2, 6)  # the two items of one measure are two listed measures
     assert _listed({}, citations) == (None, None)
+
+
+def test_a_province_no_document_is_of_is_not_answered_with_another_places_rule(assistant):
+    """「江苏对台资企业有什么金融支持？」 over the Fujian measures: 福建's rule is no 江苏 rule; 台湾 names the firms
+    asked about, not a place, and 福建 named keeps its document."""
+    answer = assistant.ask("江苏对台资企业有什么金融支持？")
+    assert not answer.found and answer.kind == "refusal" and "江苏" in answer.summary
+    assert assistant.ask("福建对台资企业有什么金融支持？").found
+    assert assistant.ask("台湾同胞投资的企业有什么金融支持？").found

@@ -348,3 +348,41 @@ def test_measures_set_the_same_standard_each_keep_it(tmp_path):
     _, chunks = parse(tmp_path, text)
     for measure in ("（三）贷款公司、小额贷款公司及典当行", "（四）其他金融机构"):
         assert only(chunks, measure).text.endswith("资产总额1000亿元以下的为中小微型企业。其中，资产总额200亿元及以上的为中型企业。")
+
+
+def test_a_notice_whose_measures_are_its_parts_numbers_them_by_part(tmp_path):
+    """「十三、对…的省（区、市），在…专项资金中给予倾斜。（科技部负责）」: the part is the measure, so 「第十三项」
+    (and 「第十三条」) finds it; in a 条例 a 第三项 is an item of an article, and a notice with （一） measures keeps them."""
+    from rag.answering.aggregate import by_number
+
+    text = ("某某通知\n一、对商事制度改革成效显著的市县，给予激励。（市场监管总局负责）\n"
+            "二、对外贸稳定增长的省，给予支持。（商务部负责）\n三、对科技创新成效较好的省，在专项资金中给予倾斜。（科技部负责）\n")
+    _, chunks = parse(tmp_path, text)
+    views = outline_from_chunks(chunks)
+    assert [v.number for v in views if v.heading != "前言"] == [1, 2, 3]
+    for question in ("那第三项呢？", "第三条讲什么？"):
+        answer = by_number(question, views)
+        assert answer is not None and "专项资金中给予倾斜" in answer.text and "科技部" in answer.text
+    assert "第五项" in by_number("第五项是什么？", views).summary
+    # measures numbered （一）: 三、 is a part, and a 第X项 names none of them
+    _, chunks = parse(tmp_path, "一、总体要求\n（一）加强信贷。扩大投放。\n（二）优化服务。简化流程。\n二、保障\n（三）强化保障。加强统筹。\n")
+    views = outline_from_chunks(chunks)
+    assert by_number("第二项是什么？", views) is None
+    assert "强化保障" in by_number("第（三）条讲什么？", views).text
+    # nothing numbered at all: retrieval answers, not an empty list of numbers
+    assert by_number("第三条讲什么？", [v for v in views if v.number is None]) is None
+
+
+def test_the_article_that_fines_a_breach_is_found_from_the_duty(tmp_path):
+    """「违反这一条会怎么处罚？」 after 第二条, or 「违反第二条会怎么罚」: the article citing it, not 第二条 again."""
+    from rag.answering import aggregate, penalty
+
+    text = ("某省电子商务条例\n第一条 为了促进电子商务发展，制定本条例。\n"
+            "第二条 电子商务经营者不得利用算法对交易条件相同的消费者实行不合理差别待遇。\n"
+            "第三条 电子商务经营者违反本条例第二条规定的，由市场监督管理部门依法处罚。\n")
+    _, chunks = parse(tmp_path, text)
+    views = outline_from_chunks(chunks)
+    duty = aggregate.numbered("违反第二条规定会怎么处罚？", views)
+    assert duty is not None and duty.heading == "第二条"
+    assert penalty.setting(duty, views).heading == "第三条"
+    assert penalty.setting(aggregate.numbered("第一条讲什么？", views), views) is None

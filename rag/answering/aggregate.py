@@ -18,7 +18,9 @@ from rag.types import Answer, Chunk, Citation
 
 _ALSO_TAKING_PART = re.compile(r"参与|配合|或|和参|负责")
 _UNIT_CUE = re.compile(r"牵头|参与|负责|责任|涉及|承担|分工|职责|哪些措施|哪几条|哪些条")
-_NUMBER = re.compile(rf"第?\s*[（(]\s*([{CN_NUM}\d]+)\s*[)）]\s*条?|第\s*([{CN_NUM}\d]+)\s*条|措施\s*([{CN_NUM}\d]+)")
+# 「第十三项」 counts the measures of a notice numbered 一、二、… (in a 条例 a 项 is an item of an article)
+_NUMBER = re.compile(rf"第?\s*[（(]\s*([{CN_NUM}\d]+)\s*[)）]\s*条?|第\s*([{CN_NUM}\d]+)\s*条|措施\s*([{CN_NUM}\d]+)"
+                     rf"|第\s*(?P<part>[{CN_NUM}\d]+)\s*项(?!目)")
 _ALL = re.compile(r"(一共|总共|共有|全部|所有|有几条|多少条|哪些措施|都有哪些|目录|大纲|框架).*?(措施|条|部分)?|"
                   r"(措施|政策|文件).{0,6}(一共|总共|全部|都有|有哪些|有几条|多少条)")
 # A bare 「哪些措施」 names the outline only when nothing else is asked about.
@@ -101,8 +103,9 @@ def by_unit(question: str, views: list[MeasureView]) -> Answer | None:
     return Answer(question, summary, tuple(statements), tuple(citations), True, "aggregate")
 
 
-def by_number(question: str, views: list[MeasureView]) -> Answer | None:
-    """「第（十二）条讲什么」: the measure's own wording, its items and units."""
+def _numbered(question: str, views: list[MeasureView]) -> tuple[int, list[MeasureView], list[MeasureView]] | None:
+    """The number a question asks for, the measures it may be of and those that have it; None when it names none
+    (or several documents have it: retrieval decides which the question means)."""
     match = _NUMBER.search(question)
     if not match:
         return None
@@ -113,14 +116,36 @@ def by_number(question: str, views: list[MeasureView]) -> Answer | None:
         return None
     if not 0 < number <= MAX_NUMBER:  # 「（0）」: no measure is numbered so; let retrieval answer
         return None
+    if match.group("part"):
+        views = [v for v in views if _PART_LABEL.match(v.heading)]
     found = [v for v in views if v.number == number]
-    if len({v.document_id for v in found}) > 1:
-        return None  # several documents have one: retrieval decides which the question means
+    if len({v.document_id for v in found}) > 1 or not any(v.number for v in views):
+        return None  # nothing is numbered (or no 项 is a measure): retrieval answers
+    return number, views, found
+
+
+def numbered(question: str, views: list[MeasureView]) -> MeasureView | None:
+    """The measure 「第十四条」 in the question names, when one document has it."""
+    asked = _numbered(question, views)
+    return asked[2][0] if asked and asked[2] else None
+
+
+def by_number(question: str, views: list[MeasureView]) -> Answer | None:
+    """「第（十二）条讲什么」: the measure's own wording, its items and units."""
+    asked = _numbered(question, views)
+    if asked is None:
+        return None
+    number, views, found = asked
     if not found:
-        numbers = "、".join(f"（{int_to_cn(v.number)}）" for v in views if v.number)
-        summary = f"本政策中没有可识别的第（{int_to_cn(number)}）条措施。文中可查到的措施编号为：{numbers}。"
+        numbers = "、".join(_label(v.number, v.heading) for v in views if v.number)
+        summary = f"本政策中没有可识别的{_label(number, views[0].heading)}措施。文中可查到的措施编号为：{numbers}。"
         return Answer(question, summary, (), (), False, "aggregate")
     return describe(question, found[0])
+
+
+def _label(number: int, heading: str) -> str:
+    """「第（十二）条」, or 「第十二项」 for a measure numbered 十二、."""
+    return f"第{int_to_cn(number)}项" if _PART_LABEL.match(heading) else f"第（{int_to_cn(number)}）条"
 
 
 def describe(question: str, view: MeasureView) -> Answer:

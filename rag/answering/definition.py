@@ -21,8 +21,11 @@ _DEFINES = re.compile(r"所称的?[“\"「]?(?P<term>[\u4e00-\u9fff]{2,20}?)[�
 # 「（二）境内个人，是指…」 under 「本条例下列用语的含义：」
 _LISTED = re.compile(r"[（(][一二三四五六七八九十]+[)）]\s*(?P<term>[\u4e00-\u9fff]{2,20}?)[，,]?\s*是指")
 _GLOSSARY = "用语的含义"
+# 「…公示制度、…记录制度、…审核制度（以下统称“三项制度”）」 names what a collective term stands for; a 简称 only
+# shortens a name and defines nothing.
+_COLLECTIVE = re.compile(r"[（(]以下(?:统称|合称|总称)[为“\"「]*(?P<term>[\u4e00-\u9fff]{2,20}?)[”\"」]?[)）]")
 # What asks for a term's meaning or extent rather than about the term; 「…算境内个人吗」 whether something falls in it.
-_ASKS = re.compile(r"是指|指什么|指哪|什么是|何为|哪几类|哪几种|哪些类|包括哪|包含哪|定义|界定|范围|是什么意思"
+_ASKS = re.compile(r"是指|指什么|指哪|什么是|何为|哪几类|哪几种|哪[两三四五六七八九十]+[项类种个]|哪些类|包括哪|包含哪|定义|界定|范围|是什么意思"
                    r"|算不算|算是|才算|算.{2,12}吗|属不属于|属于.{2,12}吗")
 # 「所称境外贷款业务」 is asked about as 境外贷款
 _GENERIC_TAIL = re.compile(r"(业务|活动|行为|工作)$")
@@ -30,7 +33,7 @@ MAX_DOCUMENTS = 3  # documents defining one term quoted side by side when the qu
 NEAR_CUE = 4  # characters between a term and the asking: 「地方金融组织具体指哪几类」, 「…的具体范围」
 # What may stand between them: words that link, never a verb of its own (「融资担保公司干哪几类业务」 asks
 # what the companies may do, not what they are).
-_LINKING = re.compile(r"([”」\"'’』]|具体|主要|都|到底|究竟|一般|通常|是|的|指|要|需要|包括|包含|分为|有|还|就)*")
+_LINKING = re.compile(r"([”」\"'’』]|具体|主要|都|分别|到底|究竟|一般|通常|是|的|指|要|需要|包括|包含|分为|有|还|就)*")
 
 
 Definitions = dict[str, list[tuple[str, Chunk]]]  # term → its defining sentences, in index order
@@ -41,11 +44,11 @@ def definitions(chunks: Sequence[Chunk]) -> Definitions:
     found: Definitions = {}
     for chunk in chunks:
         glossary = _GLOSSARY in chunk.text
-        if "所称" not in chunk.text and not glossary:
+        if "所称" not in chunk.text and "以下" not in chunk.text and not glossary:
             continue
         for sentence in split_sentences(chunk.text):
             listed = _LISTED.finditer(sentence) if glossary else ()
-            for m in [*_DEFINES.finditer(sentence), *listed]:
+            for m in [*_DEFINES.finditer(sentence), *listed, *_COLLECTIVE.finditer(sentence)]:
                 found.setdefault(m.group("term"), []).append((sentence.strip(), chunk))
     return found
 

@@ -155,15 +155,25 @@ def in_context(sentences: tuple[str, ...] | list[str]) -> list[str]:
     return out
 
 
-def lists(quote: Quote, asked: Collection[str]) -> bool:
+# 「应当符合下列条件」「以下材料」 introduce what they name; 「一万元以下罚款」 bounds a figure.
+_LISTS_THE = r"(下列|(?<![\d元倍年月日人个户次万千百十〇零一二三四五六七八九])以下)"
+
+
+def lists(quote: Quote, asked: Collection[str], about: Collection[str] = (), enough: int = 0) -> bool:
     """Whether the quote holds a lead-in that names what is asked for (修复措施 in 「采取哪些修复措施」)
-    together with the items it introduces: one article's own list answers the question."""
+    together with the items it introduces: one article's own list answers the question. With ``enough``,
+    the lead-in introduces the very thing asked (「下列条件」) and holds that many of the words ``about`` (申请,
+    许可 of 「申请许可证要满足哪些条件」): a list of 条件 for something else, or of 情形 that a 罚款 follows,
+    answers nothing."""
     sentences = list(quote.sentences)
     for i in range(len(sentences)):
         run = _lead_in(sentences, i)
         if run is not None and run[-1] + 1 < len(sentences):
             lead = "".join(sentences[run.start:run.stop])
-            return bool(asked) and all(word in lead for word in asked)
+            if enough and not all(re.search(f"{_LISTS_THE}{re.escape(word)}|{re.escape(word)}如下", lead) for word in asked):
+                return False
+            return (bool(asked) and all(word in lead for word in asked)
+                    and sum(word in lead for word in about if word not in asked) >= enough)
     return False
 
 
@@ -272,6 +282,12 @@ def _fit(quote: Quote, room: int, first: bool) -> str:
 def topic_phrase(terms: list[str]) -> str:
     """「“科技、融资”」: the first three topic words, as a summary names what was asked."""
     return f"“{'、'.join(terms[:3])}”" if terms else "该问题"
+
+
+def nowhere(question: str, places: Sequence[str], searched: int) -> Answer:
+    """「政策未涉及」 for a question about a province no document is of: another place's rule is no answer."""
+    where = "本政策中" if searched == 1 else f"所查 {searched} 份文件中都"
+    return Answer(question, f"政策未涉及：{where}没有关于{'、'.join(places)}的规定。", (), (), False, "refusal", ())
 
 
 def refuse(question: str, hits: list[Hit], topic: list[str], searched: int = 1,

@@ -194,20 +194,23 @@ def compose_grouped(question: str, quotes: Sequence[Quote], documents: Mapping[s
     citations: list[Citation] = []
     tail: dict[str, list[str]] = {}  # a document's label → its measures named in the tail
     budget = MAX_CHARS * 2 - len(summary)
-    current = None
+    current, said = None, set()
     for quote in ranked:
         chunk = quote.hit.chunk
+        line = labelled(chunk.where, chunk.measure, _joined(quote))
+        if line in said:  # two chunks of one measure may come to the same lines: stated once
+            continue
         ref = len(citations) + 1
         citations.append(citation(ref, chunk, quote.hit.score))
         if id(quote) not in shown or budget <= 0:
             tail.setdefault(_label(chunk.document_id, chunk.document, documents), []).append(f"{chunk.where}[{ref}]")
             continue
+        said.add(line)
         if chunk.document_id != current and len(order) > 1:  # one document: its citations name it
             current = chunk.document_id
             statements.append(f"{_label(chunk.document_id, chunk.document, documents)}：")
-        line = f"{labelled(chunk.where, chunk.measure, _joined(quote))}[{ref}]"
-        statements.append(line)
-        budget -= len(line)
+        statements.append(f"{line}[{ref}]")
+        budget -= len(statements[-1])
     if tail:  # each document's title once, then its measures
         named = "；".join(label + "、".join(wheres) for label, wheres in tail.items())
         statements.append(f"另有 {sum(map(len, tail.values()))} 条相关措施：{named}")

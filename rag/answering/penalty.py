@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 
+from rag.corpus.outline import MeasureView
 from rag.types import Chunk, Hit
 
 _ASKS = re.compile(r"罚|处罚|处分|法律责任|追责|追究")
@@ -45,3 +46,11 @@ def with_penalties(hits: Sequence[Hit], chunks_of: Mapping[str, Sequence[Chunk]]
 def _cites(text: str, article: str) -> bool:
     """Whether a 「违反本条例…」 clause of ``text`` names ``article`` (第十三条, not 第十三条之一)."""
     return any(re.search(rf"{article}(?!之)", m.group()) for m in _CITES.finditer(text))
+
+
+def setting(duty: MeasureView, views: Sequence[MeasureView]) -> MeasureView | None:
+    """「违反这一条会怎么处罚？」 after 第十四条 was quoted: the article of its document that cites it."""
+    if not _ARTICLE.match(duty.heading):
+        return None
+    return next((v for v in views if v.document_id == duty.document_id and v.id != duty.id
+                 and any(_cites(c.text, duty.heading) for c in v.chunks)), None)

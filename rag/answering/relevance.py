@@ -280,6 +280,11 @@ class Gate:
 # 「额度上限怎么算」「赔付比例怎么定」 ask for a figure as well, of the word before the asking
 _ASKS_FIGURE = re.compile(r"多少|[百千万]分之几|多[大高](?=的?(比例|比重|额度|金额|规模|面积|幅度|利率|费率))|(?<!第)几[成倍个家所项条年](?=[，,。？?！!\s]|$)|什么[^，,。？?]{0,4}(率|比例)"
                           r"|(?<=上限|下限|额度|比例|费率|利率)(?P<rule>是?(怎么|如何)(算|计算|定|确定))")
+# 「押金能收多少」 is answered by a sentence that leaves the sum to the parties: 「与承租人约定收取…保证金」; a bound
+# asked for (「费率上限是多少」) is not.
+_AGREED = re.compile(r"约定|协商|商定")
+_BOUND = re.compile(r"上限|下限|最高|最低|最多|最少|至少|起码|不超过|不低于|封顶")
+_WITHIN = re.compile(r"以?内$")
 # 「贷款额度怎么定」 is answered by the rule that sets it too, when it says on what: 「根据实际招用人数合理确定贷款额度」
 # (「合理确定境外贷款余额上限」 alone says nothing of how).
 _SETS_FIGURE = re.compile(r"根据|按照|参照|依据|以[^，,。；]{1,12}为(基数|依据|基础)")
@@ -302,6 +307,10 @@ _FIGURE = re.compile(r"\d|(?!一次性)[一二两三四五六七八九十百千�
 _ASKS_PROCEDURE = re.compile(r"怎么(申请|办理|操作|报名)|如何(申请|办理|操作)|(交|提交|带|准备)(哪些|什么)(材料|证件)"
                              r"|去哪(里|儿)?办|多久(能|可以)?办|几个工作日|流程|手续(?!费|[^，,。？?]{0,2}(简化|精简|便利|减少|优化))")
 _STATES_PROCEDURE = re.compile(r"申请|办理|材料|提交|受理|工作日|程序|流程|手续(?!费)|证明|证件")
+# 「申请信用修复要提交哪些材料」 asks what is handed in: 「可以…提出信用修复申请」 names the 申请 asked about and
+# 「提供虚假材料的」 a wrong; neither lists what to hand in.
+_ASKS_MATERIALS = re.compile(r"(交|提交|带|准备|提供)(哪些|什么|啥)(材料|证件|资料|文件)")
+_STATES_MATERIALS = re.compile(r"(提交|提供|出具|报送|携带|附送?|交验|下列|以下)[^。；;]{0,24}?(材料|资料|证明|证件|文件|执照|报告|申请书|证书|凭证)")
 _RATIO = re.compile(r"(比例|比重)$")  # not 利率/费率: a percentage about something else is no rate
 _PERCENT = re.compile(r"\d\s*[%％‰]|百分之|个百分点|[一二三四五六七八九十]成")
 # A length of time is stated as one: 「参保1年以上」 answers 「参保年限放宽到几年」.
@@ -314,13 +323,13 @@ _CLAUSE_BREAK = re.compile(r"[，,；;：:。]")
 _THRESHOLD = re.compile(r"门槛|起点")
 _THRESHOLD_WORDS = ("以上", "达到", "超过", "不低于", "不少于", "起")
 # Words that qualify the figure asked for rather than say whose it is (「上限」, 「现在」, 「分别按多少比例」).
-_QUALIFIERS = frozenset({"上限", "下限", "最高", "最低", "最多", "最少", "最长", "最短", "具体", "大概", "一般", "大约", "现在", "目前",
-                         "标准", "要求", "百分之", "能贷", "最多能", "多久", "分别"})
+_QUALIFIERS = frozenset({"上限", "下限", "最高", "最低", "最多", "最少", "至少", "起码", "最起码", "最长", "最短", "具体",
+                         "大概", "一般", "大约", "现在", "目前", "标准", "要求", "百分之", "能贷", "最多能", "多久", "分别"})
 # 「罚多少」「贷多少」「补多少」: the verb before the ask says what is measured.
 _ASKED_BY_VERB = {"罚": ("罚款", "罚金"), "贷": ("贷款", "额度"), "补": ("补贴", "补助")}
-# What a figure can measure (费率, 注册资本, 期限…, and 「工作日内」 as jieba keeps it whole); 「计划搞几个」
+# What a figure can measure (费率, 注册资本, 押金, 期限…, and 「工作日内」 as jieba keeps it whole); 「计划搞几个」
 # 「最多能贷多少」 name no such noun, and then any figure in the quote will do.
-_MEASURE = re.compile(r"(率|比例|比重|额|额度|资金|资本|资本金|费|费用|利息|基点|期限|年限|人数|户数|数量|规模|倍数|补贴|"
+_MEASURE = re.compile(r"(率|比例|比重|额|额度|资金|资本|资本金|押金|保证金|租金|违约金|定金|费|费用|利息|基点|期限|年限|人数|户数|数量|规模|倍数|补贴|"
                       r"贴息|价格|面积|成本|收入|余额|工作日|时限|奖励|奖金|罚款|罚金|参数|取值|系数|因子)(以?内)?$")
 
 
@@ -340,7 +349,13 @@ def unanswered(question: str, sentences: list[str], topic: list[str],
 
 def procedure_asked(question: str) -> Callable[[str], bool] | None:
     """Whether a sentence states a procedure (材料, 程序, 工作日…); None when the question asks for none."""
+    if _ASKS_MATERIALS.search(question):
+        return _states_materials
     return (lambda sentence: bool(_STATES_PROCEDURE.search(sentence))) if _ASKS_PROCEDURE.search(question) else None
+
+
+def _states_materials(sentence: str) -> bool:
+    return any("虚假" not in m.group() for m in _STATES_MATERIALS.finditer(sentence))
 
 
 def figure_asked(question: str, topic: list[str], synonyms: dict[str, tuple[str, ...]] | None = None,
@@ -390,6 +405,8 @@ def figure_asked(question: str, topic: list[str], synonyms: dict[str, tuple[str,
     names = (measured, *(synonyms or {}).get(measured, ())) if measured else ()
     if measured and len(measured) > 2 and measured.endswith("额"):  # 「投资额」 is stated as 「总投资二百万元以下」
         names += (measured[:-1],)
+    if measured and (within := _WITHIN.search(measured)):  # 「多少个工作日内」 is met by 「不得超过八个工作日」
+        names += (measured[:within.start()],)
     # what the figure is of: 贴息 in 「财政贴息比例是多少」, 补偿 in 「补偿具体是多少比例」
     at = question.rfind(measured) if measured else -1
     if at > asks.start():
@@ -398,7 +415,8 @@ def figure_asked(question: str, topic: list[str], synonyms: dict[str, tuple[str,
     else:
         of = next((w for w in topic if w != measured and at > 0 and question[:at].endswith(w)), None)
     qualifier = (of, *(synonyms or {}).get(of, ())) if of else ()
-    return partial(_states_figure, measured=names, others=others, qualifier=qualifier, rule=bool(asks.group("rule")))
+    return partial(_states_figure, measured=names, others=others, qualifier=qualifier, rule=bool(asks.group("rule")),
+                   agreed=not _BOUND.search(question))
 
 
 def figures_given(question: str) -> Callable[[str], bool] | None:
@@ -422,7 +440,7 @@ def _given(q: Quantity) -> bool:
 
 
 def _states_figure(sentence: str, measured: tuple[str, ...], others: list[str],
-                   qualifier: tuple[str, ...] = (), rule: bool = False) -> bool:
+                   qualifier: tuple[str, ...] = (), rule: bool = False, agreed: bool = False) -> bool:
     """A clause of ``sentence`` gives a number for ``measured``, and the sentence is about the rest of
     the question too (「注册资本不得低于五千万元」 answers for 民间资金管理企业, not for a 基金).
 
@@ -442,9 +460,12 @@ def _states_figure(sentence: str, measured: tuple[str, ...], others: list[str],
                   for c in clauses for m in measured)
     # 「出资比例」 asked is not met by 「净收入…的比例」: a ratio named literally is still of something.
     of_it = not qualifier or any(q in sentence for q in qualifier)
-    named = (literal and (of_it or not any(_RATIO.search(m) for m in measured))) or (by_form and of_it)
+    ratio_of_it = of_it or not any(_RATIO.search(m) for m in measured)
+    named = (literal and ratio_of_it) or (by_form and of_it)
     if rule and not named:  # a clause that says how the figure is set, with no number in it
         named = of_it and any(m in c and _SETS_FIGURE.search(c) for c in parts for m in measured)
+    if agreed and not named:  # …or that leaves it to the parties
+        named = ratio_of_it and any(m in c and _AGREED.search(c) for c in parts for m in measured)
     return named and (not others or any(w in sentence for w in others))
 
 

@@ -27,7 +27,7 @@ _AT_MEASURE = re.compile(r"(这|该|此|本|这一)条(?![^，,。；;？?]{0,4}
                          # 「它是哪年发布的？」; in 「被惩戒的是企业，它的负责人…」 它 is the 企业 just named
                          r"|^(?:那么?|那如果|如果)?[，,]?\s*(?:它|其)")
 _POINTING = re.compile(f"{_AT_MEASURE.pattern}|{_AT_DOCUMENT.pattern}")
-_OWN_MEASURE = re.compile(rf"第[{CN_NUM}\d]+条|[（(][{CN_NUM}]+[)）]")
+_OWN_MEASURE = re.compile(rf"第[{CN_NUM}\d]+[条项](?!目)|[（(][{CN_NUM}]+[)）]")
 # 「（六）提升… · 5.加强项目运营维护：」 points at the item, as does 「（四）3.推进排水设施提质增效：」.
 _HEADING = re.compile(rf"^(第[{CN_NUM}\d]+条|[（(][{CN_NUM}]+[)）][^：:，。；]*|[{CN_NUM}]+、[^：:，。；]*)")
 # What an answer line may open with before the heading: the title (and 文号), or the 文号 alone.
@@ -35,8 +35,8 @@ _HEADING = re.compile(rf"^(第[{CN_NUM}\d]+条|[（(][{CN_NUM}]+[)）][^：:，�
 _LABEL = re.compile(r"^(?:《[^》]+》(?:（[^）]*号）)?|[^\s（(《：:]{1,12}〔\d{4}〕\d+号)\s*")
 _TITLE = re.compile(r"《([^》]+)》")
 _ITS_SUBJECT = re.compile(r"^(?:那么?|那如果|如果)?[，,]?\s*(?:它|其)(?:对|关于|在)")
-# A turn that goes on from the previous answer: 「那…」「还要…」「另外…」「…呢？」
-_GOES_ON = re.compile(r"^(那|还|另外|此外|再问|顺便)|呢[？?]?$")
+# A turn that goes on from the previous answer: 「那…」「还要…」「另外…」「…呢？」, 「条件都满足的话，去哪里申请？」
+_GOES_ON = re.compile(r"^(那|还|另外|此外|再问|顺便)|呢[？?]?$|^[^，,。？?]{0,12}的话[，,]")
 # 「除了专门的非法集资条例，还有哪些文件…」 asks about every document but the one it sets aside.
 _EXCEPT = re.compile(r"^除了?(?P<named>[^，,。；？?]{2,40}?)(以外|之外)?[，,]\s*")
 
@@ -51,6 +51,7 @@ class Scope:
     excluded: tuple[str, ...] = ()  # documents the question sets aside: 「除了…条例，还有哪些文件…」
     context: str = ""  # the question it goes on from, when its document came from the conversation
     places: tuple[str, ...] = ()  # the place words that named them all: they confine the search, compare nothing
+    elsewhere: tuple[str, ...] = ()  # provinces asked about that no document is of (the excluded are the others')
 
     @property
     def across(self) -> bool:
@@ -58,7 +59,7 @@ class Scope:
 
     @property
     def key(self) -> tuple:
-        return self.text, self.documents, self.measure, self.excluded, self.context, self.places
+        return self.text, self.documents, self.measure, self.excluded, self.context, self.places, self.elsewhere
 
 
 def resolve(question: str, history: Sequence[Turn], names: DocumentNames,
@@ -78,6 +79,8 @@ def resolve(question: str, history: Sequence[Turn], names: DocumentNames,
     if own:
         # 「那温州的条例呢？」 asks the previous question of another document.
         return Scope(names.find(text).text if text != question else own.text, own.documents, places=own.placed)
+    if own.elsewhere:
+        return Scope(text, excluded=own.foreign, elsewhere=own.elsewhere)
     if text != question:
         named = names.find(text)  # 「那再担保费呢？」 after a question naming 国办发〔2019〕6号
         return Scope(named.text, named.documents, places=named.placed) if named else _kept(text, question, history, names)

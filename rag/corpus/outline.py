@@ -6,12 +6,14 @@ from __future__ import annotations
 import hashlib
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from rag.corpus.numbering import CN_NUM, cn_to_int
 from rag.types import Chunk, DocumentInfo, written_note
 
 _NUMBER = re.compile(rf"^[（(]([{CN_NUM}]+)[）)]|^第([{CN_NUM}\d]+)条")
+# 「十三、对改善地方科研基础条件…」: in a notice whose measures are its parts, the part's number is the measure's
+_PART_NUMBER = re.compile(rf"^([{CN_NUM}]+)、")
 
 
 @dataclass(frozen=True)
@@ -66,7 +68,10 @@ def outline_from_chunks(chunks: list[Chunk] | tuple[Chunk, ...]) -> list[Measure
     for (document, heading), members in groups.items():
         mid = hashlib.sha1(f"{document}\x1f{heading}".encode()).hexdigest()[:10]
         views.append(MeasureView(mid, document, members[0].part, heading, measure_number(heading), tuple(members)))
-    return views
+    # only where no measure of the document has a number of its own: 「三、」 would otherwise stand beside 「（三）」
+    numbered = {v.document for v in views if v.number is not None}
+    return [replace(v, number=cn_to_int(m.group(1))) if v.document not in numbered and (m := _PART_NUMBER.match(v.heading))
+            else v for v in views]
 
 
 def find_measure(views: list[MeasureView], key: str, document_id: str | None = None) -> MeasureView | None:

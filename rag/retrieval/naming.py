@@ -24,6 +24,7 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from rag.corpus.identity import lexicon
 from rag.retrieval.lexical import ChineseTokenizer
 from rag.types import DocumentInfo
 
@@ -39,6 +40,8 @@ _NICKNAMES = ("新规",)  # said of one document, always after its short title (
 # 「国家和广东对农业保险…」: the national documents are asked of alongside the place's own (not 「国家级开发区」)
 _NATIONAL_TOO = re.compile(r"(国家|中央)(层面)?(和|与|及|以及|、|跟)|(和|与|及|以及|、|跟)(国家|中央)(?!级)")
 _ACROSS = re.compile(r"各个?文件|哪些文件|这些文件|几个文件|库里|所有文件|各地|分别有哪些文件")
+# 台湾, 香港 and 澳门 name the investors and firms a policy is about (台湾同胞, 香港公司), not where a rule applies.
+_NOT_A_JURISDICTION = frozenset({"台湾", "香港", "澳门"})
 _TITLE_FRAME = re.compile(r"^.*?关于|^本[市省区县]|(的)?(通知|函)$")
 _QUALIFIED = re.compile(r"[（(][^（）()]{1,12}[)）]$")  # 「…评价方案（试行）」, 「…条例（2019年修订）」
 TITLE_WEIGHT = 0.9  # about one word that no other title has
@@ -59,6 +62,10 @@ class Naming:
     # The words that named them by place alone (山东, 国家): 「山东这边…」 confines the search to 山东's documents
     # and compares none.
     placed: tuple[str, ...] = ()
+    # 「江苏省对电商平台…怎么规定的」: provinces the question names that no document is of, and the documents of
+    # other places, which say nothing of them (the national ones still may).
+    elsewhere: tuple[str, ...] = ()
+    foreign: tuple[str, ...] = ()
 
     def __bool__(self) -> bool:
         return bool(self.documents)
@@ -151,6 +158,11 @@ class DocumentNames:
         # 民间融资条例」 names two, each by words of its own before its type word.
         described = {i for i, (v, (a, b)) in scores.items()
                      if v > 0 and (v >= RELATIVE * best or (a < b and (b <= start or a >= end)))}
+        # 「北京外商投资条例」 names 北京's 外商投资 条例, not every 北京 条例: a document the question names by
+        # nothing but a place that a better-described one shares is not meant.
+        entry = {e.id: e for e in self.entries}
+        described -= {i for i in described if not _title_words(entry[i], words) and any(
+            scores[j][0] > scores[i][0] and set(entry[i].places) & set(entry[j].places) for j in described)}
         # The words that name a document say nothing about what is asked of it: left in, 「优化营商环境条例对…」
         # would be answered with the articles that repeat 「优化营商环境」.
         for i in sorted(described, key=lambda i: -scores[i][1][0]):
@@ -163,6 +175,9 @@ class DocumentNames:
             # 「郑州航空港实验区的企业…」: of 郑州's documents, the one whose own title words the question also says.
             titled = [e for e in here if sum(map(self.weight, _title_words(e, words))) >= TITLE_WEIGHT]
             described = {e.id for e in titled or here}
+            if not here and (elsewhere := self._elsewhere(question)):
+                return Naming((), _trim(text) or question, elsewhere=elsewhere,
+                              foreign=tuple(e.id for e in self.entries if e.local))
             places = [p for e in here for p in e.places if p in question]
             national = _NATIONAL_TOO.search(question) if here else None
             if national:
@@ -175,6 +190,12 @@ class DocumentNames:
                 text = text.replace(run, "", 1) if run else text
         ids = tuple(e.id for e in self.entries if e.id in explicit | described)
         return Naming(ids, _trim(text) or question, tuple(dict.fromkeys(places)) if len(ids) > 1 else ())
+
+    def _elsewhere(self, question: str) -> tuple[str, ...]:
+        """The provinces ``question`` names (江苏, 江苏省) that no document's title or place is of."""
+        return tuple(p.short for p in lexicon.provinces()
+                     if p.short in question and p.short not in _NOT_A_JURISDICTION
+                     and not any(p.short in e.title or p.short in e.places for e in self.entries))
 
     def _described(self, e: _Entry, question: str, words: list[str]) -> tuple[float, tuple[int, int]]:
         """How well the question describes the document (0 when it does not name it), and where."""
@@ -215,8 +236,11 @@ class DocumentNames:
         marks = [(offset + clause.find(w), len(w))
                  for w in (*found, *places, *pointers, *([issuer] if issuer else [])) if w in clause]
         start = min(at for at, _ in marks)
-        # The type word closes the description (「湖州的绿色金融条例」); its words after that are the question's.
+        # The type word closes the description (「湖州的绿色金融条例」); its words after that are the question's:
+        # 「北京外商投资条例对知识产权保护…」 describes no 知识产权保护条例.
         closing = [question.find(t, start) + len(t) for t in types if question.find(t, start) >= 0]
+        if typed and not closing and not pointed and issuer is None:
+            return 0.0, (0, 0)
         end = min(closing) if closing else max(at + n for at, n in marks)
         score = weight + len(places) + (issuer is not None) + 0.5 * typed
         return score, ((start, end) if end - start <= _SPAN else (0, 0))
