@@ -1200,3 +1200,12 @@ def test_a_list_below_the_first_quote_answers_only_when_it_introduces_what_is_as
     # 「一万元以下罚款」 bounds the fine; it introduces no list of 罚款
     fines = quote("经营者有下列情形之一，逾期不改的，可以处二千元以上一万元以下罚款：", "（一）未出具凭据；", "（二）未提供查询。")
     assert not lists(fines, {"罚款"}, ["经营者", "罚款", "情形"], 2)
+    # a measure whose heading names what is asked after a word of the question is that list
+    def headed(measure, *sentences):
+        return replace(quote(*sentences), hit=Hit(replace(quote(*sentences).hit.chunk, measure=measure), 0.8, 5))
+
+    about = ["重大", "决定", "法制", "审核", "重点", "审", "内容"]
+    assert lists(headed("（十三）明确审核内容", "要严格审核执法主体是否合法；证据是否合法充分。"), {"内容"}, about, 2)
+    assert not lists(headed("（三）主要内容", "加强组织领导。"), {"内容"}, about, 2)
+    opening = "二、依法开展业务的银行应当向收付信息管理系统报送收付信息，并做好信息核对"
+    assert not lists(headed(opening, "银行应当报送。"), {"信息"}, ["银行", "收付", "报送", "信息"], 2)

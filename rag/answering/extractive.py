@@ -164,8 +164,15 @@ def lists(quote: Quote, asked: Collection[str], about: Collection[str] = (), eno
     together with the items it introduces: one article's own list answers the question. With ``enough``,
     the lead-in introduces the very thing asked (「下列条件」) and holds that many of the words ``about`` (申请,
     许可 of 「申请许可证要满足哪些条件」): a list of 条件 for something else, or of 情形 that a 罚款 follows,
-    answers nothing."""
+    answers nothing; or the measure's heading names it after a word of the question (「明确审核内容」)."""
     sentences = list(quote.sentences)
+    heading = quote.hit.chunk.measure
+    # 「（十三）明确审核内容：要严格审核…；…；」 answers 「审核时要重点审哪些内容」 by its heading: a title ending in
+    # what is asked for after a word of the question names the list the measure is (a heading that is the opening
+    # words of an untitled measure names nothing)
+    title = heading.rstrip("。：:；;，, ")
+    if enough and asked and all(any(title.endswith(f"{w}{a}") for w in about if w not in asked) for a in asked):
+        return True
     for i in range(len(sentences)):
         run = _lead_in(sentences, i)
         if run is not None and run[-1] + 1 < len(sentences):
