@@ -314,19 +314,17 @@ class Assistant:
             if hits:
                 best = hits[0].chunk
                 lead, items = grouped.listed_under(best, library.chunks_of[best.document_id])
-            # An article whose own list answers it leads: the first quote's, or another's whose lead-in also names
-            # the subject (「…申请…许可，应当符合下列条件：」 for 「申请许可证要满足哪些条件」). When none does, no
-            # one article's list answers it: list every measure.
+            # An article whose own list answers it leads: the first quote's, or one of the ten best whose lead-in
+            # introduces what is asked and names the subject (「…申请…许可，应当符合下列条件：」 for 「申请许可证要满足
+            # 哪些条件」) or whose title is it (「（十三）明确审核内容」). When none does, no one article's list answers
+            # it: list every measure.
             asked_what = grouped.asked_for(prepared.text, self.pipeline.tokenizer.phrase_after)
-            listing = None
             if not items and grouped.asks_many(text) and not any(lists(q, asked_what) for q in quotes[:1]):
                 further = select(retriever, scored, retriever.rank(scored, LIST_REACH, "hybrid"), limit=LIST_REACH)
                 listing = next((q for q in further if lists(q, asked_what, topic, LEAD_SUBJECT)), None)
-            if listing is not None:
-                quotes = [listing, *(q for q in quotes if q.hit.chunk.id != listing.hit.chunk.id)]
-            elif not items and grouped.asks_many(text) and not any(lists(q, asked_what) for q in quotes[:1]):
-                listed = self._listed(retriever, prepared, scored, library, documents, naming)
-                if len(_measures(listed)) > 1:
+                if listing is not None:
+                    quotes = [listing, *(q for q in quotes if q.hit.chunk.id != listing.hit.chunk.id)]
+                elif len(_measures(listed := self._listed(retriever, prepared, scored, library, documents, naming))) > 1:
                     # the chunks a narrow answer would quote keep their sentences, chosen for this question
                     broad, quotes, asked = True, _merged(quotes, listed), quotes
         # A heading states figures too: 「（二）增加支小支农再贷款和再贴现额度共1500亿元」.
