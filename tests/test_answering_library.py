@@ -761,6 +761,11 @@ def test_a_figure_left_to_agreement_answers_how_much(chinese_tokenizer):
     # a bound asked for is not left to agreement
     question = "担保费率上限是多少？"
     assert unanswered(question, ["融资担保费率由融资担保公司与被担保人协商确定。"], chinese_tokenizer.words(question))
+    # 「拿出多大比例」: the ratio is of what is taken out, which the policy writes 提取 (synonyms.tsv)
+    question = "学校最少要从这部分股份里拿出多大比例奖励给研发团队？"
+    item = "（二）利用职务科技成果作价投资的，从该项科技成果形成的股份或者出资比例中提取不低于百分之七十的比例；"
+    assert not unanswered(question, [item], chinese_tokenizer.words(question), synonyms)
+    assert unanswered(question, [item], chinese_tokenizer.words(question))
     # 现金 is what is drawn, not a sum named in the text: 「取款的交易上限…2万元」 states it
     question = "借记卡在ATM上每天累计能取多少现金？"
     assert not unanswered(question, ["借记卡在自动柜员机取款的交易上限由现行每卡每日累计5000元提高至2万元。"],
