@@ -71,10 +71,20 @@ def _listed(gold: dict[str, tuple[str, ...]], citations) -> tuple[tuple[int, int
     if not gold:
         return None, None
     cited = {(c.chunk.document_id, (c.chunk.measure or "", c.chunk.part or "", c.chunk.item or "")) for c in citations}
-    found = sum(any(d == document and any(w.startswith(h) for w in where) for d, where in cited)
+    found = sum(any(d == document and any(_heads(w, h) for w in where) for d, where in cited)
                 for document, headings in gold.items() for h in headings)
-    relevant = sum(any(w.startswith(h) for h in gold.get(d, ()) for w in where) for d, where in cited)
+    relevant = sum(any(_heads(w, h) for h in gold.get(d, ()) for w in where) for d, where in cited)
     return (found, sum(map(len, gold.values()))), (relevant, len(cited))
+
+
+def _heads(label: str, heading: str) -> bool:
+    """Whether a cited measure's label is the gold heading: it starts with it, or it is the heading's first
+    clause. A part heading that is a paragraph is labelled by that clause (「一、继续做好金融支持工作」 of
+    「一、继续做好金融支持工作，进一步改进金融服务。…」), while a gold heading is written as the text begins."""
+    return label.startswith(heading) or bool(label) and heading.startswith(label) and heading[len(label):][:1] in _CLAUSE
+
+
+_CLAUSE = frozenset("，,；;：:。")
 
 
 def summarise(outcomes: list[Outcome]) -> dict:

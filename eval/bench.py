@@ -408,7 +408,8 @@ def _backends(settings: Settings, config: BenchConfig, pipeline: Pipeline, quest
         row.update(backends.server_latency(env, row["backend"], row["precision"],
                                            pipeline.embedder.encode_queries, questions))
     return building_runtime({"default": list(default), "build": list(build), "rows": rows},
-                            operator_chose=not pipeline.config.build_fallback)
+                            # the settings', not this torch pipeline's: it is built here with no build runtime
+                            operator_chose=not PipelineConfig.from_settings(settings).build_fallback)
 
 
 def building_runtime(table: dict, operator_chose: bool) -> dict:

@@ -400,10 +400,15 @@ class Assistant:
         whole policy of Fujian's) yet names a subject inside the State Council's 自贸试验区 measures.
         """
         synonyms = self.pipeline.synonyms
-        terms = [(k, *synonyms.get(k, ())) for k in self.pipeline.tokenizer.keywords(prepared.text) if k not in naming]
+        keywords = self.pipeline.tokenizer.keywords(prepared.text)
+        terms = [(k, *synonyms.get(k, ())) for k in keywords if k not in naming]
         ranked = retriever.rank(scored, grouped.BROAD_MAX * grouped.BROAD_WIDEN, "hybrid")
-        subject = grouped.subject_of(terms, lambda group: library.share(group, documents),
-                                     grouped.GENERIC_WITHIN if documents else grouped.GENERIC)
+        share = lambda group: library.share(group, documents)  # noqa: E731
+        subject = grouped.subject_of(terms, share, grouped.GENERIC_WITHIN if documents else grouped.GENERIC)
+        # an aspect the question enumerates is asked about even where a third of the document holds it
+        compounds = [(c, *synonyms.get(c, ())) for c in grouped.enumerated(prepared.text, self.pipeline.tokenizer.words)
+                     if c not in keywords and c not in naming]
+        subject += grouped.subject_of(compounds, share, grouped.ENUMERATED)
         subject = grouped.topical(subject, grouped.asked_for(prepared.text, self.pipeline.tokenizer.phrase_after))
         listed = grouped.on_subject(ranked, subject, scored.bm25, self.pipeline.index.positions, scored.dense)
         # A measure whose note says it applies to the subject (「适用范围：福建自贸试验区」) is on it however its

@@ -102,7 +102,9 @@ def test_a_place_alone_confines_the_search_without_comparing(chinese_tokenizer):
                 DocumentInfo("coop", "山东省农民专业合作社条例", type="条例"),
                 DocumentInfo("other", "宁波市台湾同胞投资保障条例", type="条例")]
     names = DocumentNames(shandong, chinese_tokenizer)
-    question = "山东这边一家养老院打算关门了，停业前得提前多久报备？"
+    # 养老 opening 养老院 names 山东省养老服务条例; a question without a title word names both
+    assert names.find("山东这边一家养老院打算关门了，停业前得提前多久报备？").documents == ("care",)
+    question = "山东这边一家单位打算关门了，停业前得提前多久报备？"
     placed = names.find(question)
     assert placed.documents == ("care", "coop") and placed.placed == ("山东",)
     scope = resolve(question, [], names, chinese_tokenizer.words)
@@ -144,6 +146,10 @@ def test_a_title_opening_with_a_bare_place_is_that_places_document(chinese_token
     port = names.find("郑州航空港实验区的企业，技术转让所得怎么减免？")
     assert port.documents == ("port",) and port.text == "企业，技术转让所得怎么减免？"
     assert names.find("郑州一个种植大户拿了政府的农业项目钱，自己还要出钱吗？").documents == ("farm",)
+    # by the parts of its words too: 建筑工程 of the question is the 建筑 of the 建筑绿色发展 title
+    beijing = DocumentNames([DocumentInfo("build", "北京市建筑绿色发展条例", type="条例"),
+                             DocumentInfo("tech", "北京国际科技创新中心建设条例", type="条例")], chinese_tokenizer)
+    assert "build" in beijing.find("北京建设单位对查验不合格的建筑工程出具合格报告，罚款按什么比例算？").documents
     placed = names.find("郑州这边有哪些支持？")
     assert placed.documents == ("port", "farm") and placed.placed
     assert names.find("重庆那边跨境人民币能怎么用？").documents == ("ftz",)
@@ -308,6 +314,16 @@ def test_identity_answers_quote_the_sentence_that_states_the_date(documents):
     assert "2020-01-01" in answer.text and "2020年1月1日" in answer.text
     assert any("2020年1月1日" in c.chunk.text for c in answer.citations)
     assert identity.answer("对政企沟通怎么规定？", regulation, chunks) is None
+
+
+def test_the_aspects_a_question_enumerates_are_its_compounds(chinese_tokenizer):
+    words = chinese_tokenizer.words
+    question = "企业控股金融机构之后，在公司治理、风险管理、关联交易、防火墙隔离方面提了哪些要求？"
+    # 关联交易 is one aspect, not 关联 and 交易; the first item ends before its 、, the last begins after it
+    assert grouped.enumerated(question, words) == ["公司治理", "关联交易", "防火墙隔离"]
+    # an item of one word is a keyword already; no enumeration, no compound
+    assert grouped.enumerated("乱收费、乱摊派有哪些？", words) == []
+    assert grouped.enumerated("科技型企业有哪些融资支持？", words) == []
 
 
 def test_broad_and_comparison_questions_are_told_apart():
@@ -1143,8 +1159,16 @@ def test_a_province_no_document_is_of_sets_aside_the_other_places_documents(chin
                DocumentInfo("pay", "条码支付业务规范（试行）", issuers=("中国人民银行",), region="national", type="规范"),
                DocumentInfo("tw", "宁波市台湾同胞投资保障条例", region="city", type="条例")]
     names = DocumentNames(library, chinese_tokenizer)
-    scope = resolve("江苏省对电商平台核验平台内经营者信息是怎么规定的？", [], names, chinese_tokenizer.words)
+    # of firms there, the national rules may say something
+    scope = resolve("江苏的电商平台要核验平台内经营者哪些信息？", [], names, chinese_tokenizer.words)
     assert scope.elsewhere == ("江苏",) and set(scope.excluded) == {"zj", "tw"} and not scope.documents
+    # the place's own rule is asked for, which no national document is either
+    for question in ("江苏省对电商平台核验平台内经营者信息是怎么规定的？", "电商平台核验经营者信息，江苏有什么地方性规定？",
+                     "江苏省的台湾同胞投资保障条例对投诉怎么规定？"):
+        scope = resolve(question, [], names, chinese_tokenizer.words)
+        assert scope.elsewhere == ("江苏",) and set(scope.excluded) == {"zj", "tw", "pay"}, question
+    # the document a place's own rule is asked of is not found by its other words (宁波's 台湾同胞投资保障条例)
+    assert resolve("宁波市台湾同胞投资保障条例对投诉怎么规定？", [], names, chinese_tokenizer.words).documents == ("tw",)
     # a place a document is of, and 台湾 or 香港 (the investors, not a jurisdiction), set nothing aside
     assert not resolve("浙江对电商平台有什么规定？", [], names, chinese_tokenizer.words).excluded
     assert not resolve("台湾同胞在大陆投资有什么保障？", [], names, chinese_tokenizer.words).excluded
@@ -1152,37 +1176,58 @@ def test_a_province_no_document_is_of_sets_aside_the_other_places_documents(chin
 
 
 @pytest.fixture(scope="module")
-def library_y2_assistant(tmp_path_factory, embedder):
-    """Development library Y2 (eval/library-y2): a 条码支付 规范, a 国办 opinion, four provincial regulations."""
-    return _development_library(tmp_path_factory, embedder, "library-y2")
+def development_assistants(tmp_path_factory, embedder):
+    """Assistants over development libraries by folder name (eval/library-y2: a 条码支付 规范, a 国办 opinion, four
+    provincial regulations; eval/library-a3: two 银发 notices, a 人民银行令, a 工商总局令, three 北京 regulations),
+    each built once."""
+    built = {}
+
+    def assistant(name: str):
+        if name not in built:
+            built[name] = _development_library(tmp_path_factory, embedder, name)
+        return built[name]
+    return assistant
 
 
 @pytest.mark.slow
-def test_an_article_whose_own_list_answers_leads_though_it_ranks_lower(library_y2_assistant):
+def test_an_article_whose_own_list_answers_leads_though_it_ranks_lower(development_assistants):
     # 第二十四条 「…申请人力资源服务许可，应当符合下列条件：」 ranks below articles that say 许可证 more often
-    answer = library_y2_assistant.ask("在广东开人力资源服务机构做职业中介，申请许可证要满足哪些条件？")
+    answer = development_assistants("library-y2").ask("在广东开人力资源服务机构做职业中介，申请许可证要满足哪些条件？")
     assert answer.citations[0].chunk.measure == "第二十四条" and "依法取得营业执照" in answer.text
 
 
 @pytest.mark.slow
-def test_materials_asked_are_read_from_the_quotes_that_answer_not_a_widened_list(library_y2_assistant):
+def test_materials_asked_are_read_from_the_quotes_that_answer_not_a_widened_list(development_assistants):
     # the regulation lets a 信用修复 be applied for but lists no materials; 「提供虚假材料的」 far down a list is none
-    assert not library_y2_assistant.ask("山东企业申请信用修复，具体要提交哪些材料、多长时间办完？").found
+    assert not development_assistants("library-y2").ask("山东企业申请信用修复，具体要提交哪些材料、多长时间办完？").found
 
 
 @pytest.mark.slow
-def test_a_follow_up_asking_the_penalty_of_the_article_quoted_gets_the_article_that_sets_it(library_y2_assistant):
+def test_a_follow_up_asking_the_penalty_of_the_article_quoted_gets_the_article_that_sets_it(development_assistants):
     history = [Turn("user", "浙江对电商用算法给老用户更高价格有规定吗？"),
                Turn("assistant", "《浙江省电子商务条例》第十四条：“电子商务经营者不得利用大数据分析、算法等技术手段，"
                                  "对交易条件相同的消费者在交易价格等方面实行不合理差别待遇。”[1]")]
-    answer = library_y2_assistant.ask("违反这一条会怎么处罚？", history)
+    answer = development_assistants("library-y2").ask("违反这一条会怎么处罚？", history)
     assert answer.citations[0].chunk.measure == "第二十七条" and "违反本条例第十四条规定" in answer.text
     # 「…的话，」 supposes the conditions just quoted: the search stays in their regulation
     history = [Turn("user", "在广东申请人力资源服务许可证要具备什么条件？"),
                Turn("assistant", "《广东省人力资源市场条例》第二十四条：“经营性人力资源服务机构申请人力资源服务许可，"
                                  "应当符合下列条件：（一）依法取得营业执照；…”[1]")]
-    answer = library_y2_assistant.ask("条件都满足的话，去哪里申请？多久能拿到结果？", history)
+    answer = development_assistants("library-y2").ask("条件都满足的话，去哪里申请？多久能拿到结果？", history)
     assert "自收到申请之日起二十日内" in answer.text
+
+
+@pytest.mark.slow
+def test_library_a3_naming_own_rules_and_enumerated_aspects(development_assistants):
+    # 建筑 of 建筑工程 names 北京's 建筑绿色发展条例, not the 科技创新中心建设条例 that 建设单位 matched alone
+    fine = development_assistants("library-a3").ask("北京建设单位对查验不合格的建筑工程照样出竣工验收合格报告，罚款按什么比例算？")
+    assert "工程合同价款百分之二以上百分之四以下罚款" in fine.text
+    # 天津's own rule is asked for: the national 处罚办法 is no 天津 rule
+    tianjin = development_assistants("library-a3").ask("天津市对电商平台七日无理由退货有什么地方性规定？")
+    assert not tianjin.found and "天津" in tianjin.summary
+    # 关联交易 is an aspect enumerated, though 关联 and 交易 are each in a third of the opinion's measures
+    aspects = development_assistants("library-a3").ask("企业控股金融机构之后，107号文在公司治理、风险管理、关联交易、防火墙隔离方面提了哪些要求？")
+    assert "（十一）规范关联交易" in {c.chunk.measure for c in aspects.citations}
 
 
 def test_a_list_below_the_first_quote_answers_only_when_it_introduces_what_is_asked():

@@ -278,6 +278,9 @@ def test_broad_recall_and_precision_count_each_listed_measure_once():
     recall, precision = _listed(gold, citations)
     assert recall == (2, 3)  # 第五条 is not listed
     assert precision == (2, 6)  # the two items of one measure are two listed measures
+    # a part labelled by its heading's first clause is that heading; a shorter heading's prefix is not
+    gold = {"e": ("一、继续做好金融支持工作，进一步改进金融服务", "二、加强沟通协调")}
+    assert _listed(gold, [cited("e", "一、继续做好金融支持工作"), cited("e", "二、加强沟通")])[0] == (1, 2)
     assert _listed({}, citations) == (None, None)
 
 

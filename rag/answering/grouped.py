@@ -29,6 +29,7 @@ BROAD_MAX = 40  # chunks a broad answer may cite in all
 BROAD_WIDEN = 3  # …chosen on subject from this many times as many of the best-ranked
 GENERIC = 0.1  # a word in more of the library's chunks than this names no subject (README: recall and length)
 GENERIC_WITHIN = 0.25  # …or of a named document's: there a chapter's worth of articles is still one subject
+ENUMERATED = 0.5  # …but an aspect the question enumerates (「…、关联交易、…方面」) names one unless most chunks hold it
 GAP = 3  # unlisted measures in a row that two listed ones of the same part bring along
 BROAD_LEXICAL = 0.2  # without a subject word, a chunk needs this share of the best lexical score
 BROAD_DROP = 0.1  # a drop in score this wide (of the best) sets the best-ranked hits apart as on the subject
@@ -45,6 +46,27 @@ def subject_of(terms: Sequence[Sequence[str]], share: Callable[[Sequence[str]], 
     the question's phrasing. ``share`` is the fraction of chunks holding a group.
     """
     return [group for group in terms if 0 < share(group) <= generic]
+
+
+_ENUMERATION = re.compile(r"[^、，。？！；,?!;]+(?:、[^、，。？！；,?!;]+)+")
+
+
+def enumerated(question: str, words: Callable[[str], list[str]]) -> list[str]:
+    """The compounds a question enumerates as aspects of its subject, each one subject.
+
+    In 「在公司治理、风险管理、关联交易、防火墙隔离方面提了哪些要求」 关联交易 is one thing asked about, though
+    its words 关联 and 交易 are each in half of the document's measures and so name no subject alone. The
+    first item ends the run of words before its 、 and the last begins the one after it (「防火墙隔离方面…」).
+    """
+    found = []
+    for run in _ENUMERATION.finditer(question):
+        items = run.group(0).split("、")
+        for i, item in enumerate(items):
+            said = words(item)
+            said = said[-2:] if i == 0 else said[:2] if i == len(items) - 1 else said
+            if len(said) > 1 and "".join(said) in item:
+                found.append("".join(said))
+    return list(dict.fromkeys(found))
 
 
 _ASKING = frozenset({"哪些", "哪几", "什么", "啥", "哪几项", "哪几条"})

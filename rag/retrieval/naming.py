@@ -40,6 +40,10 @@ _NICKNAMES = ("新规",)  # said of one document, always after its short title (
 # 「国家和广东对农业保险…」: the national documents are asked of alongside the place's own (not 「国家级开发区」)
 _NATIONAL_TOO = re.compile(r"(国家|中央)(层面)?(和|与|及|以及|、|跟)|(和|与|及|以及|、|跟)(国家|中央)(?!级)")
 _ACROSS = re.compile(r"各个?文件|哪些文件|这些文件|几个文件|库里|所有文件|各地|分别有哪些文件")
+# 「天津市对…有什么规定」, 「四川省的…条例」, 「…的地方性规定」: the place's own rule is asked for, which no national
+# document is either (「江苏的企业…」 asks of firms there, which national rules may cover).
+_OWN_RULE = re.compile(r"^(?:省|市|自治区)?(?:(?:在|就|针对)?[^，。？]{0,3}?(?:对|出台|制定|发布)|的[^，。？]{0,16}?(?:条例|办法|规定|细则))")
+_LOCAL_RULE = re.compile(r"地方性?(?:法规|规定|政策)|当地(?:的)?(?:规定|政策)")
 # 台湾, 香港 and 澳门 name the investors and firms a policy is about (台湾同胞, 香港公司), not where a rule applies.
 _NOT_A_JURISDICTION = frozenset({"台湾", "香港", "澳门"})
 _TITLE_FRAME = re.compile(r"^.*?关于|^本[市省区县]|(的)?(通知|函)$")
@@ -100,6 +104,10 @@ class DocumentNames:
         self.entries = [self._entry(d) for d in documents]
         self._top = math.log((len(self.entries) + 1) / 1.5) or 1.0
         self._shared = Counter(p for e in self.entries for p in e.parts)
+        self._by_id = {e.id: e for e in self.entries}
+        # provinces no document's title or place is of: a question about one of them is about no document here
+        self._uncovered = tuple(p.short for p in lexicon.provinces() if p.short not in _NOT_A_JURISDICTION
+                                and not any(p.short in e.title or p.short in e.places for e in self.entries))
 
     def weight(self, word: str) -> float:
         """1 for a word only one title contains, less the more titles share it (about ¼ for half of them)."""
@@ -160,7 +168,7 @@ class DocumentNames:
                      if v > 0 and (v >= RELATIVE * best or (a < b and (b <= start or a >= end)))}
         # 「北京外商投资条例」 names 北京's 外商投资 条例, not every 北京 条例: a document the question names by
         # nothing but a place that a better-described one shares is not meant.
-        entry = {e.id: e for e in self.entries}
+        entry = self._by_id
         described -= {i for i in described if not _title_words(entry[i], words) and any(
             scores[j][0] > scores[i][0] and set(entry[i].places) & set(entry[j].places) for j in described)}
         # The words that name a document say nothing about what is asked of it: left in, 「优化营商环境条例对…」
@@ -173,11 +181,14 @@ class DocumentNames:
             # 「在浙江，民间借贷…」: a place alone, when nothing else is named, means that place's own documents.
             here = [e for e in self.entries if e.local and any(p in question for p in e.places)]
             # 「郑州航空港实验区的企业…」: of 郑州's documents, the one whose own title words the question also says.
-            titled = [e for e in here if sum(map(self.weight, _title_words(e, words))) >= TITLE_WEIGHT]
+            # (by the part that opens a word too: 建筑 of 建筑工程 is the 建筑 of 北京市建筑绿色发展条例; not the part
+            # that ends one, its head: 企业 of 台资企业 is no 禁止非法增加企业负担条例)
+            parts = words + sorted({t for t in self.tokenizer.tokenize(rest)
+                                    if len(t) > 1 and any(w != t and w.startswith(t) for w in words)})
+            titled = [e for e in here if sum(map(self.weight, _title_words(e, parts))) >= TITLE_WEIGHT]
             described = {e.id for e in titled or here}
-            if not here and (elsewhere := self._elsewhere(question)):
-                return Naming((), _trim(text) or question, elsewhere=elsewhere,
-                              foreign=tuple(e.id for e in self.entries if e.local))
+            if not here and (elsewhere := tuple(p for p in self._uncovered if p in question)):
+                return self._elsewhere(question, text, elsewhere, everything=_own_rule(question, elsewhere))
             places = [p for e in here for p in e.places if p in question]
             national = _NATIONAL_TOO.search(question) if here else None
             if national:
@@ -188,14 +199,19 @@ class DocumentNames:
                 said = sorted((*titled[0].places, *_title_words(titled[0], words)), key=len, reverse=True)
                 run = max(re.findall(f"(?:{'|'.join(map(re.escape, said))}){{2,}}", text), key=len, default="")
                 text = text.replace(run, "", 1) if run else text
+        if not explicit and described and (asked := tuple(p for p in self._uncovered if p in question)):
+            # 「四川省的台湾同胞投资保护条例…」 describes 重庆's 条例 by its words, yet asks 四川's, which is not here
+            if _own_rule(question, asked) and not any(
+                    p in question for i in described for p in self._by_id[i].places):
+                return self._elsewhere(question, text, asked, everything=True)
         ids = tuple(e.id for e in self.entries if e.id in explicit | described)
         return Naming(ids, _trim(text) or question, tuple(dict.fromkeys(places)) if len(ids) > 1 else ())
 
-    def _elsewhere(self, question: str) -> tuple[str, ...]:
-        """The provinces ``question`` names (江苏, 江苏省) that no document's title or place is of."""
-        return tuple(p.short for p in lexicon.provinces()
-                     if p.short in question and p.short not in _NOT_A_JURISDICTION
-                     and not any(p.short in e.title or p.short in e.places for e in self.entries))
+    def _elsewhere(self, question: str, text: str, places: tuple[str, ...], everything: bool) -> Naming:
+        """Naming no document: ``places`` no document is of. Other places' documents say nothing of them, and
+        when their own rule is asked for (``everything``), neither do the national ones."""
+        foreign = tuple(e.id for e in self.entries if everything or e.local)
+        return Naming((), _trim(text) or question, elsewhere=places, foreign=foreign)
 
     def _described(self, e: _Entry, question: str, words: list[str]) -> tuple[float, tuple[int, int]]:
         """How well the question describes the document (0 when it does not name it), and where."""
@@ -244,6 +260,12 @@ class DocumentNames:
         end = min(closing) if closing else max(at + n for at, n in marks)
         score = weight + len(places) + (issuer is not None) + 0.5 * typed
         return score, ((start, end) if end - start <= _SPAN else (0, 0))
+
+
+def _own_rule(question: str, places: Sequence[str]) -> bool:
+    """Whether ``question`` asks for one of ``places``' own rule, not of what happens there."""
+    return bool(_LOCAL_RULE.search(question)) or any(
+        _OWN_RULE.match(question[m.end():]) for p in places for m in re.finditer(re.escape(p), question))
 
 
 def _title_words(e: _Entry, words: list[str]) -> list[str]:
