@@ -88,6 +88,8 @@ def test_the_name_is_taken_out_of_what_is_searched(names):
     assert named.text == "允许银行设绿色专营机构吗？"
     assert names.find("国发〔2018〕39号里，个人自主创业能申请多少创业担保贷款？").text.startswith("个人自主创业")
     assert names.find("对比一下国办6号文和银发162号文").text.startswith("对比一下")
+    # 「…号文件」 is the number and a 文件, not 「…号文」 and a 件 left over
+    assert names.find("国发〔2018〕39号文件对创业担保贷款怎么规定？").text.startswith("文件对创业担保贷款")
 
 
 def test_a_single_document_is_named_by_its_own_words(chinese_tokenizer):
@@ -146,6 +148,9 @@ def test_a_title_opening_with_a_bare_place_is_that_places_document(chinese_token
     port = names.find("郑州航空港实验区的企业，技术转让所得怎么减免？")
     assert port.documents == ("port",) and port.text == "企业，技术转让所得怎么减免？"
     assert names.find("郑州一个种植大户拿了政府的农业项目钱，自己还要出钱吗？").documents == ("farm",)
+    # title words said apart from the place are what is asked, and stay in the question
+    apart = names.find("郑州这边有人想拿农业投资做抵押，行吗？")
+    assert apart.documents == ("farm",) and "农业投资" in apart.text
     # by the parts of its words too: 建筑工程 of the question is the 建筑 of the 建筑绿色发展 title
     beijing = DocumentNames([DocumentInfo("build", "北京市建筑绿色发展条例", type="条例"),
                              DocumentInfo("tech", "北京国际科技创新中心建设条例", type="条例")], chinese_tokenizer)
@@ -784,6 +789,21 @@ def test_a_figure_left_to_agreement_answers_how_much(chinese_tokenizer):
     item = "（二）利用职务科技成果作价投资的，从该项科技成果形成的股份或者出资比例中提取不低于百分之七十的比例；"
     assert not unanswered(question, [item], chinese_tokenizer.words(question), synonyms)
     assert unanswered(question, [item], chinese_tokenizer.words(question))
+    # a sum in Chinese numerals (五千元) is a figure; so is a bound computed from other amounts
+    question = "储值卡记名的单张金额上限是多少？"
+    assert not unanswered(question, ["单张记名预付凭证金额不得超过五千元。"], chinese_tokenizer.words(question))
+    question = "工业用地做抵押时，抵押价值最高能认多少？"
+    assert not unanswered(question, ["抵押价值不得超出合同剩余年期地价与其他附着物残值之和。"],
+                          chinese_tokenizer.words(question))
+    assert unanswered(question, ["抵押应当办理登记。"], chinese_tokenizer.words(question))
+    # 「最多能赔多少」 asks for a 赔偿, so the sentence stating it is the one quoted from a long article
+    from rag.answering.relevance import figure_asked
+    question = "快递没有事先申报价值，东西丢了最多能赔多少？"
+    states = figure_asked(question, chinese_tokenizer.words(question), synonyms, named=True)
+    assert states is not None and states("快递物品遗失的，由经营者按照所收取资费十倍的标准予以赔偿，但最高额不超过八百元。")
+    assert not states("经营者在接收快递物品时，应当事先要求消费者申报物品的实际价值。")
+    # 去世 is written 死亡, 卖家 出卖人 or 转让人, 过户 转移登记 (synonyms.tsv)
+    assert "死亡" in synonyms["去世"] and "转让人" in synonyms["卖家"] and "转移登记" in synonyms["过户"]
     # 现金 is what is drawn, not a sum named in the text: 「取款的交易上限…2万元」 states it
     question = "借记卡在ATM上每天累计能取多少现金？"
     assert not unanswered(question, ["借记卡在自动柜员机取款的交易上限由现行每卡每日累计5000元提高至2万元。"],

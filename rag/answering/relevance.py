@@ -299,7 +299,8 @@ _DONE_TO = re.compile(r"(要不要|需不需要|用不用|该不该|应不应该
 _YEAR = re.compile(r"\d{4}年")  # 「到2025年末」 dates a target; it is not the figure asked for
 # A formula (「余额上限=一级资本净额×…」) states how a figure is reached: the answer to 「上限是怎么算的」.
 # 「一次性奖励」 is a kind of award, not a count of one.
-_FIGURE = re.compile(r"\d|(?!一次性)[一二两三四五六七八九十百千万]+[个家所倍成项亿万人名户次天日年]|[百千]分之|[=＝×÷]")
+_COMPUTED_BOUND = re.compile(r"(?:超过|超出|高于|低于)[^，,。；;]{2,40}?(?:之和|总和|之差|之积)")
+_FIGURE = re.compile(r"\d|(?!一次性)[一二两三四五六七八九十百千万]+[个家所倍成项亿万人名户次天日年元岁]|[百千]分之|[=＝×÷]")
 
 
 # 「怎么申请」「要交哪些材料」「几个工作日办结」 ask for a procedure; a development policy rarely states one.
@@ -326,7 +327,7 @@ _THRESHOLD_WORDS = ("以上", "达到", "超过", "不低于", "不少于", "起
 _QUALIFIERS = frozenset({"上限", "下限", "最高", "最低", "最多", "最少", "至少", "起码", "最起码", "最长", "最短", "具体",
                          "大概", "一般", "大约", "现在", "目前", "标准", "要求", "百分之", "能贷", "最多能", "多久", "分别"})
 # 「罚多少」「贷多少」「补多少」: the verb before the ask says what is measured.
-_ASKED_BY_VERB = {"罚": ("罚款", "罚金"), "贷": ("贷款", "额度"), "补": ("补贴", "补助")}
+_ASKED_BY_VERB = {"罚": ("罚款", "罚金"), "贷": ("贷款", "额度"), "补": ("补贴", "补助"), "赔": ("赔偿", "赔付")}
 # What a figure can measure (费率, 注册资本, 押金, 期限…, and 「工作日内」 as jieba keeps it whole); 「计划搞几个」
 # 「最多能贷多少」 name no such noun, and then any figure in the quote will do.
 _MEASURE = re.compile(r"(率|比例|比重|额|额度|资金|资本|资本金|押金|保证金|租金|违约金|定金|费|费用|利息|基点|期限|年限|人数|户数|数量|规模|倍数|补贴|"
@@ -452,8 +453,8 @@ def _states_figure(sentence: str, measured: tuple[str, ...], others: list[str],
     # with the lead-in that introduces it in the same sentence (「…约定奖励和报酬：（一）…不低于百分之七十」).
     clauses = [lead + prev + c for lead, prev, c in zip(_leads(sentence, parts), ["", *parts], parts)
                if _FIGURE.search(_YEAR.sub("", c))]
-    if not measured:
-        return bool(clauses)
+    if not measured:  # …or a bound computed from other amounts (「抵押价值不得超出…地价与…残值之和」)
+        return bool(clauses) or bool(_COMPUTED_BOUND.search(sentence))
     # A ratio is stated as a percentage as often as by name (「按照管理费收入的10%计提」).
     literal = any(m in c for c in clauses for m in measured)
     by_form = any((_RATIO.search(m) and _PERCENT.search(c)) or (_DURATION.search(m) and _PERIOD.search(_YEAR.sub("", c)))

@@ -29,7 +29,7 @@ from rag.retrieval.lexical import ChineseTokenizer
 from rag.types import DocumentInfo
 
 _NUMBER = re.compile(r"(?P<prefix>[\u4e00-\u9fff]{0,8}?)\s*[〔\[［(（]?\s*(?P<year>(?:19|20)\d{2})?\s*[〕\]］)）]?\s*"
-                     r"第?\s*(?P<seq>\d{1,4})\s*号(?P<wen>文)?")
+                     r"第?\s*(?P<seq>\d{1,4})\s*号(?P<wen>文(?!件))?")
 _PLACE = re.compile(r"^([\u4e00-\u9fff]{2,3}?)(?:省|市|自治区|特别行政区)")
 _TYPES = ("实施意见", "指导意见", "意见", "条例", "措施", "通知", "办法", "规定", "方案", "决定", "细则", "指引",
           "规划", "纲要", "公告", "批复", "函", "法")  # 「法」 last: a law (中小企业促进法), once no 办法 fits
@@ -195,9 +195,11 @@ class DocumentNames:
                 described |= {e.id for e in self.entries if e.national}
                 places.append(national.group(1) or national.group(5))
             if len(titled) == 1:
-                # its place and title words said in one run (「郑州航空港实验区」) are its name, not the question's
+                # its place and title words said in one run (「郑州航空港实验区」) are its name, not the question's;
+                # title words without the place (「想再用公积金贷款买一套」) are what is asked
                 said = sorted((*titled[0].places, *_title_words(titled[0], words)), key=len, reverse=True)
-                run = max(re.findall(f"(?:{'|'.join(map(re.escape, said))}){{2,}}", text), key=len, default="")
+                run = max((r for r in re.findall(f"(?:{'|'.join(map(re.escape, said))}){{2,}}", text)
+                           if any(p in r for p in titled[0].places)), key=len, default="")
                 text = text.replace(run, "", 1) if run else text
         if not explicit and described and (asked := tuple(p for p in self._uncovered if p in question)):
             # 「四川省的台湾同胞投资保护条例…」 describes 重庆's 条例 by its words, yet asks 四川's, which is not here
