@@ -34,7 +34,6 @@ GAP = 3  # unlisted measures in a row that two listed ones of the same part brin
 BROAD_LEXICAL = 0.2  # without a subject word, a chunk needs this share of the best lexical score
 BROAD_DROP = 0.1  # a drop in score this wide (of the best) sets the best-ranked hits apart as on the subject
 BROAD_TOP = 3  # …as the best-ranked few always are
-BROAD_SURE = 0.65  # …and any hit this close to the best one
 NEAR = 0.5  # a hit without the subject's words joins at this quantile of the worded carriers' dense similarity
 
 
@@ -125,8 +124,7 @@ def on_subject(hits: Sequence[Hit], subject: Sequence[Sequence[str]], bm25: np.n
         return []
     head = max(_head(hits), BROAD_TOP)
     carrying = [h for r, h in enumerate(hits) if r < head or carries(h.chunk, subject)]
-    # nearly as good as the best, a hit is on the subject whatever its words (it widens nothing below)
-    kept = set(map(id, carrying)) | {id(h) for h in hits if h.score >= BROAD_SURE * hits[0].score}
+    kept = set(map(id, carrying))
     # the embedding read a chunk's wording only, not its heading or note
     worded = [h for h in hits if h.score >= BROAD_RATIO * hits[0].score
               and any(t in h.chunk.text for group in subject for t in group)]
