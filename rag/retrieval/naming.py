@@ -177,6 +177,7 @@ class DocumentNames:
             start, end = scores[i][1]
             text = text.replace(question[start:end], "", 1)
         places: list[str] = []
+        elsewhere = tuple(p for p in self._uncovered if p in question)
         if not explicit and not described:
             # 「在浙江，民间借贷…」: a place alone, when nothing else is named, means that place's own documents.
             here = [e for e in self.entries if e.local and any(p in question for p in e.places)]
@@ -187,7 +188,7 @@ class DocumentNames:
                                     if len(t) > 1 and any(w != t and w.startswith(t) for w in words)})
             titled = [e for e in here if sum(map(self.weight, _title_words(e, parts))) >= TITLE_WEIGHT]
             described = {e.id for e in titled or here}
-            if not here and (elsewhere := tuple(p for p in self._uncovered if p in question)):
+            if not here and elsewhere:
                 return self._elsewhere(question, text, elsewhere, everything=_own_rule(question, elsewhere))
             places = [p for e in here for p in e.places if p in question]
             national = _NATIONAL_TOO.search(question) if here else None
@@ -201,11 +202,10 @@ class DocumentNames:
                 run = max((r for r in re.findall(f"(?:{'|'.join(map(re.escape, said))}){{2,}}", text)
                            if any(p in r for p in titled[0].places)), key=len, default="")
                 text = text.replace(run, "", 1) if run else text
-        if not explicit and described and (asked := tuple(p for p in self._uncovered if p in question)):
+        if not explicit and described and elsewhere and _own_rule(question, elsewhere) and not any(
+                p in question for i in described for p in self._by_id[i].places):
             # 「四川省的台湾同胞投资保护条例…」 describes 重庆's 条例 by its words, yet asks 四川's, which is not here
-            if _own_rule(question, asked) and not any(
-                    p in question for i in described for p in self._by_id[i].places):
-                return self._elsewhere(question, text, asked, everything=True)
+            return self._elsewhere(question, text, elsewhere, everything=True)
         ids = tuple(e.id for e in self.entries if e.id in explicit | described)
         return Naming(ids, _trim(text) or question, tuple(dict.fromkeys(places)) if len(ids) > 1 else ())
 
