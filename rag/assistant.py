@@ -263,8 +263,12 @@ class Assistant:
             if not kept:  # every document is another place's
                 return nowhere(text, scope.elsewhere, len(library.documents)), None
             return self.retrieve(text, top_k, kept, across=True, named=False)
-        return self.retrieve(text, top_k, scope.documents, across=scope.across, context=scope.context,
-                             places=scope.places)
+        found = self.retrieve(text, top_k, scope.documents, across=scope.across, context=scope.context,
+                              places=scope.places)
+        if scope.wider and not found[0].found:
+            wider = self.retrieve(text, top_k, scope.wider, across=True, context=scope.context)
+            return wider if wider[0].found else found
+        return found
 
     def retrieve(self, text: str, top_k: int = 5, documents: Sequence[str] = (), across: bool = False,
                  context: str = "", named: bool = True, places: Sequence[str] = ()) -> tuple[Answer, Relevance]:
@@ -419,7 +423,10 @@ class Assistant:
         listed = sorted(listed + grouped.between(listed, library.chunks_of, subject), key=lambda h: -h.score)
         # the chunks with the subject's words are the ones BROAD_MAX keeps
         listed = sorted(listed, key=lambda h: not grouped.carries(h.chunk, subject))
-        return select(retriever, scored, listed[:grouped.BROAD_MAX], limit=grouped.BROAD_MAX, keep=0.0, sentences=2)
+        listed = listed[:grouped.BROAD_MAX]
+        # the articles fining a breach of the listed ones take the room left, not the place of a measure on the subject
+        listed += penalty.citing(listed, library.chunks_of)[:grouped.BROAD_MAX - len(listed)]
+        return select(retriever, scored, listed, limit=grouped.BROAD_MAX, keep=0.0, sentences=2)
 
     def search(self, query: str, top_k: int = 5, mode: SearchMode = "hybrid") -> list[Hit]:
         return self.pipeline.search(query, top_k, mode)

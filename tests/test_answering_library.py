@@ -147,6 +147,8 @@ def test_a_title_opening_with_a_bare_place_is_that_places_document(chinese_token
     # 郑州 opens both titles; the question's own words (航空港, 实验区) say which of 郑州's documents it means
     port = names.find("郑州航空港实验区的企业，技术转让所得怎么减免？")
     assert port.documents == ("port",) and port.text == "企业，技术转让所得怎么减免？"
+    # the title words chose among 郑州's documents: the rest of them are there for what the chosen one leaves out
+    assert port.wider == ("port", "farm")
     assert names.find("郑州一个种植大户拿了政府的农业项目钱，自己还要出钱吗？").documents == ("farm",)
     # title words said apart from the place are what is asked, and stay in the question
     apart = names.find("郑州这边有人想拿农业投资做抵押，行吗？")
@@ -156,7 +158,7 @@ def test_a_title_opening_with_a_bare_place_is_that_places_document(chinese_token
                              DocumentInfo("tech", "北京国际科技创新中心建设条例", type="条例")], chinese_tokenizer)
     assert "build" in beijing.find("北京建设单位对查验不合格的建筑工程出具合格报告，罚款按什么比例算？").documents
     placed = names.find("郑州这边有哪些支持？")
-    assert placed.documents == ("port", "farm") and placed.placed
+    assert placed.documents == ("port", "farm") and placed.placed and not placed.wider
     assert names.find("重庆那边跨境人民币能怎么用？").documents == ("ftz",)
     # 中华人民共和国 is no place: a national law is not named by a region
     assert names.find("中国的企业技术转让所得怎么减免？").documents == ()
@@ -645,6 +647,15 @@ def test_a_percentage_answers_only_the_ratio_it_is_of():
     fee = figure_asked("资金池业务，结算银行可以收多少手续费？", ["资金", "业务", "结算", "银行", "手续费"])
     assert not fee("跨境人民币资金净流入额上限=资金池应计所有者权益×宏观审慎政策系数，结算银行应做好额度控制")
     assert fee("结算银行办理资金池业务，每笔收取手续费不超过50元")
+    # 「每平方米…多少中央补助资金」 counts the 资金 its qualifiers run on to: an area in 平方米 is no sum
+    subsidy = figure_asked("保障性租赁住房项目每平方米能拿到多少中央补助资金？",
+                           ["保障性", "租赁", "住房", "项目", "平方米", "拿到", "中央", "补助", "资金"])
+    assert not subsidy("新开工建设的保障性租赁住房，以建筑面积不超过70平方米的小户型为主")
+    assert subsidy("对保障性租赁住房项目按每平方米300元给予中央补助资金")
+    # 「百分之多少」 asks a percentage: 60日 and 3000公里 are figures of something else
+    share = figure_asked("动力电池容量衰减到百分之多少可以要求换电池？", ["动力", "电池", "容量", "衰减", "要求", "电池"])
+    assert not share("自三包有效期起算之日起60日内或者行驶里程3000公里之内，因动力蓄电池出现质量问题的，消费者可以选择更换")
+    assert share("动力电池容量衰减超过30%的，消费者可以要求更换动力电池")
 
 
 def test_a_question_of_how_long_picks_the_sentence_stating_the_period():
@@ -927,6 +938,11 @@ def test_a_penalty_question_brings_the_article_that_cites_the_duty_found():
     assert [(h.chunk.measure, h.score) for h in lifted[:2]] == [("第四十七条", 0.9), ("第十三条", 0.9)]
     # a penalty article ranking above every duty answers as it ranks
     assert penalty.with_penalties([Hit(fine, 0.9, 1), Hit(duty, 0.5, 2)], {duty.document_id: beijing}, 3)[0].score == 0.9
+    # a broad list ends with the articles that fine a breach of those it lists, after them
+    other = next(c for c in beijing if c.measure == "第三条" and not c.item)
+    ended = penalty.citing([Hit(duty, 0.9, 1), Hit(other, 0.6, 2)], {duty.document_id: beijing})
+    assert [(h.chunk.measure, h.score) for h in ended] == [("第四十七条", 0.6)]
+    assert penalty.citing([Hit(fine, 0.9, 1), Hit(duty, 0.5, 2)], {duty.document_id: beijing}) == []
 
 
 def test_the_sentence_stating_an_asked_procedure_is_quoted():
@@ -1197,9 +1213,9 @@ def test_a_province_no_document_is_of_sets_aside_the_other_places_documents(chin
 
 @pytest.fixture(scope="module")
 def development_assistants(tmp_path_factory, embedder):
-    """Assistants over development libraries by folder name (eval/library-y2: a 条码支付 规范, a 国办 opinion, four
-    provincial regulations; eval/library-a3: two 银发 notices, a 人民银行令, a 工商总局令, three 北京 regulations),
-    each built once."""
+    """Assistants over development libraries by folder name, each built once: eval/library-y2 (a 条码支付 规范, a 国办
+    opinion, four provincial regulations), eval/library-a3 (two 银发 notices, a 人民银行令, a 工商总局令, three 北京
+    regulations), eval/library-c3 (two 市场监管总局令, three 上海 documents, a 山东 and a 浙江 regulation)."""
     built = {}
 
     def assistant(name: str):
@@ -1248,6 +1264,13 @@ def test_library_a3_naming_own_rules_and_enumerated_aspects(development_assistan
     # 关联交易 is an aspect enumerated, though 关联 and 交易 are each in a third of the opinion's measures
     aspects = development_assistants("library-a3").ask("企业控股金融机构之后，107号文在公司治理、风险管理、关联交易、防火墙隔离方面提了哪些要求？")
     assert "（十一）规范关联交易" in {c.chunk.measure for c in aspects.citations}
+
+
+@pytest.mark.slow
+def test_a_place_whose_title_word_chose_a_silent_document_is_searched_whole(development_assistants):
+    # 用地 chose 上海's 工业用地 办法, which says nothing of the 配套用地 share; the 保障性租赁住房 意见 states it
+    answer = development_assistants("library-c3").ask("上海产业园区里配套行政办公和生活服务设施的用地占比上限调到了多少？")
+    assert answer.found and "由7%提高到15%" in answer.text
 
 
 def test_a_list_below_the_first_quote_answers_only_when_it_introduces_what_is_asked():

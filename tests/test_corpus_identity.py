@@ -128,6 +128,12 @@ def test_a_forwarding_notice():
     assert identity.title == "省财政厅关于加强政府性融资担保管理意见"
     assert identity.issuers == ("安徽省人民政府办公厅",)
     assert (identity.signed, identity.type) == ("2020-06-01", "意见")
+    # 印发 without 关于, the policy's title in 《》
+    issued = identify("上海市人民政府办公厅印发《关于加快发展本市保障性租赁住房的实施意见》的通知\n沪府办规〔2021〕12号\n"
+                      "各区人民政府：\n《关于加快发展本市保障性租赁住房的实施意见》已经市政府同意，现印发给你们。\n"
+                      "上海市人民政府办公厅\n2021年11月9日\n", "issued.txt")
+    assert (issued.title, issued.type) == ("关于加快发展本市保障性租赁住房的实施意见", "实施意见")
+    assert issued.notice_title.startswith("上海市人民政府办公厅印发《")
 
 
 def test_a_joint_document_names_every_issuer_in_order():

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 
 from rag.corpus.outline import MeasureView
 from rag.types import Chunk, Hit
@@ -32,15 +33,30 @@ def with_penalties(hits: Sequence[Hit], chunks_of: Mapping[str, Sequence[Chunk]]
     for hit in hits[:within]:
         if not found and _STATES.search(hit.chunk.text):
             return list(hits)
-        article = hit.chunk.measure
-        if not _ARTICLE.match(article):
-            continue
         # 「违反本条例第六十一条第一项规定…并处二万元以上十万元以下罚款」 may rank far below 第六十一条 itself,
         # too far for the answer to keep it
-        for chunk in chunks_of.get(hit.chunk.document_id, ()):
-            if chunk.id not in found and chunk.id != hit.chunk.id and _cites(chunk.text, article):
-                found[chunk.id] = Hit(chunk, hit.score, hit.rank)
+        found |= {h.chunk.id: h for h in _citing(hit, chunks_of) if h.chunk.id not in found}
     return list(found.values()) + [h for h in hits if h.chunk.id not in found]
+
+
+def citing(hits: Sequence[Hit], chunks_of: Mapping[str, Sequence[Chunk]]) -> list[Hit]:
+    """The chunks, not among ``hits``, that set a penalty for breaking one of their articles, scored as the
+    weakest of ``hits``: a broad list of what a regulation says on 预付卡 ends with the article that fines
+    a breach of them (「违反本办法第十条、第十一条规定的…」), though it names no 预付卡."""
+    found = {h.chunk.id: h for h in hits}
+    for hit in hits:
+        found |= {h.chunk.id: h for h in _citing(hit, chunks_of) if h.chunk.id not in found}
+    floor = min((h.score for h in hits), default=0.0)
+    return [replace(h, score=floor) for h in list(found.values())[len(hits):]]
+
+
+def _citing(hit: Hit, chunks_of: Mapping[str, Sequence[Chunk]]) -> list[Hit]:
+    """The other chunks of ``hit``'s document that cite its article, scored as it."""
+    article = hit.chunk.measure
+    if not _ARTICLE.match(article):
+        return []
+    return [Hit(chunk, hit.score, hit.rank) for chunk in chunks_of.get(hit.chunk.document_id, ())
+            if chunk.id != hit.chunk.id and _cites(chunk.text, article)]
 
 
 def _cites(text: str, article: str) -> bool:

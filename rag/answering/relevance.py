@@ -330,6 +330,7 @@ _QUALIFIERS = frozenset({"上限", "下限", "最高", "最低", "最多", "最�
 _ASKED_BY_VERB = {"罚": ("罚款", "罚金"), "贷": ("贷款", "额度"), "补": ("补贴", "补助"), "赔": ("赔偿", "赔付")}
 # What a figure can measure (费率, 注册资本, 押金, 期限…, and 「工作日内」 as jieba keeps it whole); 「计划搞几个」
 # 「最多能贷多少」 name no such noun, and then any figure in the quote will do.
+_RUN = 4  # characters of qualifiers (中央补助) between 「多少」 and the noun it counts
 _MEASURE = re.compile(r"(率|比例|比重|额|额度|资金|资本|资本金|押金|保证金|租金|违约金|定金|费|费用|利息|基点|期限|年限|人数|户数|数量|规模|倍数|补贴|"
                       r"贴息|价格|面积|成本|收入|余额|工作日|时限|奖励|奖金|罚款|罚金|参数|取值|系数|因子)(以?内)?$")
 
@@ -390,13 +391,16 @@ def figure_asked(question: str, topic: list[str], synonyms: dict[str, tuple[str,
     # 「多少个工作日」 names what it counts after the ask, and then that is what is counted: in
     # 「资金池业务，结算银行可以收多少手续费」 it is the 手续费, not the 资金 before
     # (「多少？查余额…」 has asked already: the 余额 is the next question's)
-    after = [w for w in topic if _MEASURE.search(w) and asks.end() <= question.find(w) <= asks.end() + 2
+    # (「多少中央补助资金」: the noun the words after the ask run on to)
+    after = [w for w in topic if _MEASURE.search(w) and asks.end() <= question.find(w) <= asks.end() + _RUN
              and not re.search(r"\W", question[asks.end():question.find(w)])]
     measured = next(iter(after), None) or max(before, key=question.rfind, default=None)
     # the policy's word counts as the question's (违规 is 违法 in 「违法所得不足五十万元的，处…罚款」)
     others = [t for w in topic if w != measured and w not in _QUALIFIERS for t in (w, *(synonyms or {}).get(w, ()))]
     if not measured and question.startswith("钱", asks.end()):  # 「一年最多能领多少钱」: an amount, stated in 元
         return partial(_states_figure, measured=("元",), others=others)
+    if not measured and question.endswith("百分之", 0, asks.start()):  # 「衰减到百分之多少」: a percentage
+        return partial(_states_figure, measured=("比例",), others=others)
     verb = question[asks.start() - 1:asks.start()]
     if not measured and verb in _ASKED_BY_VERB:  # 「机构本身要罚多少」 asks for a 罚款
         others = [w for w in others if not w.endswith(verb)]  # jieba's 「要罚」 is the asking, not a subject

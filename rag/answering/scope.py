@@ -52,6 +52,7 @@ class Scope:
     context: str = ""  # the question it goes on from, when its document came from the conversation
     places: tuple[str, ...] = ()  # the place words that named them all: they confine the search, compare nothing
     elsewhere: tuple[str, ...] = ()  # provinces asked about that no document is of (the excluded are the others')
+    wider: tuple[str, ...] = ()  # the named place's documents, searched when the ones its title words chose say nothing
 
     @property
     def across(self) -> bool:
@@ -59,7 +60,8 @@ class Scope:
 
     @property
     def key(self) -> tuple:
-        return self.text, self.documents, self.measure, self.excluded, self.context, self.places, self.elsewhere
+        return (self.text, self.documents, self.measure, self.excluded, self.context, self.places, self.elsewhere,
+                self.wider)
 
 
 def resolve(question: str, history: Sequence[Turn], names: DocumentNames,
@@ -78,7 +80,8 @@ def resolve(question: str, history: Sequence[Turn], names: DocumentNames,
     own = names.find(question)
     if own:
         # 「那温州的条例呢？」 asks the previous question of another document.
-        return Scope(names.find(text).text if text != question else own.text, own.documents, places=own.placed)
+        return Scope(names.find(text).text if text != question else own.text, own.documents, places=own.placed,
+                     wider=own.wider)
     if own.elsewhere:
         return Scope(text, excluded=own.foreign, elsewhere=own.elsewhere)
     if text != question:

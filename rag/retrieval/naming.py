@@ -70,6 +70,9 @@ class Naming:
     # other places, which say nothing of them (the national ones still may).
     elsewhere: tuple[str, ...] = ()
     foreign: tuple[str, ...] = ()
+    # 「上海产业园区里…用地占比…」: the place's documents, when its title words chose among them (用地 of 上海's
+    # 工业用地 办法), for the question that the chosen ones leave unanswered (the 保障性租赁住房 意见 states it).
+    wider: tuple[str, ...] = ()
 
     def __bool__(self) -> bool:
         return bool(self.documents)
@@ -177,6 +180,7 @@ class DocumentNames:
             start, end = scores[i][1]
             text = text.replace(question[start:end], "", 1)
         places: list[str] = []
+        wider: tuple[str, ...] = ()
         elsewhere = tuple(p for p in self._uncovered if p in question)
         if not explicit and not described:
             # 「在浙江，民间借贷…」: a place alone, when nothing else is named, means that place's own documents.
@@ -188,6 +192,7 @@ class DocumentNames:
                                     if len(t) > 1 and any(w != t and w.startswith(t) for w in words)})
             titled = [e for e in here if sum(map(self.weight, _title_words(e, parts))) >= TITLE_WEIGHT]
             described = {e.id for e in titled or here}
+            wider = tuple(e.id for e in here) if titled and len(titled) < len(here) else ()
             if not here and elsewhere:
                 return self._elsewhere(question, text, elsewhere, everything=_own_rule(question, elsewhere))
             places = [p for e in here for p in e.places if p in question]
@@ -207,7 +212,7 @@ class DocumentNames:
             # 「四川省的台湾同胞投资保护条例…」 describes 重庆's 条例 by its words, yet asks 四川's, which is not here
             return self._elsewhere(question, text, elsewhere, everything=True)
         ids = tuple(e.id for e in self.entries if e.id in explicit | described)
-        return Naming(ids, _trim(text) or question, tuple(dict.fromkeys(places)) if len(ids) > 1 else ())
+        return Naming(ids, _trim(text) or question, tuple(dict.fromkeys(places)) if len(ids) > 1 else (), wider=wider)
 
     def _elsewhere(self, question: str, text: str, places: tuple[str, ...], everything: bool) -> Naming:
         """Naming no document: ``places`` no document is of. Other places' documents say nothing of them, and
@@ -251,7 +256,10 @@ class DocumentNames:
             issuer and weight > 0)
         if not named:
             return 0.0, (0, 0)
-        marks = [(offset + clause.find(w), len(w))
+        # A word said both in the question's subject and in the name (「华侨出国定居后…：广东华侨权益保护条例…」) is
+        # marked where the name says it, the run that closes with the type word.
+        anchor = min((clause.find(t) for t in types if t in clause), default=len(clause))
+        marks = [(offset + (clause.rfind(w, 0, anchor) if w in clause[:anchor] else clause.find(w)), len(w))
                  for w in (*found, *places, *pointers, *([issuer] if issuer else [])) if w in clause]
         start = min(at for at, _ in marks)
         # The type word closes the description (「湖州的绿色金融条例」); its words after that are the question's:

@@ -205,7 +205,8 @@ def _notice(title: str, lines: list[str], start: int) -> tuple[str, str, tuple[s
             return None
         x = m.group("x")
         inner = x.removesuffix("的通知")
-        x = inner if inner != x and ending_of(inner) else x
+        # 「…办公厅印发《关于…的实施意见》的通知」: the quoted title ends in its type, inside the 《》
+        x = inner if inner != x and ending_of(inner.strip("《》")) else x
     names, notice_title = _split_prefix(title, m.end("pre"))
     named = tidy(x).replace("《", "").replace("》", "")
     return _own_title(named, lines, start), notice_title, names
