@@ -656,6 +656,14 @@ def test_a_percentage_answers_only_the_ratio_it_is_of():
     share = figure_asked("动力电池容量衰减到百分之多少可以要求换电池？", ["动力", "电池", "容量", "衰减", "要求", "电池"])
     assert not share("自三包有效期起算之日起60日内或者行驶里程3000公里之内，因动力蓄电池出现质量问题的，消费者可以选择更换")
     assert share("动力电池容量衰减超过30%的，消费者可以要求更换动力电池")
+    # 「按什么标准计算」 asks the rule that sets the 报酬, or its figure: a sentence on 经费 is neither
+    fee = figure_asked("破产案件的管理人报酬按什么标准计算？", ["破产", "案件", "管理", "报酬", "标准", "计算"])
+    assert not fee("区人民政府应当保障破产工作所需相关经费")
+    assert fee("管理人报酬按照债务人最终清偿的财产价值总额分段确定")
+    # the policy's word for the question's phrase (欺诈 for 「被…骗了」) is the question's too
+    fraud = figure_asked("客户在店里被商家以次充好骗了，最多能主张多少？", ["客户", "店里", "商家", "以次充好", "主张"],
+                         {"被骗": ("欺诈",), "骗了": ("欺诈",), "欺诈": ("被骗", "骗了")})
+    assert fraud("经营者有欺诈行为的，增加赔偿的金额为消费者购买商品的价款的三倍；不足五百元的，为五百元")
 
 
 def test_a_question_of_how_long_picks_the_sentence_stating_the_period():
@@ -1215,7 +1223,8 @@ def test_a_province_no_document_is_of_sets_aside_the_other_places_documents(chin
 def development_assistants(tmp_path_factory, embedder):
     """Assistants over development libraries by folder name, each built once: eval/library-y2 (a 条码支付 规范, a 国办
     opinion, four provincial regulations), eval/library-a3 (two 银发 notices, a 人民银行令, a 工商总局令, three 北京
-    regulations), eval/library-c3 (two 市场监管总局令, three 上海 documents, a 山东 and a 浙江 regulation)."""
+    regulations), eval/library-c3 (two 市场监管总局令, three 上海 documents, a 山东 and a 浙江 regulation), eval/library-f3
+    (a 人民银行公告, two 银发 notices, three 上海 regulations, a 重庆 one)."""
     built = {}
 
     def assistant(name: str):
@@ -1271,6 +1280,16 @@ def test_a_place_whose_title_word_chose_a_silent_document_is_searched_whole(deve
     # 用地 chose 上海's 工业用地 办法, which says nothing of the 配套用地 share; the 保障性租赁住房 意见 states it
     answer = development_assistants("library-c3").ask("上海产业园区里配套行政办公和生活服务设施的用地占比上限调到了多少？")
     assert answer.found and "由7%提高到15%" in answer.text
+
+
+@pytest.mark.slow
+def test_library_f3_unstated_standards_and_articles_glued_to_their_chapter(development_assistants):
+    library = development_assistants("library-f3")
+    # the 浦东 规定 sets no 管理人报酬
+    assert not library.ask("浦东破产案件的管理人报酬按什么标准计算？").found
+    # 第二十九条 is glued to 「第四章　使用、充值和赎回」 in the source
+    cash = library.ask("人民银行公告〔2012〕第12号《支付机构预付卡业务管理办法》允许用预付卡取现，或者把卡里的钱转到银行账户吗？")
+    assert "不得用于或变相用于提取现金" in cash.text
 
 
 def test_a_list_below_the_first_quote_answers_only_when_it_introduces_what_is_asked():

@@ -95,6 +95,10 @@ def test_a_section_on_the_chapter_line_or_glued_to_an_article_is_a_heading(tmp_p
         ("第一章总则 第一节一般规定", "第一条", "为了规范融资担保，制定本条例。"),
         ("第一章总则 第二节管理", "第二条", "融资担保公司应当依法经营。"),
     ]
+    # an article glued to its chapter's title, set off from its own wording
+    _, chunks = parse(tmp_path, "某支付办法\n第一章　总则\n第一条　为了规范预付卡业务，制定本办法。\n"
+                                "第二章　使用和赎回第二条　预付卡不得用于或变相用于提取现金。\n")
+    assert [(c.part, c.measure, c.text) for c in chunks][-1] == ("第二章使用和赎回", "第二条", "预付卡不得用于或变相用于提取现金。")
 
 
 def test_wording_a_law_repeats_is_kept_in_every_article(tmp_path):

@@ -47,7 +47,7 @@ from rag.corpus.sentences import split_sentences
 from rag.data import DATA_DIR
 from rag.encoder.embedding import Embedder
 from rag.retrieval.manifest import GateRecord
-from rag.retrieval.query import mentions
+from rag.retrieval.query import expand, mentions
 
 OUT_OF_SCOPE = DATA_DIR / "out_of_scope.txt"
 NEAR_DOMAIN = DATA_DIR / "near_domain.txt"
@@ -279,7 +279,9 @@ class Gate:
 # 「第几项」「第几条」 ask where a rule stands, not for a figure
 # 「额度上限怎么算」「赔付比例怎么定」 ask for a figure as well, of the word before the asking
 _ASKS_FIGURE = re.compile(r"多少|[百千万]分之几|多[大高](?=的?(比例|比重|额度|金额|规模|面积|幅度|利率|费率))|(?<!第)几[成倍个家所项条年](?=[，,。？?！!\s]|$)|什么[^，,。？?]{0,4}(率|比例)"
-                          r"|(?<=上限|下限|额度|比例|费率|利率)(?P<rule>是?(怎么|如何)(算|计算|定|确定))")
+                          r"|(?<=上限|下限|额度|比例|费率|利率)(?P<rule>是?(怎么|如何)(算|计算|定|确定))"
+                          # 「管理人报酬按什么标准计算」: the rule that sets it, or its figure
+                          r"|(?<=[\u4e00-\u9fff])(?P<standard>按照?什么标准(计算|确定))")
 # 「押金能收多少」 is answered by a sentence that leaves the sum to the parties: 「与承租人约定收取…保证金」; a bound
 # asked for (「费率上限是多少」) is not.
 _AGREED = re.compile(r"约定|协商|商定")
@@ -331,7 +333,7 @@ _ASKED_BY_VERB = {"罚": ("罚款", "罚金"), "贷": ("贷款", "额度"), "补
 # What a figure can measure (费率, 注册资本, 押金, 期限…, and 「工作日内」 as jieba keeps it whole); 「计划搞几个」
 # 「最多能贷多少」 name no such noun, and then any figure in the quote will do.
 _RUN = 4  # characters of qualifiers (中央补助) between 「多少」 and the noun it counts
-_MEASURE = re.compile(r"(率|比例|比重|额|额度|资金|资本|资本金|押金|保证金|租金|违约金|定金|费|费用|利息|基点|期限|年限|人数|户数|数量|规模|倍数|补贴|"
+_MEASURE = re.compile(r"(率|比例|比重|额|额度|资金|资本|资本金|押金|保证金|租金|违约金|定金|费|费用|利息|基点|期限|年限|人数|户数|数量|规模|倍数|补贴|报酬|"
                       r"贴息|价格|面积|成本|收入|余额|工作日|时限|奖励|奖金|罚款|罚金|参数|取值|系数|因子)(以?内)?$")
 
 
@@ -397,6 +399,9 @@ def figure_asked(question: str, topic: list[str], synonyms: dict[str, tuple[str,
     measured = next(iter(after), None) or max(before, key=question.rfind, default=None)
     # the policy's word counts as the question's (违规 is 违法 in 「违法所得不足五十万元的，处…罚款」)
     others = [t for w in topic if w != measured and w not in _QUALIFIERS for t in (w, *(synonyms or {}).get(w, ()))]
+    # …and the policy's word for a phrase of the question that is no topic word (欺诈 for 「被…骗了」)
+    # (only beside the words it already wants: a question naming nothing else wants nothing else)
+    others += [t for t in expand(question, synonyms or {}) if others and t not in others and t not in (measured or "")]
     if not measured and question.startswith("钱", asks.end()):  # 「一年最多能领多少钱」: an amount, stated in 元
         return partial(_states_figure, measured=("元",), others=others)
     if not measured and question.endswith("百分之", 0, asks.start()):  # 「衰减到百分之多少」: a percentage
@@ -420,7 +425,7 @@ def figure_asked(question: str, topic: list[str], synonyms: dict[str, tuple[str,
     else:
         of = next((w for w in topic if w != measured and at > 0 and question[:at].endswith(w)), None)
     qualifier = (of, *(synonyms or {}).get(of, ())) if of else ()
-    return partial(_states_figure, measured=names, others=others, qualifier=qualifier, rule=bool(asks.group("rule")),
+    return partial(_states_figure, measured=names, others=others, qualifier=qualifier, rule=bool(asks.group("rule") or asks.group("standard")),
                    agreed=not _BOUND.search(question))
 
 

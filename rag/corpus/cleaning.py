@@ -186,12 +186,15 @@ def _line_end(raw: str, pos: int) -> int:
 
 def _division_end(raw: str, pos: int) -> int:
     """End of a chapter or section title: its line, or a section or article set off after it
-    by white space (「第二章 监督管理 第一节 一般规定」 on one line)."""
+    by white space (「第二章 监督管理 第一节 一般规定」 on one line), or an article glued to it that
+    white space sets off from its wording (「第四章　使用、充值和赎回第二十九条　预付卡不得…」)."""
     end = _line_end(raw, pos)
-    for m in re.finditer(r"\s+(?=第)", raw[pos:end]):
+    for m in re.finditer(r"\s*(?=第)", raw[pos:end]):
         at = pos + m.end()
-        if nb.SECTION.match(raw, at) or nb.ARTICLE.match(raw, at):
+        if m.group() and (nb.SECTION.match(raw, at) or nb.ARTICLE.match(raw, at)):
             return pos + m.start()
+        if (article := nb.ARTICLE.match(raw, at)) and raw[article.end():article.end() + 1].isspace():
+            return at
     return end
 
 
