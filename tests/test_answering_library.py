@@ -337,6 +337,9 @@ def test_broad_and_comparison_questions_are_told_apart():
     assert grouped.is_broad("科技型企业有哪些融资支持？")
     assert grouped.is_broad("政府性融资担保的担保费率，各个文件都怎么要求的？")
     assert grouped.is_broad("住房租赁企业可以从哪些渠道融资？")
+    # kinds enumerated, each asked after: every one's measure; two documents 「分别」 are compared instead
+    assert grouped.is_broad("对公司、合伙企业、信托、基金等不同类型客户，分别怎么判定受益所有人？")
+    assert not grouped.is_broad("公司和合伙企业分别怎么判定？")
     assert not grouped.is_broad("稳岗返还按企业上年度失业保险费的多少返？")
     assert grouped.is_comparison("A和B分别怎么规定", ("a", "b"))
     assert not grouped.is_comparison("分别怎么规定", ("a",))

@@ -17,8 +17,8 @@ from rag.answering.extractive import MAX_CHARS, Quote, citation, labelled
 from rag.corpus.sentences import split_sentences
 from rag.types import Answer, Chunk, Citation, DocumentInfo, Hit
 
-# 「有哪些支持/政策」「都作了哪些规定」「从哪些渠道融资」 ask for everything on a subject; 「得满足哪些要求」「可以采取哪些措施」 ask for one article's list.
-_BROAD = re.compile(r"(有|包括|涉及)哪些|都[^，。？?]{0,3}哪些|都是?怎么|哪些(文件|政策|支持|便利|扶持|渠道|途径|条款|违法行为)|哪几条|各个?文件|这些文件")
+# 「有哪些支持/政策」「都作了哪些规定」「从哪些渠道融资」「对公司、合伙企业、信托等，分别怎么判定」 ask for everything on a subject; 「得满足哪些要求」「可以采取哪些措施」 ask for one article's list.
+_BROAD = re.compile(r"(有|包括|涉及)哪些|都[^，。？?]{0,3}哪些|都是?怎么|、[^，。？?]{1,12}等?[^，。？?]{0,8}[，,]\s*分别(怎么|如何)|哪些(文件|政策|支持|便利|扶持|渠道|途径|条款|违法行为)|哪几条|各个?文件|这些文件")
 # 「能享受哪些优惠」「会受到哪些限制」「都有啥扶持」 ask for many, unless one article's list answers them.
 _MANY = re.compile(r"哪些|哪几|有啥|些啥|(有|给了?|提了?|作了?)什么(支持|扶持|优惠|便利|措施|政策|规定|要求)|怎么规定|如何规定"
                    r"|都有什么|都规定了|列一下|列出|列举|全部|所有的?(条款|规定|措施|政策)")
