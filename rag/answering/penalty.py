@@ -43,11 +43,13 @@ def citing(hits: Sequence[Hit], chunks_of: Mapping[str, Sequence[Chunk]]) -> lis
     """The chunks, not among ``hits``, that set a penalty for breaking one of their articles, scored as the
     weakest of ``hits``: a broad list of what a regulation says on 预付卡 ends with the article that fines
     a breach of them (「违反本办法第十条、第十一条规定的…」), though it names no 预付卡."""
-    found = {h.chunk.id: h for h in hits}
-    for hit in hits:
-        found |= {h.chunk.id: h for h in _citing(hit, chunks_of) if h.chunk.id not in found}
+    listed = {h.chunk.id for h in hits}
     floor = min((h.score for h in hits), default=0.0)
-    return [replace(h, score=floor) for h in list(found.values())[len(hits):]]
+    fines: dict[str, Hit] = {}
+    for hit in hits:
+        fines |= {h.chunk.id: replace(h, score=floor) for h in _citing(hit, chunks_of)
+                  if h.chunk.id not in listed and h.chunk.id not in fines}
+    return list(fines.values())
 
 
 def _citing(hit: Hit, chunks_of: Mapping[str, Sequence[Chunk]]) -> list[Hit]:
