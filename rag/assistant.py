@@ -10,7 +10,7 @@ dictionary lookup, and a new index never serves a stale answer.
 from __future__ import annotations
 
 import re
-from collections.abc import Collection, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Protocol
@@ -38,6 +38,7 @@ from rag.answering.relevance import (
     Relevance,
     Thresholds,
     answered_in,
+    figure_about,
     figure_asked,
     figures_given,
     procedure_asked,
@@ -315,6 +316,8 @@ class Assistant:
                             given=figures_given(prepared.text), whole=penalty.asks_penalty(text))
             if states is not None:  # the quote stating the figure asked for leads, before the budget runs out
                 quotes.sort(key=lambda q: not any(map(states, in_context(q.sentences))))
+            quotes += _figure_elsewhere(retriever, scored, framing.last(hits, text), quotes,
+                                        figure_about(prepared.text, topic, self.pipeline.synonyms))
             if hits:
                 best = hits[0].chunk
                 lead, items = grouped.listed_under(best, library.chunks_of[best.document_id])
@@ -476,6 +479,23 @@ class Assistant:
 def _measures(quotes: Sequence[Quote]) -> set[tuple[str, str]]:
     """The (document, measure) pairs the quotes come from."""
     return {(q.hit.chunk.document_id, q.hit.chunk.measure) for q in quotes}
+
+
+def _figure_elsewhere(retriever: Retriever, scored: Scored, hits: list[Hit], quotes: list[Quote],
+                      states: Callable[[str], bool] | None) -> list[Quote]:
+    """The first of the best hits left out that states the figure asked for, when no quote does: the article
+    that gives it may rank below the one that names the subject (「不得…以次充好…」 above 「…有欺诈行为的，
+    …三倍」) and fall under the quoting ratio."""
+    if states is None or any(states(s) for q in quotes for s in in_context(q.sentences)):
+        return []
+    quoted = {q.hit.chunk.id for q in quotes}
+    for hit in hits[:MAX_CHUNKS]:
+        if hit.chunk.id in quoted:
+            continue
+        found = select(retriever, scored, [hit], limit=1, states=states)
+        if any(states(s) for q in found for s in in_context(q.sentences)):
+            return found
+    return []
 
 
 def _merged(quotes: list[Quote], more: Sequence[Quote]) -> list[Quote]:

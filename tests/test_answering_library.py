@@ -615,7 +615,7 @@ def test_a_quoted_sentence_keeps_its_proviso(library_assistant):
 
 
 def test_a_percentage_answers_only_the_ratio_it_is_of():
-    from rag.answering.relevance import figure_asked
+    from rag.answering.relevance import figure_about, figure_asked
 
     topic = ["湖州", "绿色", "建筑", "项目", "贷款", "财政", "贴息", "比例"]
     states = figure_asked("湖州对绿色建筑项目贷款，财政贴息比例是多少？", topic)
@@ -667,6 +667,30 @@ def test_a_percentage_answers_only_the_ratio_it_is_of():
     fraud = figure_asked("客户在店里被商家以次充好骗了，最多能主张多少？", ["客户", "店里", "商家", "以次充好", "主张"],
                          {"被骗": ("欺诈",), "骗了": ("欺诈",), "欺诈": ("被骗", "骗了")})
     assert fraud("经营者有欺诈行为的，增加赔偿的金额为消费者购买商品的价款的三倍；不足五百元的，为五百元")
+    # a figure worth fetching from a lower-ranked article is one about the question's own words
+    about = figure_about("客户在店里被商家以次充好骗了，最多能主张多少？", ["客户", "店里", "商家", "以次充好", "主张"],
+                         {"骗了": ("欺诈",), "欺诈": ("骗了",)})
+    assert about("经营者有欺诈行为的，增加赔偿的金额为消费者购买商品的价款的三倍")
+    assert not about("本条例共六十五条，自2024年1月1日起施行")
+    # 「多少天内作出处理决定」 counts days: the 乱收费 complained of before the ask is not what is measured
+    days = figure_asked("企业向查处机关控告乱收费以后，查处机关要在多少天内作出处理决定？",
+                        ["企业", "查处", "机关", "控告", "乱收费", "作出", "处理", "决定"])
+    assert days("查处机关应当自收到控告之日起六十日内，按照有关规定作出处理决定")
+    assert not days("查处机关应当对乱收费行为作出处理决定")
+    ahead = figure_asked("养老机构要暂停服务，要提前多少天向民政部门报安置方案？", ["养老", "机构", "暂停", "服务", "提前", "民政部门", "安置", "方案"])
+    assert ahead("养老机构暂停、终止服务的，应当于暂停或者终止服务六十日前，向民政部门提交老年人安置方案")
+    assert not ahead("养老机构应当于每年12月31日前向民政部门报送安置方案")
+    # …but a noun of time before the ask says which length: a 有效期, not any period the text sets
+    valid = figure_asked("人力资源服务许可证的有效期是几年？", ["人力资源", "服务", "许可证", "有效期", "几年"])
+    assert not valid("经营性人力资源服务机构应当自开展业务之日起15日内向人力资源社会保障行政部门备案")
+    assert valid("人力资源服务许可证有效期为五年") and valid("许可证自颁发之日起五年内有效")
+    # 「上一年度」 is no length of time
+    stay = figure_asked("三级公立医院平均住院日的考核标准是多少天？", ["三级", "公立医院", "平均", "住院日", "考核", "标准"])
+    assert not stay("三级公立医院绩效考核工作按照年度实施，考核数据时间节点为上一年度1月至12月")
+    # 「多大比例的股份」 is a ratio of the 股份, not of the 分给 before the ask
+    share = figure_asked("学校至少要分给团队多大比例的股份？", ["学校", "至少", "分给", "团队", "比例", "股份", "作价"])
+    assert share("将职务科技成果作价投资的，从该项科技成果形成的股份或者出资比例中提取不低于百分之七十的比例")
+    assert not share("团队可以从转让净收入中提取不低于百分之七十的比例")
 
 
 def test_a_question_of_how_long_picks_the_sentence_stating_the_period():
@@ -980,6 +1004,8 @@ def test_a_follow_up_naming_no_document_stays_in_the_one_just_quoted(names, chin
     assert scope.documents == (WENZHOU,) and scope.context == asked
     # 「…的话，」 supposes what the answer said
     assert resolve("条件都满足的话，去哪里备案？", history, names, chinese_tokenizer.words).documents == (WENZHOU,)
+    # 「这些…」 stands for what the answer listed
+    assert resolve("这些机构要是违反了，会怎么处罚？", history, names, chinese_tokenizer.words).documents == (WENZHOU,)
     # a question that does not go on from the answer, or an answer quoting several documents, keeps the library open
     assert resolve("银行开户要带什么材料？", history, names, chinese_tokenizer.words).documents == ()
     several = Turn("assistant", quoted.content + "\n《湖州市绿色金融促进条例》第十条：…[2]")

@@ -203,6 +203,8 @@ def synonyms():
     ("水电费", "公用事业"),
     ("一类卡", "Ⅰ类户"),  # account classes as the counter says them, and as 银发〔2016〕261号 writes them
     ("取现", "支取现金"),
+    ("停水", "停止供水"),  # 「能不能停水停电催物业费」, against 「不得采取停止供水、供电…方式催交」
+    ("欠费", "拒不交纳"),
 ])
 def test_synonym_expansion(synonyms, term, synonym):
     extra = expand(f"{term}有什么支持政策", synonyms)

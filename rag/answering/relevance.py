@@ -318,7 +318,12 @@ _RATIO = re.compile(r"(比例|比重)$")  # not 利率/费率: a percentage abou
 _PERCENT = re.compile(r"\d\s*[%％‰]|百分之|个百分点|[一二三四五六七八九十]成")
 # A length of time is stated as one: 「参保1年以上」 answers 「参保年限放宽到几年」.
 _DURATION = re.compile(r"(年限|期限|时限)$")
-_PERIOD = re.compile(r"[\d一二两三四五六七八九十百]+\s*(个月|年|个?工作日|天|日内|小时)")  # not a date's 「1月1日」
+# (「提前六十日前」 is a period; 「12月31日前」 a date, 「上一年度」 neither)
+_PERIOD = re.compile(r"(?<![上下本当同月\d一二两三四五六七八九十百])[\d一二两三四五六七八九十百]+\s*"
+                     r"(个月|年(?!度)|个?工作日|天|日(以|之)?[内前]|小时)")
+# 「多少天」「多少个工作日」: the unit after the ask says a length of time is counted
+_SPAN_UNIT = re.compile(r"个?(天|日|月|年|小时|工作日|周|星期)")
+_TIMED = re.compile(r"(期|限|时间|日)$")
 # 「多长时间内办完」「要多久」 ask for a length of time
 ASKS_SPAN = re.compile(r"多长时间|多久|几天|几日|多少天|多少日|几个月|多少个?工作日|多少年|几年(?!几月)")
 _CLAUSE_BREAK = re.compile(r"[，,；;：:。]")
@@ -333,7 +338,7 @@ _ASKED_BY_VERB = {"罚": ("罚款", "罚金"), "贷": ("贷款", "额度"), "补
 # What a figure can measure (费率, 注册资本, 押金, 期限…, and 「工作日内」 as jieba keeps it whole); 「计划搞几个」
 # 「最多能贷多少」 name no such noun, and then any figure in the quote will do.
 _RUN = 4  # characters of qualifiers (中央补助) between 「多少」 and the noun it counts
-_MEASURE = re.compile(r"(率|比例|比重|额|额度|资金|资本|资本金|押金|保证金|租金|违约金|定金|费|费用|利息|基点|期限|年限|人数|户数|数量|规模|倍数|补贴|报酬|"
+_MEASURE = re.compile(r"(率|比例|比重|额|额度|资金|资本|资本金|押金|保证金|租金|违约金|定金|费|费用|利息|基点|期限|有效期|年限|人数|户数|数量|规模|倍数|补贴|报酬|"
                       r"贴息|价格|面积|成本|收入|余额|工作日|时限|奖励|奖金|罚款|罚金|参数|取值|系数|因子)(以?内)?$")
 
 
@@ -397,6 +402,11 @@ def figure_asked(question: str, topic: list[str], synonyms: dict[str, tuple[str,
     after = [w for w in topic if _MEASURE.search(w) and asks.end() <= question.find(w) <= asks.end() + _RUN
              and not re.search(r"\W", question[asks.end():question.find(w)])]
     measured = next(iter(after), None) or max(before, key=question.rfind, default=None)
+    # 「多少天内作出处理决定」 counts days whatever other noun came before (乱收费 is what was complained of);
+    # a noun of time (「有效期是几年」) still says which length is asked
+    spans = _SPAN_UNIT.match(question, asks.end()) or _SPAN_UNIT.fullmatch(asks.group(), 1)
+    if not after and spans and not (measured and _TIMED.search(measured)):
+        measured = "时限"
     # the policy's word counts as the question's (违规 is 违法 in 「违法所得不足五十万元的，处…罚款」)
     others = [t for w in topic if w != measured and w not in _QUALIFIERS for t in (w, *(synonyms or {}).get(w, ()))]
     # …and the policy's word for a phrase of the question that is no topic word (欺诈 for 「被…骗了」)
@@ -413,20 +423,36 @@ def figure_asked(question: str, topic: list[str], synonyms: dict[str, tuple[str,
     if named and not measured:
         return None
     names = (measured, *(synonyms or {}).get(measured, ())) if measured else ()
-    if measured and len(measured) > 2 and measured.endswith("额"):  # 「投资额」 is stated as 「总投资二百万元以下」
+    # 「投资额」 is stated as 「总投资二百万元以下」, 「有效期」 as 「五年内有效」
+    if measured and len(measured) > 2 and measured.endswith(("额", "期")):
         names += (measured[:-1],)
     if measured and (within := _WITHIN.search(measured)):  # 「多少个工作日内」 is met by 「不得超过八个工作日」
         names += (measured[:within.start()],)
     # what the figure is of: 贴息 in 「财政贴息比例是多少」, 补偿 in 「补偿具体是多少比例」
     at = question.rfind(measured) if measured else -1
-    if at > asks.start():
+    # 「多大比例的股份」: the ratio is of the word it qualifies
+    of = next((w for w in topic if at >= 0 and w not in _QUALIFIERS
+               and question.startswith("的" + w, at + len(measured))), None)
+    if not of and at > asks.start():
         of = max((w for w in topic if w not in _QUALIFIERS and 0 <= question.find(w) < asks.start()),
                  key=question.rfind, default=None)
-    else:
+    elif not of:
         of = next((w for w in topic if w != measured and at > 0 and question[:at].endswith(w)), None)
     qualifier = (of, *(synonyms or {}).get(of, ())) if of else ()
     return partial(_states_figure, measured=names, others=others, qualifier=qualifier, rule=bool(asks.group("rule") or asks.group("standard")),
                    agreed=not _BOUND.search(question))
+
+
+def figure_about(question: str, topic: list[str],
+                 synonyms: dict[str, tuple[str, ...]] | None = None) -> Callable[[str], bool] | None:
+    """:func:`figure_asked`, met only by a sentence that also holds one of the question's own words or the
+    policy's word for its phrase: what makes a figure of a lower-ranked article worth quoting
+    (「被商家以次充好骗了，最多能主张多少」 is answered by 「…有欺诈行为的，…价款…的三倍」)."""
+    states = figure_asked(question, topic, synonyms)
+    if states is None:
+        return None
+    words = [w for w in topic if w not in _QUALIFIERS] + expand(question, synonyms or {})
+    return lambda sentence: states(sentence) and any(mentions(sentence, w, synonyms) for w in words)
 
 
 def figures_given(question: str) -> Callable[[str], bool] | None:

@@ -36,7 +36,8 @@ _LABEL = re.compile(r"^(?:《[^》]+》(?:（[^）]*号）)?|[^\s（(《：:]{1,
 _TITLE = re.compile(r"《([^》]+)》")
 _ITS_SUBJECT = re.compile(r"^(?:那么?|那如果|如果)?[，,]?\s*(?:它|其)(?:对|关于|在)")
 # A turn that goes on from the previous answer: 「那…」「还要…」「另外…」「…呢？」, 「条件都满足的话，去哪里申请？」
-_GOES_ON = re.compile(r"^(那|还|另外|此外|再问|顺便)|呢[？?]?$|^[^，,。？?]{0,12}的话[，,]")
+# (「这些行业要是违反了…」 asks about what the previous answer listed)
+_GOES_ON = re.compile(r"^(那|还|另外|此外|再问|顺便|这些|这类|这种|上述|前述)|呢[？?]?$|^[^，,。？?]{0,12}的话[，,]")
 # 「除了专门的非法集资条例，还有哪些文件…」 asks about every document but the one it sets aside.
 _EXCEPT = re.compile(r"^除了?(?P<named>[^，,。；？?]{2,40}?)(以外|之外)?[，,]\s*")
 
