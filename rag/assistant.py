@@ -68,6 +68,7 @@ DEFAULT_MAX_QUESTION_CHARS = 500
 LEAD_SUBJECT = 2  # words of the question a lead-in below the first quote must hold to answer a 「哪些…」 question
 LIST_REACH = 10  # the best-ranked chunks searched for such a lead-in
 PERVASIVE = 0.5  # a title word in this share of a named document's chunks does not tell them apart
+_HAN = re.compile(r"[\u4e00-\u9fff]")
 _ITEM_NUMBER = re.compile(r"^\s*(\d+)\s*[.．、]")
 _ITEM_AFTER_NUMBER = re.compile(rf"^([（(][{CN_NUM}]+[)）])\s*(\d+\s*[.．、].*)$")
 
@@ -261,7 +262,9 @@ class Assistant:
             return structural, None
         if scope.excluded:
             kept = tuple(d for d in library.documents if d not in scope.excluded)
-            if not kept:  # every document is another place's
+            # every document is another place's, or the subject asked about is only in theirs: 「福建省的失业保险金
+            # 按什么标准发放」 is 广东's 失业保险 rule or nothing, not the national notices' 「发放开户许可证」
+            if not kept or (scope.elsewhere and self._only_elsewhere(text, kept, scope.excluded, library)):
                 return nowhere(text, scope.elsewhere, len(library.documents)), None
             return self.retrieve(text, top_k, kept, across=True, named=False)
         found = self.retrieve(text, top_k, scope.documents, across=scope.across, context=scope.context,
@@ -314,6 +317,11 @@ class Assistant:
         else:
             quotes = select(retriever, scored, framing.last(hits, text), states=states,
                             given=figures_given(prepared.text), whole=penalty.asks_penalty(text))
+            # 「A和B…有什么不同」: a side whose best article the question's own quotes lack has it quoted next to
+            # the best one, as two documents' are side by side
+            contrasted = [q for side in grouped.sides(prepared.text) or ()
+                          for q in self._best_of(side, retriever, documents, library, places, named, states)]
+            quotes = _merged(quotes[:1], _merged(contrasted, quotes[1:])) if contrasted else quotes
             if states is not None:  # the quote stating the figure asked for leads, before the budget runs out
                 quotes.sort(key=lambda q: not any(map(states, in_context(q.sentences))))
             quotes += _figure_elsewhere(retriever, scored, framing.last(hits, text), quotes,
@@ -344,11 +352,11 @@ class Assistant:
         # however far its wording sits from the policy's in the embedding (「商票最长能开多久？」).
         passes = relevance.passes(library.thresholds) or (relevance.passage >= library.thresholds.floor and answered_in(
             prepared.text, [h.chunk.headed for h in hits[:MAX_CHUNKS]], topic, synonyms))
+        evidence = "".join(sentences)
+        matched = [w for w in topic if w not in naming and mentions(evidence, w, synonyms)]
         if not hits or not passes or unanswered(prepared.text, stating, topic, synonyms):
             return refuse(text, hits, topic, len(documents) if documents else len(library.documents),
                           synonyms), relevance
-        evidence = "".join(sentences)
-        matched = [w for w in topic if w not in naming and mentions(evidence, w, synonyms)]
         if comparing:
             summary = f"{len(documents)} 份文件中与{topic_phrase(matched)}相关的规定，分别如下："
             quotes = whole(quotes, 2 * MAX_CHARS - len(summary) - 40 * len(quotes))  # side by side, whole if they fit
@@ -360,6 +368,24 @@ class Assistant:
             summary = f"政策中与{topic_phrase(matched)}相关的措施共 {len(measures)} 条："
             return grouped.compose_grouped(text, quotes, library.documents, summary), relevance
         return compose(text, quotes, matched), relevance
+
+    def _best_of(self, text: str, retriever: Retriever, documents: Sequence[str], library: Library,
+                 places: Sequence[str], named: bool, states: Callable[[str], bool] | None) -> list[Quote]:
+        """The best quote for ``text`` alone, searched as its whole question was."""
+        _, asked = self.pipeline.query(text)
+        prepared = self._within(asked, documents, library, places) if named else asked
+        scored = retriever.score(prepared, documents or None)
+        return select(retriever, scored, retriever.rank(scored, 1, "hybrid"), limit=1, states=states)
+
+    def _only_elsewhere(self, text: str, kept: Sequence[str], excluded: Sequence[str], library: Library) -> bool:
+        """Whether a word of the question (or its synonym) is held by the set-aside documents and by none kept.
+
+        Search-mode words, so that 中介 of the question's 中介机构 is found in 「职业中介活动」."""
+        synonyms = self.pipeline.synonyms
+        # (words, not the 21 of 「212号文」)
+        groups = [(w, *synonyms.get(w, ())) for w in dict.fromkeys(self.pipeline.tokenizer.tokenize(text))
+                  if len(w) > 1 and _HAN.search(w)]
+        return any(library.share(g, kept) == 0 and library.share(g, excluded) > 0 for g in groups)
 
     def _within(self, prepared: Query, documents: Sequence[str], library: Library, places: Sequence[str] = ()) -> Query:
         """The query without the words that most chunks of the named documents hold.

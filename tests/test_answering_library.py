@@ -343,6 +343,11 @@ def test_broad_and_comparison_questions_are_told_apart():
     assert not grouped.is_broad("稳岗返还按企业上年度失业保险费的多少返？")
     assert grouped.is_comparison("A和B分别怎么规定", ("a", "b"))
     assert not grouped.is_comparison("分别怎么规定", ("a",))
+    # two things contrasted within one document are each asked alone, the other left out
+    assert grouped.sides("设立个人征信机构和设立企业征信机构，在准入方式上有什么不同？") == (
+        "设立个人征信机构，在准入方式上有什么不同？", "设立企业征信机构，在准入方式上有什么不同？")
+    assert grouped.sides("领失业金期间重新就业和自己创业，没领的失业金分别怎么处理？")[1] == "自己创业，没领的失业金分别怎么处理？"
+    assert grouped.sides("企业和个人都可以申请吗？") is None  # nothing contrasted
 
 
 @pytest.fixture(scope="module")
@@ -687,6 +692,9 @@ def test_a_percentage_answers_only_the_ratio_it_is_of():
     # 「上一年度」 is no length of time
     stay = figure_asked("三级公立医院平均住院日的考核标准是多少天？", ["三级", "公立医院", "平均", "住院日", "考核", "标准"])
     assert not stay("三级公立医院绩效考核工作按照年度实施，考核数据时间节点为上一年度1月至12月")
+    # 「目标比例」: a target is no thing the ratio is of
+    target = figure_asked("全省研发经费投入的目标比例是多少？", ["全省", "研发", "经费", "投入", "目标", "比例"])
+    assert target("到2015年，全省研究与试验发展经费支出占生产总值的比重应当达到百分之二点五")
     # 「多大比例的股份」 is a ratio of the 股份, not of the 分给 before the ask
     share = figure_asked("学校至少要分给团队多大比例的股份？", ["学校", "至少", "分给", "团队", "比例", "股份", "作价"])
     assert share("将职务科技成果作价投资的，从该项科技成果形成的股份或者出资比例中提取不低于百分之七十的比例")
@@ -1240,6 +1248,9 @@ def test_a_province_no_document_is_of_sets_aside_the_other_places_documents(chin
                      "江苏省的台湾同胞投资保障条例对投诉怎么规定？"):
         scope = resolve(question, [], names, chinese_tokenizer.words)
         assert scope.elsewhere == ("江苏",) and set(scope.excluded) == {"zj", "tw", "pay"}, question
+    # …also when only another place's regulation is described by its words (浙江's 电子商务条例 for 江苏's)
+    scope = resolve("江苏省电子商务发展条例对平台核验经营者信息有什么要求？", [], names, chinese_tokenizer.words)
+    assert scope.elsewhere == ("江苏",) and set(scope.excluded) == {"zj", "tw", "pay"} and not scope.documents
     # the document a place's own rule is asked of is not found by its other words (宁波's 台湾同胞投资保障条例)
     assert resolve("宁波市台湾同胞投资保障条例对投诉怎么规定？", [], names, chinese_tokenizer.words).documents == ("tw",)
     # a place a document is of, and 台湾 or 香港 (the investors, not a jurisdiction), set nothing aside
@@ -1253,7 +1264,8 @@ def development_assistants(tmp_path_factory, embedder):
     """Assistants over development libraries by folder name, each built once: eval/library-y2 (a 条码支付 规范, a 国办
     opinion, four provincial regulations), eval/library-a3 (two 银发 notices, a 人民银行令, a 工商总局令, three 北京
     regulations), eval/library-c3 (two 市场监管总局令, three 上海 documents, a 山东 and a 浙江 regulation), eval/library-f3
-    (a 人民银行公告, two 银发 notices, three 上海 regulations, a 重庆 one)."""
+    (a 人民银行公告, two 银发 notices, three 上海 regulations, a 重庆 one), eval/library-h3 (four 国务院 documents, two 浙江
+    regulations and a 重庆 one)."""
     built = {}
 
     def assistant(name: str):
@@ -1261,6 +1273,21 @@ def development_assistants(tmp_path_factory, embedder):
             built[name] = _development_library(tmp_path_factory, embedder, name)
         return built[name]
     return assistant
+
+
+@pytest.mark.slow
+def test_a_target_ratio_is_answered_with_the_ratio_the_regulation_sets(development_assistants):
+    # 「目标比例」 is the ratio the 条例 sets, with the year it is due
+    assert "百分之二点五" in development_assistants("library-h3").ask("浙江省科技进步条例给全省研发经费投入定的目标比例是多少、哪一年要达到？").text
+
+
+@pytest.mark.slow
+def test_a_subject_only_another_places_documents_hold_is_refused_for_the_place_asked(development_assistants):
+    # 职业中介 is only in 广东's 人力资源市场条例: the national notices' articles on 收费 are no answer for 福建
+    answer = development_assistants("library-y2").ask("福建省的职业中介机构收费按什么标准？")
+    assert answer.kind == "refusal" and "福建" in answer.summary
+    # asked of 广东, the regulation answers
+    assert development_assistants("library-y2").ask("广东的职业中介机构能收哪些费用？").found
 
 
 @pytest.mark.slow

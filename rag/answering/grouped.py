@@ -22,6 +22,10 @@ _BROAD = re.compile(r"(有|包括|涉及)哪些|都[^，。？?]{0,3}哪些|都�
 # 「能享受哪些优惠」「会受到哪些限制」「都有啥扶持」 ask for many, unless one article's list answers them.
 _MANY = re.compile(r"哪些|哪几|有啥|些啥|(有|给了?|提了?|作了?)什么(支持|扶持|优惠|便利|措施|政策|规定|要求)|怎么规定|如何规定"
                    r"|都有什么|都规定了|列一下|列出|列举|全部|所有的?(条款|规定|措施|政策)")
+# 「A和B…有什么不同」「A与B分别怎么处理」: two things set side by side within the question
+_CONTRAST = re.compile(r"不同|区别|差别|差异|分别|各自|一样吗|相同|对比|比较")
+_SIDE = r"[^，,。？?；;、和与跟及]{2,14}"
+_SIDES = re.compile(rf"(?P<a>{_SIDE})(?:和|与|跟|以及)(?P<b>{_SIDE}?)(?=[，,]|在|的|分别|各自|有什么|有何|有哪些|怎么|如何|是否|都)")
 SHOWN = 8  # measures quoted in full; the rest of a broad list is named in its tail
 MAX_ITEMS = 6  # items of a list quoted under its lead-in in a comparison
 BROAD_RATIO = 0.4  # a chunk joins a broad list this close to the best one (README: recall and length)
@@ -188,6 +192,19 @@ def is_broad(question: str) -> bool:
 def asks_many(question: str) -> bool:
     """Whether the question asks for several things, though not in :func:`is_broad`'s words."""
     return bool(_MANY.search(question))
+
+
+def sides(question: str) -> tuple[str, str] | None:
+    """The question asked of each of two things it contrasts (「设立个人征信机构和设立企业征信机构，在准入方式上有
+    什么不同」), each with the other left out; None when it contrasts none. Asked whole, the best-ranked
+    articles may all be of one side (the 个人 one's 材料 and 条件), and the other's article never quoted."""
+    if not _CONTRAST.search(question):
+        return None
+    pair = _SIDES.search(question)
+    if pair is None or pair.group("a") == pair.group("b"):
+        return None
+    head, tail = question[:pair.start()], question[pair.end():]
+    return head + pair.group("a") + tail, head + pair.group("b") + tail
 
 
 def is_comparison(question: str, documents: Sequence[str]) -> bool:

@@ -332,7 +332,7 @@ _THRESHOLD = re.compile(r"门槛|起点")
 _THRESHOLD_WORDS = ("以上", "达到", "超过", "不低于", "不少于", "起")
 # Words that qualify the figure asked for rather than say whose it is (「上限」, 「现在」, 「分别按多少比例」).
 _QUALIFIERS = frozenset({"上限", "下限", "最高", "最低", "最多", "最少", "至少", "起码", "最起码", "最长", "最短", "具体",
-                         "大概", "一般", "大约", "现在", "目前", "标准", "要求", "百分之", "能贷", "最多能", "多久", "分别"})
+                         "大概", "一般", "大约", "现在", "目前", "标准", "要求", "目标", "百分之", "能贷", "最多能", "多久", "分别"})
 # 「罚多少」「贷多少」「补多少」: the verb before the ask says what is measured.
 _ASKED_BY_VERB = {"罚": ("罚款", "罚金"), "贷": ("贷款", "额度"), "补": ("补贴", "补助"), "赔": ("赔偿", "赔付")}
 # What a figure can measure (费率, 注册资本, 押金, 期限…, and 「工作日内」 as jieba keeps it whole); 「计划搞几个」
@@ -437,7 +437,8 @@ def figure_asked(question: str, topic: list[str], synonyms: dict[str, tuple[str,
         of = max((w for w in topic if w not in _QUALIFIERS and 0 <= question.find(w) < asks.start()),
                  key=question.rfind, default=None)
     elif not of:
-        of = next((w for w in topic if w != measured and at > 0 and question[:at].endswith(w)), None)
+        of = next((w for w in topic if w != measured and w not in _QUALIFIERS and at > 0 and question[:at].endswith(w)),
+                  None)
     qualifier = (of, *(synonyms or {}).get(of, ())) if of else ()
     return partial(_states_figure, measured=names, others=others, qualifier=qualifier, rule=bool(asks.group("rule") or asks.group("standard")),
                    agreed=not _BOUND.search(question))

@@ -207,9 +207,11 @@ class DocumentNames:
                 run = max((r for r in re.findall(f"(?:{'|'.join(map(re.escape, said))}){{2,}}", text)
                            if any(p in r for p in titled[0].places)), key=len, default="")
                 text = text.replace(run, "", 1) if run else text
-        if not explicit and described and elsewhere and _own_rule(question, elsewhere) and not any(
+        local = all(self._by_id[i].local for i in described)
+        if not explicit and described and elsewhere and (local or _own_rule(question, elsewhere)) and not any(
                 p in question for i in described for p in self._by_id[i].places):
-            # 「四川省的台湾同胞投资保护条例…」 describes 重庆's 条例 by its words, yet asks 四川's, which is not here
+            # 「四川省的台湾同胞投资保护条例…」 describes 重庆's 条例 by its words, yet asks 四川's, which is not here;
+            # so does 「江苏省“不见面审批”改革…是怎么规定的」 浙江's 「最多跑一次」改革规定
             return self._elsewhere(question, text, elsewhere, everything=True)
         ids = tuple(e.id for e in self.entries if e.id in explicit | described)
         return Naming(ids, _trim(text) or question, tuple(dict.fromkeys(places)) if len(ids) > 1 else (), wider=wider)
