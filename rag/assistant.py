@@ -46,6 +46,7 @@ from rag.answering.relevance import (
     unanswered,
 )
 from rag.answering.scope import Scope, resolve
+from rag.answering.validate import quantities
 from rag.cache import LRUCache
 from rag.corpus.forms import question_forms
 from rag.corpus.identity import lexicon
@@ -69,6 +70,7 @@ LEAD_SUBJECT = 2  # words of the question a lead-in below the first quote must h
 LIST_REACH = 10  # the best-ranked chunks searched for such a lead-in
 PERVASIVE = 0.5  # a title word in this share of a named document's chunks does not tell them apart
 _HAN = re.compile(r"[\u4e00-\u9fff]")
+_QUOTED = re.compile(r"[“「\"](.{2,20}?)[”」\"]")
 _ITEM_NUMBER = re.compile(r"^\s*(\d+)\s*[.．、]")
 _ITEM_AFTER_NUMBER = re.compile(rf"^([（(][{CN_NUM}]+[)）])\s*(\d+\s*[.．、].*)$")
 
@@ -326,6 +328,11 @@ class Assistant:
                 quotes.sort(key=lambda q: not any(map(states, in_context(q.sentences))))
             quotes += _figure_elsewhere(retriever, scored, framing.last(hits, text), quotes,
                                         figure_about(prepared.text, topic, self.pipeline.synonyms))
+            # a quoted figure (「“6万元”」) is all the question asks of; a quoted term (「“标准地”」) one word of it
+            quoted = _QUOTED.findall(prepared.text)
+            saying = _saying(retriever, scored, quotes, quoted)
+            first = 0 if any(quantities(p) for p in quoted) else 1
+            quotes = _merged(quotes[:first], _merged(saying, quotes[first:])) if saying else quotes
             if hits:
                 best = hits[0].chunk
                 lead, items = grouped.listed_under(best, library.chunks_of[best.document_id])
@@ -435,6 +442,8 @@ class Assistant:
         synonyms = self.pipeline.synonyms
         keywords = self.pipeline.tokenizer.keywords(prepared.text)
         terms = [(k, *synonyms.get(k, ())) for k in keywords if k not in naming]
+        if penalty.asks_penalties(prepared.text):  # 「规定了哪些处罚」: every article that imposes one
+            terms.append(penalty.SANCTIONS)
         ranked = retriever.rank(scored, grouped.BROAD_MAX * grouped.BROAD_WIDEN, "hybrid")
         share = lambda group: library.share(group, documents)  # noqa: E731
         subject = grouped.subject_of(terms, share, grouped.GENERIC_WITHIN if documents else grouped.GENERIC)
@@ -505,6 +514,19 @@ class Assistant:
 def _measures(quotes: Sequence[Quote]) -> set[tuple[str, str]]:
     """The (document, measure) pairs the quotes come from."""
     return {(q.hit.chunk.document_id, q.hit.chunk.measure) for q in quotes}
+
+
+def _saying(retriever: Retriever, scored: Scored, quotes: list[Quote], phrases: Sequence[str]) -> list[Quote]:
+    """The best-ranked chunks holding the words the question puts in quotation marks, when no quote holds them:
+    「个税实施条例里有两处都提到“6万元”，分别是在讲什么？」 asks for the two articles that say 6万元, which share
+    no other word with it."""
+    if not phrases or any(p in q.hit.chunk.text for q in quotes for p in phrases):
+        return []
+    # however far down they rank: the quoted words are all the question says of them
+    ranked = retriever.rank(scored, len(retriever.index.positions), "hybrid")
+    saying = [h for h in ranked if any(p in h.chunk.text for p in phrases)][:MAX_CHUNKS]
+    return select(retriever, scored, saying, limit=len(saying), keep=0.0,
+                  given=lambda sentence: any(p in sentence for p in phrases))
 
 
 def _figure_elsewhere(retriever: Retriever, scored: Scored, hits: list[Hit], quotes: list[Quote],

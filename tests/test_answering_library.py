@@ -975,6 +975,9 @@ def test_a_penalty_question_brings_the_article_that_cites_the_duty_found():
     cited = replace(duty, id="x", measure="第五十条", text="违反本条例第二十三条规定的，处一万元罚款。本条例第十三条另有规定。")
     assert penalty.with_penalties([Hit(duty, 0.7, 1)], {duty.document_id: [cited]}, 3) == [Hit(duty, 0.7, 1)]
     assert penalty.asks_penalty("没报批罚款区间是多少？") and not penalty.asks_penalty("要报批吗？")
+    # penalties listed as what a broad question asks for, not as one aspect of it
+    assert penalty.asks_penalties("征信机构管理办法对征信机构和相关人员规定了哪些处罚？")
+    assert not penalty.asks_penalties("对合法性审核的范围、主体、程序和追责分别提了哪些工作措施？")
     # found on its own far below the duty it cites, the penalty article still ranks with the duty
     fine = next(c for c in beijing if c.measure == "第四十七条")
     lifted = penalty.with_penalties([Hit(duty, 0.9, 1), Hit(fine, 0.5, 2)], {duty.document_id: beijing}, 3)
@@ -1265,7 +1268,7 @@ def development_assistants(tmp_path_factory, embedder):
     opinion, four provincial regulations), eval/library-a3 (two 银发 notices, a 人民银行令, a 工商总局令, three 北京
     regulations), eval/library-c3 (two 市场监管总局令, three 上海 documents, a 山东 and a 浙江 regulation), eval/library-f3
     (a 人民银行公告, two 银发 notices, three 上海 regulations, a 重庆 one), eval/library-h3 (four 国务院 documents, two 浙江
-    regulations and a 重庆 one)."""
+    regulations and a 重庆 one), eval/library-g3 (three 广东 regulations, three 银发 notices and a 人民银行令)."""
     built = {}
 
     def assistant(name: str):
@@ -1279,6 +1282,21 @@ def development_assistants(tmp_path_factory, embedder):
 def test_a_target_ratio_is_answered_with_the_ratio_the_regulation_sets(development_assistants):
     # 「目标比例」 is the ratio the 条例 sets, with the year it is due
     assert "百分之二点五" in development_assistants("library-h3").ask("浙江省科技进步条例给全省研发经费投入定的目标比例是多少、哪一年要达到？").text
+
+
+@pytest.mark.slow
+def test_the_words_a_question_quotes_find_the_articles_that_say_them(development_assistants):
+    # the two articles saying 6万元 share no other word with the question, and rank far down
+    answer = development_assistants("library-h3").ask("个税实施条例里有两处都提到“6万元”，分别是在讲什么？")
+    assert "应当减除费用6万元" in answer.text and "减除专项扣除的余额超过6万元" in answer.text
+
+
+@pytest.mark.slow
+def test_a_broad_question_on_penalties_lists_the_articles_that_impose_one(development_assistants):
+    # 第三十四条 (吊销) and 第三十五条 (警告, 取消任职资格) never say 处罚
+    answer = development_assistants("library-g3").ask("征信机构管理办法对征信机构和相关人员规定了哪些处罚？")
+    listed = {c.chunk.measure for c in answer.citations}
+    assert {"第三十三条", "第三十四条", "第三十五条", "第三十六条", "第三十七条"} <= listed
 
 
 @pytest.mark.slow

@@ -18,11 +18,20 @@ from rag.types import Chunk, Hit
 _ASKS = re.compile(r"罚|处罚|处分|法律责任|追责|追究")
 _CITES = re.compile(r"违反本(?:条例|办法|规定|法|细则|决定)[^，。；]*")
 _STATES = re.compile(r"罚款|罚金|处分|违反本")
+# What a penalty article imposes, though it may never say 处罚: 「…给予警告；…取消其任职资格」, 「…吊销其…许可证」
+SANCTIONS = ("处罚", "罚款", "罚金", "警告", "吊销", "责令改正", "责令整顿", "取消其任职资格", "没收", "追究刑事责任")
+_LISTS = re.compile(r"(哪些|什么|怎么|如何|何种|哪几种)(行政)?(处罚|罚则|法律责任)|处罚(措施|规定)?(有哪些|是什么)")
 _ARTICLE = re.compile(r"^第[一二三四五六七八九十百零〇]+条$")
 
 
 def asks_penalty(question: str) -> bool:
     return bool(_ASKS.search(question))
+
+
+def asks_penalties(question: str) -> bool:
+    """Whether the penalties are what a broad question lists (「规定了哪些处罚」), not one aspect among others
+    (「…审什么和追责分别提了哪些工作措施」)."""
+    return bool(_LISTS.search(question))
 
 
 def with_penalties(hits: Sequence[Hit], chunks_of: Mapping[str, Sequence[Chunk]], within: int) -> list[Hit]:
