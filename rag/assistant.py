@@ -317,22 +317,22 @@ class Assistant:
         elif broad:  # every measure on the subject, not a top-k sample
             quotes = self._listed(retriever, prepared, scored, library, documents, naming)
         else:
-            quotes = select(retriever, scored, framing.last(hits, text), states=states,
+            ranked = framing.last(hits, text)
+            quotes = select(retriever, scored, ranked, states=states,
                             given=figures_given(prepared.text), whole=penalty.asks_penalty(text))
             # 「A和B…有什么不同」: a side whose best article the question's own quotes lack has it quoted next to
             # the best one, as two documents' are side by side
             contrasted = [q for side in grouped.sides(prepared.text) or ()
                           for q in self._best_of(side, retriever, documents, library, places, named, states)]
-            quotes = _merged(quotes[:1], _merged(contrasted, quotes[1:])) if contrasted else quotes
+            quotes = _placed(quotes, contrasted, 1)
             if states is not None:  # the quote stating the figure asked for leads, before the budget runs out
                 quotes.sort(key=lambda q: not any(map(states, in_context(q.sentences))))
-            quotes += _figure_elsewhere(retriever, scored, framing.last(hits, text), quotes,
+            quotes += _figure_elsewhere(retriever, scored, ranked, quotes,
                                         figure_about(prepared.text, topic, self.pipeline.synonyms))
             # a quoted figure (「“6万元”」) is all the question asks of; a quoted term (「“标准地”」) one word of it
             quoted = _QUOTED.findall(prepared.text)
-            saying = _saying(retriever, scored, quotes, quoted)
-            first = 0 if any(quantities(p) for p in quoted) else 1
-            quotes = _merged(quotes[:first], _merged(saying, quotes[first:])) if saying else quotes
+            quotes = _placed(quotes, _saying(retriever, scored, quotes, quoted),
+                             0 if any(quantities(p) for p in quoted) else 1)
             if hits:
                 best = hits[0].chunk
                 lead, items = grouped.listed_under(best, library.chunks_of[best.document_id])
@@ -359,11 +359,11 @@ class Assistant:
         # however far its wording sits from the policy's in the embedding (「商票最长能开多久？」).
         passes = relevance.passes(library.thresholds) or (relevance.passage >= library.thresholds.floor and answered_in(
             prepared.text, [h.chunk.headed for h in hits[:MAX_CHUNKS]], topic, synonyms))
-        evidence = "".join(sentences)
-        matched = [w for w in topic if w not in naming and mentions(evidence, w, synonyms)]
         if not hits or not passes or unanswered(prepared.text, stating, topic, synonyms):
             return refuse(text, hits, topic, len(documents) if documents else len(library.documents),
                           synonyms), relevance
+        evidence = "".join(sentences)
+        matched = [w for w in topic if w not in naming and mentions(evidence, w, synonyms)]
         if comparing:
             summary = f"{len(documents)} 份文件中与{topic_phrase(matched)}相关的规定，分别如下："
             quotes = whole(quotes, 2 * MAX_CHARS - len(summary) - 40 * len(quotes))  # side by side, whole if they fit
@@ -544,6 +544,11 @@ def _figure_elsewhere(retriever: Retriever, scored: Scored, hits: list[Hit], quo
         if any(states(s) for q in found for s in in_context(q.sentences)):
             return found
     return []
+
+
+def _placed(quotes: list[Quote], more: Sequence[Quote], at: int) -> list[Quote]:
+    """``more`` quoted after the first ``at`` of ``quotes``, each chunk once."""
+    return _merged(quotes[:at], _merged(list(more), quotes[at:]))
 
 
 def _merged(quotes: list[Quote], more: Sequence[Quote]) -> list[Quote]:
