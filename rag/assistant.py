@@ -304,7 +304,7 @@ class Assistant:
         # …and the one stating the procedure asked for: 「要准备什么材料」 is answered by 「应当提供…证明」 alone
         states = states or procedure_asked(prepared.text)
         comparing = not across and grouped.is_comparison(text, documents)
-        broad = not comparing and grouped.is_broad(text)
+        broad = not comparing and (grouped.is_broad(text) or penalty.lists_penalties(text))
         lead, items, asked = "", [], None
         if comparing:  # the best quote of each named document, side by side
             quotes = []
@@ -461,10 +461,15 @@ class Assistant:
         listed = sorted(listed + grouped.between(listed, library.chunks_of, subject), key=lambda h: -h.score)
         # the chunks with the subject's words are the ones BROAD_MAX keeps
         listed = sorted(listed, key=lambda h: not grouped.carries(h.chunk, subject))
+        penalties = penalty.asks_penalties(prepared.text)
+        if penalties:
+            listed = penalty.imposing_first(listed)
         listed = listed[:grouped.BROAD_MAX]
         # the articles fining a breach of the listed ones take the room left, not the place of a measure on the subject
         listed += penalty.citing(listed, library.chunks_of)[:grouped.BROAD_MAX - len(listed)]
-        return select(retriever, scored, listed, limit=grouped.BROAD_MAX, keep=0.0, sentences=2)
+        # each sanction of a listed article is quoted, to the full stop of the clause that begins it
+        return select(retriever, scored, listed, limit=grouped.BROAD_MAX, keep=0.0, sentences=2,
+                      given=penalty.imposes if penalties else None)
 
     def search(self, query: str, top_k: int = 5, mode: SearchMode = "hybrid") -> list[Hit]:
         return self.pipeline.search(query, top_k, mode)

@@ -978,6 +978,12 @@ def test_a_penalty_question_brings_the_article_that_cites_the_duty_found():
     # penalties listed as what a broad question asks for, not as one aspect of it
     assert penalty.asks_penalties("征信机构管理办法对征信机构和相关人员规定了哪些处罚？")
     assert not penalty.asks_penalties("对合法性审核的范围、主体、程序和追责分别提了哪些工作措施？")
+    # 「哪些处罚」 lists them all, as a broad question does; 「什么处罚」 may ask for one breach's
+    assert penalty.lists_penalties("单位不交住房公积金，会受到哪些处罚？")
+    assert not penalty.lists_penalties("没报批会受到什么处罚？")
+    # an article punishing is listed before one recording a past penalty as a condition
+    assert penalty.imposes("…不予核准其任职资格，并给予警告；") and penalty.imposes("禁止上述申请人3年内再次申请任职资格。")
+    assert not penalty.imposes("（二）最近3年无受到重大行政处罚的记录。")
     # found on its own far below the duty it cites, the penalty article still ranks with the duty
     fine = next(c for c in beijing if c.measure == "第四十七条")
     lifted = penalty.with_penalties([Hit(duty, 0.9, 1), Hit(fine, 0.5, 2)], {duty.document_id: beijing}, 3)
@@ -989,6 +995,9 @@ def test_a_penalty_question_brings_the_article_that_cites_the_duty_found():
     ended = penalty.citing([Hit(duty, 0.9, 1), Hit(other, 0.6, 2)], {duty.document_id: beijing})
     assert [(h.chunk.measure, h.score) for h in ended] == [("第四十七条", 0.6)]
     assert penalty.citing([Hit(fine, 0.9, 1), Hit(duty, 0.5, 2)], {duty.document_id: beijing}) == []
+    recording = replace(other, text="（二）最近3年无受到重大行政处罚的记录。")
+    first = penalty.imposing_first([Hit(recording, 0.9, 1), Hit(fine, 0.5, 2)])
+    assert [(h.chunk.measure, h.score) for h in first] == [("第四十七条", 0.5), ("第三条", 0.5)]
 
 
 def test_the_sentence_stating_an_asked_procedure_is_quoted():
@@ -1295,8 +1304,10 @@ def test_the_words_a_question_quotes_find_the_articles_that_say_them(development
 def test_a_broad_question_on_penalties_lists_the_articles_that_impose_one(development_assistants):
     # 第三十四条 (吊销) and 第三十五条 (警告, 取消任职资格) never say 处罚
     answer = development_assistants("library-g3").ask("征信机构管理办法对征信机构和相关人员规定了哪些处罚？")
-    listed = {c.chunk.measure for c in answer.citations}
-    assert {"第三十三条", "第三十四条", "第三十五条", "第三十六条", "第三十七条"} <= listed
+    # they lead the list, before 第十三条's 「最近3年无受到重大行政处罚的记录」, each with every sanction it imposes
+    first = {c.chunk.measure for c in answer.citations[:5]}
+    assert first == {"第三十三条", "第三十四条", "第三十五条", "第三十六条", "第三十七条"}
+    assert "禁止上述申请人3年内再次申请任职资格" in answer.text and "吊销其个人征信业务经营许可证" in answer.text
 
 
 @pytest.mark.slow

@@ -20,7 +20,12 @@ _CITES = re.compile(r"违反本(?:条例|办法|规定|法|细则|决定)[^，�
 _STATES = re.compile(r"罚款|罚金|处分|违反本")
 # What a penalty article imposes, though it may never say 处罚: 「…给予警告；…取消其任职资格」, 「…吊销其…许可证」
 SANCTIONS = ("处罚", "罚款", "罚金", "警告", "吊销", "责令改正", "责令整顿", "取消其任职资格", "没收", "追究刑事责任")
+# A clause imposing one, not one recording it: 「…给予警告」, 「禁止上述申请人3年内再次申请任职资格」, yet not
+# 「最近3年无受到重大行政处罚的记录」, a condition of licensing
+_IMPOSES = re.compile(r"罚款|罚金|警告|吊销|责令|没收|处分|(?:进行|予以|依法)处罚|取消[^，。；]*资格"
+                      r"|禁止[^，。；]*(?:申请|从事|担任)|追究[^，。；]*刑事责任")
 _LISTS = re.compile(r"(哪些|什么|怎么|如何|何种|哪几种)(行政)?(处罚|罚则|法律责任)|处罚(措施|规定)?(有哪些|是什么)")
+_ALL = re.compile(r"(哪些|哪几种)(行政)?(处罚|罚则|法律责任)|处罚(措施|规定)?有哪些")
 _ARTICLE = re.compile(r"^第[一二三四五六七八九十百零〇]+条$")
 
 
@@ -28,10 +33,30 @@ def asks_penalty(question: str) -> bool:
     return bool(_ASKS.search(question))
 
 
+def lists_penalties(question: str) -> bool:
+    """Whether the question asks for every penalty (「会受到哪些处罚」), as a broad one asks for every measure:
+    「会受到什么处罚」 may ask for the one fine of one breach."""
+    return bool(_ALL.search(question))
+
+
 def asks_penalties(question: str) -> bool:
     """Whether the penalties are what a broad question lists (「规定了哪些处罚」), not one aspect among others
     (「…审什么和追责分别提了哪些工作措施」)."""
     return bool(_LISTS.search(question))
+
+
+def imposes(text: str) -> bool:
+    """Whether ``text`` imposes a sanction, as the articles a list of penalties quotes do."""
+    return bool(_IMPOSES.search(text))
+
+
+def imposing_first(hits: Sequence[Hit]) -> list[Hit]:
+    """``hits`` with those imposing a sanction first, the rest scored no higher than the weakest of them: a list of
+    what a regulation punishes shows the articles punishing before one recording 「最近3年无受到重大行政处罚」,
+    and it is shown by score."""
+    imposing = [h for h in hits if imposes(h.chunk.text)]
+    floor = min((h.score for h in imposing), default=0.0)
+    return imposing + [replace(h, score=min(h.score, floor)) if imposing else h for h in hits if not imposes(h.chunk.text)]
 
 
 def with_penalties(hits: Sequence[Hit], chunks_of: Mapping[str, Sequence[Chunk]], within: int) -> list[Hit]:
