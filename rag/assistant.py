@@ -38,6 +38,7 @@ from rag.answering.relevance import (
     Relevance,
     Thresholds,
     answered_in,
+    bound_asked,
     figure_about,
     figure_asked,
     figures_given,
@@ -329,6 +330,8 @@ class Assistant:
                 quotes.sort(key=lambda q: not any(map(states, in_context(q.sentences))))
             quotes += _figure_elsewhere(retriever, scored, ranked, quotes,
                                         figure_about(prepared.text, topic, self.pipeline.synonyms))
+            # the article stating the very bound asked for (「最长不超过30年」) answers first
+            quotes = _placed(quotes, _figure_elsewhere(retriever, scored, ranked, quotes, bound_asked(prepared.text)), 0)
             # a quoted figure (「“6万元”」) is all the question asks of; a quoted term (「“标准地”」) one word of it
             quoted = _QUOTED.findall(prepared.text)
             quotes = _placed(quotes, _saying(retriever, scored, quotes, quoted),
@@ -451,6 +454,10 @@ class Assistant:
         compounds = [(c, *synonyms.get(c, ())) for c in grouped.enumerated(prepared.text, self.pipeline.tokenizer.words)
                      if c not in keywords and c not in naming]
         subject += grouped.subject_of(compounds, share, grouped.ENUMERATED)
+        # (企业 of 「跟企业融资有关的」 names nothing: most of the library holds it)
+        named = [t for phrase in grouped.related(prepared.text) for k in self.pipeline.tokenizer.keywords(phrase)
+                 for t in terms if t[0] == k and t not in subject and library.share(t) <= grouped.GENERIC]
+        subject += grouped.subject_of(named, share, grouped.ENUMERATED)
         subject = grouped.topical(subject, grouped.asked_for(prepared.text, self.pipeline.tokenizer.phrase_after))
         listed = grouped.on_subject(ranked, subject, scored.bm25, self.pipeline.index.positions, scored.dense)
         # A measure whose note says it applies to the subject (「适用范围：福建自贸试验区」) is on it however its

@@ -73,6 +73,20 @@ def enumerated(question: str, words: Callable[[str], list[str]]) -> list[str]:
     return list(dict.fromkeys(found))
 
 
+# 「和银行办房产抵押（包括在建工程抵押…）有关的条款」 names its subject outright (not 「和国家有关规定」)
+# (「涉及外资企业的资金结算」 qualifies what follows it: the 资金结算 is asked about, not every article on 外资企业)
+_RELATED = re.compile(r"[和与跟同]([^，。？！,?!]{1,24}?)(?:有关|相关)(?!规定|部门|单位|机构|政策|文件|要求|法律)")
+
+
+def related(question: str) -> list[str]:
+    """The phrases a question says its subject is (「和…有关的」).
+
+    Their words name the subject unless most chunks hold them (``ENUMERATED``), as enumerated aspects do: 抵押
+    is in a third of 《郑州市房屋登记条例》's articles, and they are the ones asked for.
+    """
+    return _RELATED.findall(question)
+
+
 _ASKING = frozenset({"哪些", "哪几", "什么", "啥", "哪几项", "哪几条"})
 _CLAUSES = re.compile(r"[，。？！；,?!;]")
 

@@ -456,6 +456,22 @@ def figure_about(question: str, topic: list[str],
     return lambda sentence: states(sentence) and any(mentions(sentence, w, synonyms) for w in words)
 
 
+# 「最长能做多少年」 asks for the bound itself: 「最长不超过30年」 states it, 「…不得超过…5年以及…最长贷款期限」 another
+_ASKED_BOUNDS = ("最长", "最短", "最高", "最低", "最多", "最少", "上限", "下限")
+_AMOUNT = r"[\d.]+\s*[%％‰]|[\d一二两三四五六七八九十百千万.]+\s*(?:个月|个?工作日|年|月|天|日|小时|周岁|岁|倍|万|亿|元|成|人|家|次)|百分之"
+_BOUND_REACH = 6  # characters between the bound's word and its figure (「最长不超过30年」)
+
+
+def bound_asked(question: str) -> Callable[[str], bool] | None:
+    """Whether a sentence states the figure as the bound the question asks for (its 最长, 上限… then the figure);
+    None when the question asks for no figure or no bound."""
+    bounds = [b for b in _ASKED_BOUNDS if b in question]
+    if not bounds or not (_ASKS_FIGURE.search(question) or ASKS_SPAN.search(question)):
+        return None
+    stated = re.compile(rf"(?:{'|'.join(bounds)})[^，,。；;：:（(]{{0,{_BOUND_REACH}}}?(?:{_AMOUNT})")
+    return lambda sentence: bool(stated.search(sentence))
+
+
 def figures_given(question: str) -> Callable[[str], bool] | None:
     """Whether a sentence holds a figure the question itself gives; None when it gives none.
 
