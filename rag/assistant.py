@@ -336,6 +336,14 @@ class Assistant:
             quoted = _QUOTED.findall(prepared.text)
             quotes = _placed(quotes, _saying(retriever, scored, quotes, quoted),
                              0 if any(quantities(p) for p in quoted) else 1)
+            # each further ask of the message (「…多少年？到期想续，什么时候要提出？」) has its best article quoted, from
+            # the named documents or the best quote's
+            within = documents or tuple(dict.fromkeys(q.hit.chunk.document_id for q in quotes[:1]))
+            further = [q for ask in grouped.further_asks(prepared.text)
+                       for q in self._best_of(ask, retriever, within, library, places, bool(documents),
+                                              figure_asked(ask, self.pipeline.tokenizer.words(ask), self.pipeline.synonyms,
+                                                           named=True) or procedure_asked(ask))]
+            quotes = _merged(quotes, further)
             if hits:
                 best = hits[0].chunk
                 lead, items = grouped.listed_under(best, library.chunks_of[best.document_id])
@@ -362,7 +370,7 @@ class Assistant:
         # however far its wording sits from the policy's in the embedding (「商票最长能开多久？」).
         passes = relevance.passes(library.thresholds) or (relevance.passage >= library.thresholds.floor and answered_in(
             prepared.text, [h.chunk.headed for h in hits[:MAX_CHUNKS]], topic, synonyms))
-        if not hits or not passes or unanswered(prepared.text, stating, topic, synonyms):
+        if not hits or not passes or unanswered(prepared.text, stating, topic, synonyms, named=bool(documents)):
             return refuse(text, hits, topic, len(documents) if documents else len(library.documents),
                           synonyms), relevance
         evidence = "".join(sentences)

@@ -128,6 +128,15 @@ def test_a_documents_name_is_read_before_its_type_word_and_not_by_its_place_alon
     assert names.find("北京的条例对农村有什么规定？").documents == ("fdi", "rural")
 
 
+def test_a_special_economic_zone_s_regulation_is_its_city_s_own(chinese_tokenizer):
+    library = [DocumentInfo("mediation", "深圳经济特区矛盾纠纷多元化解条例", issuers=("深圳市人民代表大会常务委员会",), type="条例"),
+               DocumentInfo("data", "深圳经济特区数据条例", issuers=("深圳市人民代表大会常务委员会",), type="条例"),
+               DocumentInfo("pay", "电子支付指引（第一号）", issuers=("中国人民银行",), type="指引")]
+    names = DocumentNames(library, chinese_tokenizer)
+    # 「深圳的…」 asks 深圳's own rule: of its two, the one whose title words the question says
+    assert names.find("深圳的矛盾纠纷调解在什么情况下要终止？").documents == ("mediation",)
+
+
 def test_the_nation_named_with_a_place_adds_the_national_documents(chinese_tokenizer):
     library = [DocumentInfo("gd", "广东省乡村振兴促进条例", region="province", type="条例"),
                DocumentInfo("ins", "农业保险条例", issuers=("国务院",), region="national", type="条例"),
@@ -200,6 +209,11 @@ def test_a_notice_is_named_by_all_of_what_its_title_is_about(chinese_tokenizer):
     named = names.find(question)
     assert named.documents == ("a",) and named.text == "后，银行内部要建立哪些制度？"
     assert names.find("企业银行账户要年检吗？").documents == ()  # part of it is a topic
+    # the issuer as staff shorten it and 关于 before it name the document too, and are no words of the question
+    decision = DocumentNames([DocumentInfo("d", "北京市人民代表大会常务委员会关于加强市级预算审查监督的决定",
+                                           issuers=("北京市人民代表大会常务委员会",), type="决定")], chinese_tokenizer)
+    named = decision.find("北京市人大常委会关于加强市级预算审查监督的决定，对政府债务的审查监督重点看哪些方面？")
+    assert named.documents == ("d",) and named.text == "对政府债务的审查监督重点看哪些方面？"
     # a subject two titles are about names neither
     both = DocumentNames([*(DocumentInfo(i, f"中国人民银行关于{t}的通知", issuers=("中国人民银行",), type="通知")
                             for i, t in (("a", "取消企业银行账户许可"), ("b", "做好取消企业银行账户许可工作")))],
@@ -640,6 +654,34 @@ def test_a_quoted_sentence_keeps_its_proviso(library_assistant):
     answer = library_assistant.ask("温州定向集合资金的项目闲置资金能用于短期民间借贷吗？")
     assert "可以用于温州市行政区域内不超过六个月的短期民间借贷" in answer.text
     assert "但是数额不得超过该期定向集合资金总额的百分之三十" in answer.text
+
+
+def test_the_bound_asked_of_a_named_document_answers_though_the_sentence_shares_no_other_word():
+    from rag.answering.relevance import unanswered
+
+    question = "期限最长能签多少年？到期想续，什么时候要提出？"
+    topic = ["期限", "最长", "能签", "到期", "想续", "时候", "提出"]
+    stated = ["特许经营协议中约定的特许经营期限根据行业特点、经营规模、经营方式等因素确定，但最长不得超过三十年。"]
+    assert not unanswered(question, stated, topic, named=True)
+    # across the library the figure must still share a word of the question: 三十年 may be another thing's bound
+    assert unanswered(question, stated, topic)
+
+
+def test_each_ask_of_a_message_is_one_to_answer():
+    assert grouped.further_asks("北京城市基础设施特许经营的期限最长能签多少年？到期想续，什么时候要提出？") == [
+        "到期想续，什么时候要提出"]
+    assert grouped.further_asks("上海公积金贷款期限最长能做多少年？和退休年龄有什么关系？") == ["和退休年龄有什么关系"]
+    assert grouped.further_asks("能办吗？是吗？") == [] and grouped.further_asks("能不能直接办？") == []
+
+
+def test_a_limit_is_stated_by_the_amount_it_caps():
+    from rag.answering.relevance import figure_asked
+
+    limit = figure_asked("银行给个人客户办电子支付，单笔和每日累计限额各是多少？",
+                         ["银行", "个人", "客户", "电子", "支付", "单笔", "每日", "累计", "限额"])
+    assert limit("银行通过互联网为个人客户办理电子支付业务，除采用数字证书、电子签名等安全认证方式外，单笔金额不应超过1000元人民币，"
+                 "每日累计金额不应超过5000元人民币。")
+    assert not limit("银行应根据审慎性原则并针对不同客户，在电子支付类型、单笔支付金额和每日累计支付金额等方面做出合理限制")
 
 
 def test_a_bound_asked_for_is_stated_by_its_own_word_before_a_figure():

@@ -145,6 +145,11 @@ def test_a_clients_way_of_introducing_a_case_names_no_subject(tok):
     assert not {"有个", "一笔", "有张", "手上"} & set(words)
 
 
+def test_asking_in_what_case_leaves_no_fragment(tok):
+    """「在什么情况下要终止」: jieba alone cuts 情况/下要, and 下要 became a word the policy was searched for."""
+    assert tok.tokenize("深圳的矛盾纠纷调解在什么情况下要终止？") == ["深圳", "矛盾", "纠纷", "调解", "终止"]
+
+
 def test_stop_words_and_punctuation_are_removed(tok):
     stop = set(Dictionary().stopwords.read_text(encoding="utf-8").split())
     assert {"的", "哪些", "吗", "有"} <= stop
@@ -205,6 +210,8 @@ def synonyms():
     ("取现", "支取现金"),
     ("停水", "停止供水"),  # 「能不能停水停电催物业费」, against 「不得采取停止供水、供电…方式催交」
     ("欠费", "拒不交纳"),
+    ("别人", "他人"),  # 「把客户信息提供给别人」, against 「向他人提供其处理的个人数据」
+    ("想续", "延期"),  # 「到期想续，什么时候要提出」, against 「…期限届满一年前…申请延期」
 ])
 def test_synonym_expansion(synonyms, term, synonym):
     extra = expand(f"{term}有什么支持政策", synonyms)

@@ -208,6 +208,17 @@ def asks_many(question: str) -> bool:
     return bool(_MANY.search(question))
 
 
+_ASKS_END = re.compile(r"[？?]")
+_FOLLOWING_ASK = 6  # characters an ask after the first needs to be one (not 「是吗？」)
+
+
+def further_asks(question: str) -> list[str]:
+    """The questions asked after the first in one message (「…最长能签多少年？到期想续，什么时候要提出？」): the
+    articles answering the first may say nothing of them."""
+    asks = [a.strip() for a in _ASKS_END.split(question)]
+    return [a for a in asks[1:] if len(a) >= _FOLLOWING_ASK]
+
+
 def sides(question: str) -> tuple[str, str] | None:
     """The question asked of each of two things it contrasts (「设立个人征信机构和设立企业征信机构，在准入方式上有
     什么不同」), each with the other left out; None when it contrasts none. Asked whole, the best-ranked

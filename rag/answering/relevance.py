@@ -316,6 +316,9 @@ _ASKS_MATERIALS = re.compile(r"(交|提交|带|准备|提供)(哪些|什么|啥)
 _STATES_MATERIALS = re.compile(r"(提交|提供|出具|报送|携带|附送?|交验|下列|以下)[^。；;]{0,24}?(材料|资料|证明|证件|文件|执照|报告|申请书|证书|凭证)")
 _RATIO = re.compile(r"(比例|比重)$")  # not 利率/费率: a percentage about something else is no rate
 _PERCENT = re.compile(r"\d\s*[%％‰]|百分之|个百分点|[一二三四五六七八九十]成")
+# A limit is stated as the amount it caps: 「单笔金额不应超过1000元人民币」 answers 「单笔限额是多少」.
+_LIMIT = re.compile(r"(限额|上限|封顶额?|最高额)$")
+_CAPPED = re.compile(r"(超过|高于|超出|最高|最多|封顶)[^，,。；;]{0,6}?[\d一二两三四五六七八九十百千万.]+\s*[万亿]?元")
 # A length of time is stated as one: 「参保1年以上」 answers 「参保年限放宽到几年」.
 _DURATION = re.compile(r"(年限|期限|时限)$")
 # (「提前六十日前」 is a period; 「12月31日前」 a date, 「上一年度」 neither)
@@ -343,14 +346,17 @@ _MEASURE = re.compile(r"(率|比例|比重|额|额度|资金|资本|资本金|�
 
 
 def unanswered(question: str, sentences: list[str], topic: list[str],
-               synonyms: dict[str, tuple[str, ...]] | None = None) -> bool:
+               synonyms: dict[str, tuple[str, ...]] | None = None, named: bool = False) -> bool:
     """The question asks for a figure or a procedure and the quoted wording does not state one.
 
     A figure or a procedure the policy does not give is how most near-domain questions fall
-    outside it; quoting sentences without one would read as an answer without being one.
+    outside it; quoting sentences without one would read as an answer without being one. In a document the
+    question ``named``, the bound it asks for stated as such is its figure, though the sentence shares no other word
+    with it: 「北京城市基础设施特许经营的期限最长能签多少年？到期想续…」 is answered by 「…但最长不得超过三十年」.
     """
     states = figure_asked(question, topic, synonyms)
-    if states is not None and not any(states(s) for s in sentences):
+    bound = bound_asked(question) if named else None
+    if states is not None and not any(states(s) or (bound is not None and bound(s)) for s in sentences):
         return True
     states = procedure_asked(question)
     return states is not None and not any(map(states, sentences))
@@ -510,7 +516,7 @@ def _states_figure(sentence: str, measured: tuple[str, ...], others: list[str],
     # A ratio is stated as a percentage as often as by name (「按照管理费收入的10%计提」).
     literal = any(m in c for c in clauses for m in measured)
     by_form = any((_RATIO.search(m) and _PERCENT.search(c)) or (_DURATION.search(m) and _PERIOD.search(_YEAR.sub("", c)))
-                  for c in clauses for m in measured)
+                  or (_LIMIT.search(m) and _CAPPED.search(c)) for c in clauses for m in measured)
     # 「出资比例」 asked is not met by 「净收入…的比例」: a ratio named literally is still of something.
     of_it = not qualifier or any(q in sentence for q in qualifier)
     ratio_of_it = of_it or not any(_RATIO.search(m) for m in measured)

@@ -57,7 +57,8 @@ class ChineseTokenizer:
             return None
         if self._pos is None:
             self._pos = jieba.posseg.POSTokenizer(self._jieba)
-        first = next(iter(self._pos.cut(re.sub(r"^中国[（(]?", "", title))), None)
+        # 「深圳经济特区…条例」: jieba reads 深圳经济特区 as one organisation name; the zone is its city's
+        first = next(iter(self._pos.cut(re.sub(r"^中国[（(]?|(?<=^..)经济特区", "", title))), None)
         return first.word if first is not None and first.flag == "ns" and len(first.word) >= 2 else None
 
     def phrase_after(self, text: str, marks: frozenset[str], most: int = 3) -> list[str]:

@@ -51,6 +51,7 @@ _QUALIFIED = re.compile(r"[（(][^（）()]{1,12}[)）]$")  # 「…评价方案
 TITLE_WEIGHT = 0.9  # about one word that no other title has
 RELATIVE = 0.5  # a described document also named must score at least this share of the best one
 _CLAUSE = re.compile(r"[^，,。；;？?！!]+")
+_FRAMED = re.compile(r"[^，,。；;？?！!]{0,16}关于$")
 _CORE = 6  # characters of a framed title's subject that name it said alone (shorter, 「农业保险」 is a topic)
 _SPAN = 24  # characters a description may run over; longer, its words are part of the question too
 # Words that frame a title rather than say what it is about.
@@ -155,7 +156,7 @@ class DocumentNames:
                 text = text.replace(m.group(0), kept, 1)
                 named_at.append((m.start() + len(kept), m.end()))  # 「湖州条例和国办6号文」: 湖州条例 stays
         for e in self.entries:
-            said_as = e.name if e.name in question else e.core if self._core_said(e, question) else None
+            said_as = e.name if e.name in question else self._core_said(e, question)
             if said_as:
                 explicit.add(e.id)
                 named_at += [(m.start(), m.end()) for m in re.finditer(re.escape(said_as), question)]
@@ -218,11 +219,15 @@ class DocumentNames:
         ids = tuple(e.id for e in self.entries if e.id in explicit | described)
         return Naming(ids, _trim(text) or question, tuple(dict.fromkeys(places)) if len(ids) > 1 else (), wider=wider)
 
-    def _core_said(self, e: _Entry, question: str) -> bool:
-        """Whether the question says the whole of what a notice's title is about, as no other title does:
-        「取消企业银行账户许可后，…」 names 《中国人民银行关于取消企业银行账户许可的通知》 without its frame."""
-        return (e.core != e.name and len(e.core) >= _CORE and e.core in question
-                and sum(e.core in f.core for f in self.entries) == 1)
+    def _core_said(self, e: _Entry, question: str) -> str | None:
+        """Where the question says the whole of what a notice's title is about, as no other title does: 「取消企业
+        银行账户许可后，…」 names 《中国人民银行关于取消企业银行账户许可的通知》 without its frame; 「北京市人大常委会关于
+        加强市级预算审查监督的决定」 with its issuer as staff shorten it. None when it does not."""
+        at = question.find(e.core)
+        if e.core == e.name or len(e.core) < _CORE or at < 0 or sum(e.core in f.core for f in self.entries) != 1:
+            return None
+        framed = _FRAMED.search(question, 0, at)
+        return question[framed.start() if framed else at:at + len(e.core)]
 
     def _elsewhere(self, question: str, text: str, places: tuple[str, ...], everything: bool) -> Naming:
         """Naming no document: ``places`` no document is of. Other places' documents say nothing of them, and

@@ -94,6 +94,8 @@ def _glued_title(line: str) -> str | None:
         while (p := _PARENTHESIS.match(line, end)) is not None:
             end = p.end()
         title = line[:end]
+        if "。" in title:  # past a sentence's end: 「…制定了《电子支付指引（第一号）》，现予公布。本公告」 is no title
+            break
         if not is_complete_title(title):
             continue
         rest = line[end:]
