@@ -300,10 +300,7 @@ class Assistant:
             relevance = library.gate.assess(joined.vector, retriever.score(joined, documents).passage_dense,
                                             len(joined.text))
         topic = self.pipeline.tokenizer.words(prepared.text)
-        # the sentence stating the figure asked for is quoted, when the question says what it measures
-        states = figure_asked(prepared.text, topic, self.pipeline.synonyms, named=True)
-        # …and the one stating the procedure asked for: 「要准备什么材料」 is answered by 「应当提供…证明」 alone
-        states = states or procedure_asked(prepared.text)
+        states = self._stating(prepared.text, topic)
         comparing = not across and grouped.is_comparison(text, documents)
         broad = not comparing and (grouped.is_broad(text) or penalty.lists_penalties(text))
         lead, items, asked = "", [], None
@@ -341,8 +338,7 @@ class Assistant:
             within = documents or tuple(dict.fromkeys(q.hit.chunk.document_id for q in quotes[:1]))
             further = [q for ask in grouped.further_asks(prepared.text)
                        for q in self._best_of(ask, retriever, within, library, places, bool(documents),
-                                              figure_asked(ask, self.pipeline.tokenizer.words(ask), self.pipeline.synonyms,
-                                                           named=True) or procedure_asked(ask))]
+                                              self._stating(ask, self.pipeline.tokenizer.words(ask)))]
             quotes = _merged(quotes, further)
             if hits:
                 best = hits[0].chunk
@@ -386,6 +382,11 @@ class Assistant:
             summary = f"政策中与{topic_phrase(matched)}相关的措施共 {len(measures)} 条："
             return grouped.compose_grouped(text, quotes, library.documents, summary), relevance
         return compose(text, quotes, matched), relevance
+
+    def _stating(self, text: str, words: list[str]) -> Callable[[str], bool] | None:
+        """What tells the sentence answering ``text``: the one stating the figure asked for, when the question says
+        what it measures, or else the procedure asked for (「要准备什么材料」 is answered by 「应当提供…证明」 alone)."""
+        return figure_asked(text, words, self.pipeline.synonyms, named=True) or procedure_asked(text)
 
     def _best_of(self, text: str, retriever: Retriever, documents: Sequence[str], library: Library,
                  places: Sequence[str], named: bool, states: Callable[[str], bool] | None) -> list[Quote]:
@@ -453,7 +454,8 @@ class Assistant:
         synonyms = self.pipeline.synonyms
         keywords = self.pipeline.tokenizer.keywords(prepared.text)
         terms = [(k, *synonyms.get(k, ())) for k in keywords if k not in naming]
-        if penalty.asks_penalties(prepared.text):  # 「规定了哪些处罚」: every article that imposes one
+        penalties = penalty.asks_penalties(prepared.text)
+        if penalties:  # 「规定了哪些处罚」: every article that imposes one
             terms.append(penalty.SANCTIONS)
         ranked = retriever.rank(scored, grouped.BROAD_MAX * grouped.BROAD_WIDEN, "hybrid")
         share = lambda group: library.share(group, documents)  # noqa: E731
@@ -476,13 +478,12 @@ class Assistant:
         listed = sorted(listed + grouped.between(listed, library.chunks_of, subject), key=lambda h: -h.score)
         # the chunks with the subject's words are the ones BROAD_MAX keeps
         listed = sorted(listed, key=lambda h: not grouped.carries(h.chunk, subject))
-        penalties = penalty.asks_penalties(prepared.text)
         if penalties:
             listed = penalty.imposing_first(listed)
         listed = listed[:grouped.BROAD_MAX]
         # the articles fining a breach of the listed ones take the room left, not the place of a measure on the subject
         listed += penalty.citing(listed, library.chunks_of)[:grouped.BROAD_MAX - len(listed)]
-        # each sanction of a listed article is quoted, to the full stop of the clause that begins it
+        # each clause of a listed article that imposes a sanction is quoted
         return select(retriever, scored, listed, limit=grouped.BROAD_MAX, keep=0.0, sentences=2,
                       given=penalty.imposes if penalties else None)
 

@@ -55,8 +55,10 @@ def imposing_first(hits: Sequence[Hit]) -> list[Hit]:
     what a regulation punishes shows the articles punishing before one recording 「最近3年无受到重大行政处罚」,
     and it is shown by score."""
     imposing = [h for h in hits if imposes(h.chunk.text)]
-    floor = min((h.score for h in imposing), default=0.0)
-    return imposing + [replace(h, score=min(h.score, floor)) if imposing else h for h in hits if not imposes(h.chunk.text)]
+    if not imposing:
+        return list(hits)
+    floor = min(h.score for h in imposing)
+    return imposing + [replace(h, score=min(h.score, floor)) for h in hits if not imposes(h.chunk.text)]
 
 
 def with_penalties(hits: Sequence[Hit], chunks_of: Mapping[str, Sequence[Chunk]], within: int) -> list[Hit]:

@@ -110,6 +110,9 @@ class DocumentNames:
         self._top = math.log((len(self.entries) + 1) / 1.5) or 1.0
         self._shared = Counter(p for e in self.entries for p in e.parts)
         self._by_id = {e.id: e for e in self.entries}
+        # the framed titles whose subject is long enough, and no other title's, to name them said alone
+        self._own_cores = {e.id for e in self.entries if e.core != e.name and len(e.core) >= _CORE
+                           and sum(e.core in f.core for f in self.entries) == 1}
         # provinces no document's title or place is of: a question about one of them is about no document here
         self._uncovered = tuple(p.short for p in lexicon.provinces() if p.short not in _NOT_A_JURISDICTION
                                 and not any(p.short in e.title or p.short in e.places for e in self.entries))
@@ -223,8 +226,8 @@ class DocumentNames:
         """Where the question says the whole of what a notice's title is about, as no other title does: 「取消企业
         银行账户许可后，…」 names 《中国人民银行关于取消企业银行账户许可的通知》 without its frame; 「北京市人大常委会关于
         加强市级预算审查监督的决定」 with its issuer as staff shorten it. None when it does not."""
-        at = question.find(e.core)
-        if e.core == e.name or len(e.core) < _CORE or at < 0 or sum(e.core in f.core for f in self.entries) != 1:
+        at = question.find(e.core) if e.id in self._own_cores else -1
+        if at < 0:
             return None
         framed = _FRAMED.search(question, 0, at)
         return question[framed.start() if framed else at:at + len(e.core)]
