@@ -342,7 +342,8 @@ class Assistant:
             quotes = _merged(quotes, further)
             if hits:
                 best = hits[0].chunk
-                lead, items = grouped.listed_under(best, library.chunks_of[best.document_id])
+                lead, items = grouped.listed_under(best, library.chunks_of[best.document_id],
+                                                   numbered=not grouped.asks_many(text))
             # An article whose own list answers it leads: the first quote's, or one of the ten best whose lead-in
             # introduces what is asked and names the subject (「…申请…许可，应当符合下列条件：」 for 「申请许可证要满足
             # 哪些条件」) or whose title is it (「（十三）明确审核内容」). When none does, no one article's list answers
@@ -356,16 +357,18 @@ class Assistant:
                 elif len(_measures(listed := self._listed(retriever, prepared, scored, library, documents, naming))) > 1:
                     # the chunks a narrow answer would quote keep their sentences, chosen for this question
                     broad, quotes, asked = True, _merged(quotes, listed), quotes
-        # A heading states figures too: 「（二）增加支小支农再贷款和再贴现额度共1500亿元」.
-        sentences = [s for q in quotes for s in (q.hit.chunk.measure, *in_context(q.sentences))]
+        # A heading states figures too: 「（二）增加支小支农再贷款和再贴现额度共1500亿元」; and the lead-in of a list
+        # answered whole what its items are: 「…开立专用存款账户应当提供以下材料：」.
+        sentences = [*([lead] if items else []), *(s for q in quotes for s in (q.hit.chunk.measure, *in_context(q.sentences)))]
         # Whether the figure or procedure asked for is stated is read from the quotes that answer the question, not
         # from a list widened around them: 「提交哪些材料」 is not answered by a 「提供虚假材料的」 far down it.
         stating = [s for q in asked for s in (q.hit.chunk.measure, *in_context(q.sentences))] if asked else sentences
         synonyms = self.pipeline.synonyms
         # A question whose every naming word one quoted chunk holds, with what it asks for, is answered
-        # however far its wording sits from the policy's in the embedding (「商票最长能开多久？」).
+        # however far its wording sits from the policy's in the embedding (「商票最长能开多久？」). An item is read
+        # with the lead-in it stands under (「十一、…开立专用存款账户应当提供以下材料：」 says what （一） is).
         passes = relevance.passes(library.thresholds) or (relevance.passage >= library.thresholds.floor and answered_in(
-            prepared.text, [h.chunk.headed for h in hits[:MAX_CHUNKS]], topic, synonyms))
+            prepared.text, [f"{h.chunk.part or ''}{h.chunk.headed}" for h in hits[:MAX_CHUNKS]], topic, synonyms))
         if not hits or not passes or unanswered(prepared.text, stating, topic, synonyms, named=bool(documents)):
             return refuse(text, hits, topic, len(documents) if documents else len(library.documents),
                           synonyms), relevance
@@ -376,7 +379,7 @@ class Assistant:
             quotes = whole(quotes, 2 * MAX_CHARS - len(summary) - 40 * len(quotes))  # side by side, whole if they fit
             return grouped.compose_grouped(text, quotes, library.documents, summary), relevance
         if items:  # the best chunk is one item of a list, or its lead-in: quote the whole list
-            return grouped.compose_list(text, lead, items, hits[0].score, states), relevance
+            return grouped.compose_list(text, lead, items, hits[0].score, states, quotes), relevance
         measures = _measures(quotes)
         if broad and len(measures) > 1:
             summary = f"政策中与{topic_phrase(matched)}相关的措施共 {len(measures)} 条："

@@ -795,6 +795,62 @@ def test_a_question_of_how_long_picks_the_sentence_stating_the_period():
     assert "十个工作日" not in grouped.compose_list(question, "八、…提交以下材料：", [item], 0.9).text
 
 
+def test_a_measure_whose_opening_says_what_each_kind_is_asked_lists_its_numbered_items():
+    def chunk(i: str, item: str | None, text: str) -> Chunk:
+        return Chunk(id=i, document="银发〔2015〕401号", part="一、银行账户业务", measure="（一）办理单位银行账户业务提供的证明文件",
+                     item=item, text=text, responsible_units=(), spans=(), document_id="d")
+
+    opening = chunk("0", None, "银行为单位客户办理银行账户业务时，应区分企业、个体工商户和其他组织，分别要求其提供真实有效的营业执照等证明文件。")
+    items = [chunk("1", "1.持新版营业执照的企业", "1.持新版营业执照的企业，银行不再要求其提供税务登记证。"),
+             chunk("2", "2.个体工商户", "2.个体工商户办理银行账户业务时，银行应要求提供营业执照和税务登记证。"),
+             chunk("3", "3.其他组织", "3.其他组织办理银行账户业务时，银行仍按照《人民币银行结算账户管理办法》执行。")]
+    lead, listed = grouped.listed_under(opening, [opening, *items])
+    assert lead == opening.text and listed == items
+    # each item opens with its own number: no label is put before it
+    answer = grouped.compose_list("那其他组织来开户呢？", lead, listed, 0.9)
+    assert answer.statements[2] == "3.其他组织办理银行账户业务时，银行仍按照《人民币银行结算账户管理办法》执行。[3]"
+    # an opening that introduces nothing leaves the items to be quoted one by one
+    plain = replace(opening, text="银行为单位客户办理银行账户业务时，应审核证明文件。")
+    assert grouped.listed_under(plain, [plain, *items]) == ("", [])
+
+
+def test_a_listed_item_keeps_the_sentence_the_question_found_in_it():
+    item = Chunk(id="2", document="高等教育管理职责暂行规定", part="四、扩大高等学校管理权限，其主要内容是：", measure="（二）执行勤俭办学的方针",
+                 item=None, text="(二)执行勤俭办学的方针，可以安排使用年度事业经费。接受委托培养生、自费生取得的收入，按照国家有关规定安排用于发展事业。",
+                 responsible_units=(), spans=())
+    question = "高校哪些收入可以用于发展事业？"
+    found = Quote(Hit(item, 0.9, 0), (split_sentences(item.text)[1],), (1,))
+    listed = grouped.compose_list(question, item.part, [item], 0.9, found=[found])
+    assert listed.statements[0].startswith("(二)执行勤俭办学的方针") and "自费生取得的收入" in listed.statements[0]
+    assert "自费生" not in grouped.compose_list(question, item.part, [item], 0.9).text
+
+
+def test_which_articles_is_no_count_and_a_percentage_is_of_the_word_before_it():
+    from rag.answering.relevance import figure_asked
+
+    assert figure_asked("关于市场准入负面清单的规定分别在哪几条？", ["市场准入", "负面", "清单"]) is None
+    assert figure_asked("评标委员会最多有几个？", ["评标", "委员会"]) is not None
+    topic = ["北京", "招标", "项目", "投标", "保证金", "最高", "超过", "估算价"]
+    share = figure_asked("北京招标项目的投标保证金最高不能超过项目估算价的百分之几？", topic)
+    assert share("投标保证金不得超过招标项目估算价的百分之二")
+    # a figure of the 保证金 that is no share of the 估算价, or a share of something else, is not it
+    assert not share("收取投标保证金的，在与中标人签订合同后五个工作日内，应当退还投标保证金")
+    assert not share("对依法必须进行招标的项目，可以处项目合同金额千分之五以上千分之十以下罚款")
+    # an amount asked in 万元 is one of the word before the ask: a fine in 元 is not it
+    topic = ["重庆", "工程施工", "项目", "合同", "估算", "达到", "万元", "以上", "必须", "招标"]
+    amount = figure_asked("重庆的工程施工项目，合同估算价达到多少万元以上就必须招标？", topic)
+    assert amount("施工单项合同估算价在400万元人民币以上的，必须招标")
+    assert not amount("评标专家违反规定参加依法必须进行招标的项目的评标活动，可以处五千元以上三万元以下罚款")
+
+
+def test_the_fine_for_breaking_the_quoted_provisions_is_asked_of_them(names, chinese_tokenizer):
+    history = [Turn("user", "浙江省地方金融条例第十八条讲的是什么？"), Turn("assistant", "第十八条：民间借贷活动……[1]")]
+    fined = resolve("违反这些规定的话，会被怎么罚？", history, names, chinese_tokenizer.words)
+    assert fined.documents == (ZHEJIANG,) and fined.measure == "第十八条"
+    # 「这些规定」 asked of anything but a fine points at no one article
+    assert resolve("这些规定适用于哪些机构？", history, names, chinese_tokenizer.words).measure is None
+
+
 @pytest.mark.slow
 def test_a_broad_question_inside_a_document_reads_its_notes(library_assistant):
     # 福建 is in most of the library (the Fujian measures) but in few of 国发〔2018〕38号's measures,
@@ -1354,7 +1410,9 @@ def development_assistants(tmp_path_factory, embedder):
     (a 人民银行公告, two 银发 notices, three 上海 regulations, a 重庆 one), eval/library-h3 (four 国务院 documents, two 浙江
     regulations and a 重庆 one), eval/library-g3 (three 广东 regulations, three 银发 notices and a 人民银行令), eval/library-d3 (two 银发 notices, a 国务院令,
     two 广东 and two 郑州 regulations), eval/library-i3 (three 国务院 documents, three 北京 and a 广东 one), eval/library-j3
-    (four 人民银行 documents, a 市场监管总局令, two 深圳 regulations)."""
+    (four 人民银行 documents, a 市场监管总局令, two 深圳 regulations), eval/library-k3 (three 人民银行 documents, a 河南, a
+    重庆 and two 山东 regulations), eval/library-l3 (a 国务院令, a 国务院 规定, a 财政部 notice, two 上海, a 北京 and a 浙江
+    regulation)."""
     built = {}
 
     def assistant(name: str):
@@ -1509,3 +1567,30 @@ def test_a_list_below_the_first_quote_answers_only_when_it_introduces_what_is_as
     assert not lists(headed("（三）主要内容", "加强组织领导。"), {"内容"}, about, 2)
     opening = "二、依法开展业务的银行应当向收付信息管理系统报送收付信息，并做好信息核对"
     assert not lists(headed(opening, "银行应当报送。"), {"信息"}, ["银行", "收付", "报送", "信息"], 2)
+
+
+@pytest.mark.slow
+def test_a_list_is_found_by_its_lead_in_and_a_penalty_clause_is_kept_in_every_article(development_assistants):
+    # RQFII is the notice's 人民币合格投资者, and the items' lead-in says they are the 材料 asked for
+    library = development_assistants("library-k3")
+    answer = library.ask("RQFII在托管行开人民币专用存款账户，需要准备哪些材料？")
+    assert answer.found and "托管人的托管资格书面文件" in answer.text
+    # two sentences of the article state a period for 投诉; the one stated with 办结 was the best-scoring one's neighbour
+    assert "应当在三十日内办结并答复" in library.ask("在河南向营商环境主管部门投诉损害营商环境的行为，多长时间内要办结答复？").text
+    # 「违反这些规定」 is the fine for the articles just quoted, and its clause after the 「；」 is the article's own
+    history = [Turn("user", "私募基金能向哪些人募集？"),
+               Turn("assistant", "《私募投资基金监督管理条例》第十八条：“私募基金应当向合格投资者募集或者转让…”[1]")]
+    fined = development_assistants("library-i3").ask("违反这些规定的话，会被怎么罚？", history)
+    assert "第四十八条" in fined.text and "10万元以上100万元以下的罚款" in fined.text
+
+
+@pytest.mark.slow
+def test_a_found_item_keeps_its_own_paragraph_and_numbered_items_answer_their_kind(development_assistants):
+    answer = development_assistants("library-l3").ask("按高等教育管理职责暂行规定，高校哪些收入可以按规定用于发展事业、集体福利和个人奖励？")
+    assert "社会技术服务和咨询取得的收入" in answer.text
+    history = [Turn("user", "三证合一的支付结算通知里，个体工商户开户要交哪些证照？"),
+               Turn("assistant", "《中国人民银行 工商总局关于“三证合一”登记制度改革有关支付结算业务管理事项的通知》（银发〔2015〕401号）"
+                                 "一、（一）：“2. 个体工商户办理银行账户业务时，银行应要求提供个体工商户营业执照和税务登记证。”[1]")]
+    others = development_assistants("library-j3").ask("那机关、事业单位、社会团体这些其他组织来开户呢？", history)
+    assert "其他组织办理银行账户业务时" in others.text
+

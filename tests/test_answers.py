@@ -162,6 +162,9 @@ def test_rewrite_rules():
     complaints = [Turn("user", "转过来的客户投诉，银行要在多长时间内答复？")]
     assert rewrite("那这些投诉资料银行要留存多久？", complaints, words) == "那这些投诉资料银行要留存多久？"
     assert rewrite("那要是没按时报呢？罚多少？", complaints, words) != "那要是没按时报呢？罚多少？"
+    # 「那要是」 opens a new case as 「那如果」 does: what follows it is the subject, not the 要是
+    permits = [Turn("user", "山东开发商申请商品房预售许可，主管部门多少天内要给结果？")]
+    assert "要是" not in rewrite("那要是开发商交的材料不齐呢？", permits, words)
 
 
 def test_off_topic_and_everyday_questions_are_refused(assistant):

@@ -110,6 +110,15 @@ def test_wording_a_law_repeats_is_kept_in_every_article(tmp_path):
         assert text.endswith("有违法所得的，没收违法所得。")
 
 
+def test_a_penalty_clause_two_articles_end_with_is_kept_in_both(tmp_path):
+    tail = "没有违法所得的，并处十万元以上一百万元以下的罚款。对直接负责的主管人员给予警告。"
+    text = (f"某基金条例\n第一条 未经登记使用基金字样的，责令改正，并处违法所得一倍以上五倍以下的罚款；{tail}\n"
+            f"第二条 违反本条例第一条规定向不特定对象宣传推介的，没收违法所得，并处违法所得一倍以上五倍以下的罚款；{tail}\n")
+    parsed, chunks = parse(tmp_path, text)
+    assert parsed.dedup.dropped == ()
+    assert only(chunks, "第二条").text.endswith("对直接负责的主管人员给予警告。")
+
+
 def test_a_pasted_passage_in_a_regulation_is_still_dropped(tmp_path):
     pasted = REGULATION.replace("第三条 小额贷款公司应当审慎经营。",
                                 "第三条 小额贷款公司应当审慎经营。\n（一）有符合规定的章程；\n（二）注册资本不低于五千万元；")

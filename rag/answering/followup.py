@@ -12,7 +12,7 @@ from collections.abc import Callable, Sequence
 
 from rag.types import Turn
 
-_LEAD = re.compile(r"^(那么?|那如果是?|如果是|换成|还有|另外|至于|对于)")
+_LEAD = re.compile(r"^(那要是|那么?|那如果是?|如果是|换成|还有|另外|至于|对于)")
 _TAIL = re.compile(r"(的话)?(呢|怎么样|如何|又如何|有没有|行不行|可以吗|能不能)?[？?。！!\s]*$")
 # The topic slot of 「…对X有什么支持/怎么规定」, and the 「方面/领域」 a new topic may come with.
 _ABOUT = re.compile(r"对(?P<topic>[^，,。；？?对]{2,12}?)(有什么|有哪些|有何|怎么|如何|是怎么|是否|的要求|的规定|的支持)")

@@ -284,13 +284,25 @@ def compose_grouped(question: str, quotes: Sequence[Quote], documents: Mapping[s
 _ITEM = re.compile(r"^[（(][一二三四五六七八九十]+[)）]|^\d+[.．、]")
 
 
-_INTRODUCES = re.compile(r"(下列|以下|如下)[^。；]{0,20}[：:。]?$")
+# 「…分别要求其提供…证明文件。」 closes a lead-in as 「下列条件：」 does: each item below says what one kind is asked.
+_INTRODUCES = re.compile(r"((下列|以下|如下)[^。；]{0,20}|分别[^。；，]{0,24})[：:。]?$")
 
 
-def listed_under(chunk: Chunk, chunks: Sequence[Chunk]) -> tuple[str, list[Chunk]]:
+def listed_under(chunk: Chunk, chunks: Sequence[Chunk], numbered: bool = True) -> tuple[str, list[Chunk]]:
     """A lead-in and the items it introduces, when ``chunk`` is one of them or the lead-in itself
-    (「十九、…存在以下行为的视为刚性兑付：」 then （一）…（四）); else ("", [])."""
+    (「十九、…存在以下行为的视为刚性兑付：」 then （一）…（四）); else ("", []).
+
+    With ``numbered``, a measure's own numbered items count too (「（一）…分别要求其提供…证明文件。」 then
+    1.…3., each a chunk of its own); a question asking for many things is answered by every measure on its
+    subject instead, not by the one list its best chunk stands in."""
     part = chunk.part or ""
+    measure = [c for c in chunks if c.document_id == chunk.document_id and c.measure == chunk.measure]
+    own = [c for c in measure if c.item]
+    opening = next((c for c in measure if not c.item), None)
+    if numbered and own and opening is not None:
+        last = split_sentences(opening.text)[-1].strip()
+        if _INTRODUCES.search(last):
+            return last, own
     siblings = [c for c in chunks if c.document_id == chunk.document_id and c.part == chunk.part]
     items = [c for c in siblings if _ITEM.match(c.measure)]
     if not items:
@@ -320,19 +332,27 @@ def with_items(found: Sequence[Quote], chunks: Sequence[Chunk]) -> list[Quote]:
 
 
 def compose_list(question: str, lead: str, items: Sequence[Chunk], score: float,
-                 states: Callable[[str], bool] | None = None) -> Answer:
+                 states: Callable[[str], bool] | None = None, found: Sequence[Quote] = ()) -> Answer:
     """A lead-in with every item it introduces, each item's opening sentence quoted and cited.
 
     A sentence of an item that ``states`` the figure asked for is quoted too: the paragraph closing a
-    list of 备案材料 sets the 十个工作日 in which the filing is done.
+    list of 备案材料 sets the 十个工作日 in which the filing is done. So is one the question ``found``:
+    the paragraph of item （二） on 「…取得的收入…用于发展事业、集体福利和个人奖励」.
     """
+    chosen = {(q.hit.chunk.id, p) for q in found for p in q.positions}
     statements, citations = [], []
     room = MAX_CHARS * 2
     for chunk in items:
         ref = len(citations) + 1
-        first, *rest = split_sentences(chunk.text)
-        first += "".join(f"……{s}" for s in rest if states is not None and states(s))
-        line = f"{first}[{ref}]" if first.startswith(chunk.measure[:4]) else f"{chunk.measure}：{first}[{ref}]"
+        sentences = split_sentences(chunk.text)
+        first, last = sentences[0], 0
+        for i, sentence in enumerate(sentences[1:], 1):
+            if (states is not None and states(sentence)) or (chunk.id, i) in chosen:
+                first += ("" if i == last + 1 else "……") + sentence
+                last = i
+        label = chunk.item or chunk.measure
+        # an item that opens with its own number (「(一)在保证…」 under 「（一）在保证…」) needs no label
+        line = f"{first}[{ref}]" if first.startswith(label[:4]) or _ITEM.match(first) else f"{label}：{first}[{ref}]"
         if room - len(line) < 0:
             break
         statements.append(line)

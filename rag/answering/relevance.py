@@ -278,7 +278,7 @@ class Gate:
 # 「多少」「几成」「几倍？」「多大比例」「千分之几」 ask for a figure; 「几个专利」 in passing does not.
 # 「第几项」「第几条」 ask where a rule stands, not for a figure
 # 「额度上限怎么算」「赔付比例怎么定」 ask for a figure as well, of the word before the asking
-_ASKS_FIGURE = re.compile(r"多少|[百千万]分之几|多[大高](?=的?(比例|比重|额度|金额|规模|面积|幅度|利率|费率))|(?<!第)几[成倍个家所项条年](?=[，,。？?！!\s]|$)|什么[^，,。？?]{0,4}(率|比例)"
+_ASKS_FIGURE = re.compile(r"多少|[百千万]分之几|多[大高](?=的?(比例|比重|额度|金额|规模|面积|幅度|利率|费率))|(?<![第哪])几[成倍个家所项条年](?=[，,。？?！!\s]|$)|什么[^，,。？?]{0,4}(率|比例)"
                           r"|(?<=上限|下限|额度|比例|费率|利率)(?P<rule>是?(怎么|如何)(算|计算|定|确定))"
                           # 「管理人报酬按什么标准计算」: the rule that sets it, or its figure
                           r"|(?<=[\u4e00-\u9fff])(?P<standard>按照?什么标准(计算|确定))")
@@ -315,7 +315,7 @@ _STATES_PROCEDURE = re.compile(r"申请|办理|材料|提交|受理|工作日|�
 _ASKS_MATERIALS = re.compile(r"(交|提交|带|准备|提供)(哪些|什么|啥)(材料|证件|资料|文件)")
 _STATES_MATERIALS = re.compile(r"(提交|提供|出具|报送|携带|附送?|交验|下列|以下)[^。；;]{0,24}?(材料|资料|证明|证件|文件|执照|报告|申请书|证书|凭证)")
 _RATIO = re.compile(r"(比例|比重)$")  # not 利率/费率: a percentage about something else is no rate
-_PERCENT = re.compile(r"\d\s*[%％‰]|百分之|个百分点|[一二三四五六七八九十]成")
+_PERCENT = re.compile(r"\d\s*[%％‰]|[百千万]分之|个百分点|[一二三四五六七八九十]成")
 # A limit is stated as the amount it caps: 「单笔金额不应超过1000元人民币」 answers 「单笔限额是多少」.
 _LIMIT = re.compile(r"(限额|上限|封顶额?|最高额)$")
 _CAPPED = re.compile(r"(超过|高于|超出|最高|最多|封顶)[^，,。；;]{0,6}?[\d一二两三四五六七八九十百千万.]+\s*[万亿]?元")
@@ -333,6 +333,7 @@ _CLAUSE_BREAK = re.compile(r"[，,；;：:。]")
 # 「备案的门槛」 asks for a figure stated with its bound.
 _THRESHOLD = re.compile(r"门槛|起点")
 _THRESHOLD_WORDS = ("以上", "达到", "超过", "不低于", "不少于", "起")
+_IN_YUAN = re.compile(r"[万亿]?元")
 # Words that qualify the figure asked for rather than say whose it is (「上限」, 「现在」, 「分别按多少比例」).
 _QUALIFIERS = frozenset({"上限", "下限", "最高", "最低", "最多", "最少", "至少", "起码", "最起码", "最长", "最短", "具体",
                          "大概", "一般", "大约", "现在", "目前", "标准", "要求", "目标", "百分之", "能贷", "最多能", "多久", "分别"})
@@ -420,6 +421,16 @@ def figure_asked(question: str, topic: list[str], synonyms: dict[str, tuple[str,
     others += [t for t in expand(question, synonyms or {}) if others and t not in others and t not in (measured or "")]
     if not measured and question.startswith("钱", asks.end()):  # 「一年最多能领多少钱」: an amount, stated in 元
         return partial(_states_figure, measured=("元",), others=others)
+    # 「保证金…不超过估算价的百分之几」: a percentage; 「合同估算价达到多少万元以上」: an amount. Either is of the
+    # word before the ask, so a 罚款 of 五千元 or a share of the 合同金额 is no answer.
+    ratio, money = asks.group().endswith("分之几"), not measured and _IN_YUAN.match(question, asks.end())
+    if ratio or money:
+        of = next((w for w in sorted(topic, key=question.rfind, reverse=True) if 0 <= question.rfind(w) < asks.start()
+                   and w not in _QUALIFIERS and w not in _THRESHOLD_WORDS), measured)
+        of_it = [of, *(synonyms or {}).get(of, ())] if of else []
+        if ratio:
+            return partial(_states_figure, measured=("比例",), others=others, qualifier=tuple(of_it))
+        return partial(_states_figure, measured=("元",), others=of_it or others)
     if not measured and question.endswith("百分之", 0, asks.start()):  # 「衰减到百分之多少」: a percentage
         return partial(_states_figure, measured=("比例",), others=others)
     verb = question[asks.start() - 1:asks.start()]

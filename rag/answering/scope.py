@@ -23,6 +23,8 @@ _AT_DOCUMENT = re.compile(r"这份|该文件|这个文件|该政策|这部|该�
 # 「这条不良信息」「这条记录」 count a thing by 条, not an article.
 _AT_MEASURE = re.compile(r"(这|该|此|本|这一)条(?![^，,。；;？?]{0,4}?(信息|记录|消息|短信|新闻|线|路))|这项|该项|该措施|这个措施"
                          r"|此措施|上述措施|下一条|上一条"
+                         # 「违反这些规定的话，会被怎么罚？」: the fine for breaking what was just quoted
+                         r"|(?:这些|上述|以上|前述)(?:规定|条款)(?=[^。？?]*罚)"
                          rf"|^第[{CN_NUM}\d]+款"  # 「第二款呢？」: a paragraph of the article just quoted
                          # 「它是哪年发布的？」; in 「被惩戒的是企业，它的负责人…」 它 is the 企业 just named
                          r"|^(?:那么?|那如果|如果)?[，,]?\s*(?:它|其)")

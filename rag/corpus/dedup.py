@@ -154,7 +154,10 @@ def _repeated_passages(segments: list[Segment]) -> dict[int, tuple[str, tuple[tu
     run: list[int] = []
 
     def close() -> None:
-        if len(run) >= 2:
+        # 「…并处违法所得1倍以上5倍以下的罚款；没有违法所得…的罚款。对直接负责的…罚款。」: a run that goes on
+        # from a sentence ending in 「；」 finishes that sentence's article, as the same penalty clause closes several
+        if len(run) >= 2 and not (run[0] > 0 and segments[run[0] - 1].kind == "sentence"
+                                  and segments[run[0] - 1].text.endswith(("；", ";", "，", "："))):
             for i in run:
                 twin = segments[first[segments[i].text]]
                 dropped[i] = ("exact_duplicate", ((twin.start, twin.end),))

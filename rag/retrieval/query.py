@@ -44,7 +44,9 @@ def load_synonyms(path: Path | None = None) -> dict[str, tuple[str, ...]]:
             continue
         group = [t.strip() for t in line.split("\t") if t.strip()]
         for term in group:
-            table[term] = tuple(dict.fromkeys(table.get(term, ()) + tuple(g for g in group if g != term)))
+            # the tokenizer lowercases Latin letters: 「RQFII」 is asked about as rqfii
+            for key in dict.fromkeys((term, term.lower())):
+                table[key] = tuple(dict.fromkeys(table.get(key, ()) + tuple(g for g in group if g != term)))
     return table
 
 
