@@ -77,7 +77,7 @@ def select(retriever: Retriever, scored: Scored, hits: list[Hit], limit: int = M
             # state only one: 「应当在五日内转有关部门办理」 and 「应当在三十日内办结并答复」 are both periods for 投诉
             stated = [i for i in order if states(read[i])]
             more = [int(i) for i in np.argsort(-scores, kind="stable") if int(i) not in order and states(read[int(i)])]
-            order = sorted({*order, *more[:max(0, 2 - len(stated)) if stated else 1]})
+            order = sorted({*order, *(more[:1] if len(stated) < 2 else ())})
             # an item that states the figure only with its lead-in brings the lead-in: 「（二）…篡改、伪造数据资料…」
             # is fined in 「…有下列情形之一的，…处50万元以上200万元以下的罚款…：」
             order = sorted({*order, *(j for i in order if states(read[i]) and not states(split[i])

@@ -401,14 +401,13 @@ def figure_asked(question: str, topic: list[str], synonyms: dict[str, tuple[str,
         if named and _ASKS_WHEN.search(question):
             return partial(_states_when, others=unqualified)
         return None
-    before = [w for w in topic if _MEASURE.search(w) and 0 <= question.find(w) < asks.start()]
     # 「多少个工作日」 names what it counts after the ask, and then that is what is counted: in
     # 「资金池业务，结算银行可以收多少手续费」 it is the 手续费, not the 资金 before
     # (「多少？查余额…」 has asked already: the 余额 is the next question's)
     # (「多少中央补助资金」: the noun the words after the ask run on to)
     after = [w for w in topic if _MEASURE.search(w) and asks.end() <= question.find(w) <= asks.end() + _RUN
              and not re.search(r"\W", question[asks.end():question.find(w)])]
-    measured = next(iter(after), None) or max(before, key=question.rfind, default=None)
+    measured = next(iter(after), None) or _last_before(question, [w for w in topic if _MEASURE.search(w)], asks.start())
     # 「多少天内作出处理决定」 counts days whatever other noun came before (乱收费 is what was complained of);
     # a noun of time (「有效期是几年」) still says which length is asked
     spans = _SPAN_UNIT.match(question, asks.end()) or _SPAN_UNIT.fullmatch(asks.group(), 1)
@@ -425,8 +424,8 @@ def figure_asked(question: str, topic: list[str], synonyms: dict[str, tuple[str,
     # word before the ask, so a 罚款 of 五千元 or a share of the 合同金额 is no answer.
     ratio, money = asks.group().endswith("分之几"), not measured and _IN_YUAN.match(question, asks.end())
     if ratio or money:
-        of = next((w for w in sorted(topic, key=question.rfind, reverse=True) if 0 <= question.rfind(w) < asks.start()
-                   and w not in _QUALIFIERS and w not in _THRESHOLD_WORDS), measured)
+        of = _last_before(question, [w for w in topic if w not in _QUALIFIERS and w not in _THRESHOLD_WORDS],
+                          asks.start()) or measured
         of_it = [of, *(synonyms or {}).get(of, ())] if of else []
         if ratio:
             return partial(_states_figure, measured=("比例",), others=others, qualifier=tuple(of_it))
@@ -451,14 +450,18 @@ def figure_asked(question: str, topic: list[str], synonyms: dict[str, tuple[str,
     of = next((w for w in topic if at >= 0 and w not in _QUALIFIERS
                and question.startswith("的" + w, at + len(measured))), None)
     if not of and at > asks.start():
-        of = max((w for w in topic if w not in _QUALIFIERS and 0 <= question.find(w) < asks.start()),
-                 key=question.rfind, default=None)
+        of = _last_before(question, [w for w in topic if w not in _QUALIFIERS], asks.start())
     elif not of:
         of = next((w for w in topic if w != measured and w not in _QUALIFIERS and at > 0 and question[:at].endswith(w)),
                   None)
     qualifier = (of, *(synonyms or {}).get(of, ())) if of else ()
     return partial(_states_figure, measured=names, others=others, qualifier=qualifier, rule=bool(asks.group("rule") or asks.group("standard")),
                    agreed=not _BOUND.search(question))
+
+
+def _last_before(question: str, words: list[str], end: int) -> str | None:
+    """Of ``words`` written before ``end``, the one the question writes last: what the ask there is of."""
+    return max((w for w in words if 0 <= question.find(w) < end), key=question.rfind, default=None)
 
 
 def figure_about(question: str, topic: list[str],
