@@ -694,6 +694,20 @@ def test_a_bound_asked_for_is_stated_by_its_own_word_before_a_figure():
     assert bound_asked("贷款期限是多少年？") is None and bound_asked("最长的那个条款是哪条？") is None
 
 
+def test_an_upper_bound_is_also_stated_as_what_may_not_be_exceeded():
+    from rag.answering.relevance import bound_asked
+
+    seats = bound_asked("评标委员会中招标人派的代表最多能占几个席位？")
+    assert seats("招标人代表不得超过评标委员会总人数的三分之一，且不得超过两人。")
+    assert not seats("评标委员会由招标人代表和专家成员组成，其人数为五人以上单数。")
+    # a lower bound is not met by a cap, nor an upper one by a floor
+    assert not bound_asked("注册资本最低要多少？")("单笔金额不得超过5000元。")
+    assert bound_asked("注册资本最低要多少？")("注册资本不得低于5000万元。")
+    assert not seats("招标人代表不得低于两人。")
+    # …but a cap of anything is no answer by itself: it only tells which sentence of an answer to quote
+    assert not bound_asked("管理费最高能收多少？", limits=False)("募集的资金总额不得超过其净资产的八倍。")
+
+
 def test_a_percentage_answers_only_the_ratio_it_is_of():
     from rag.answering.relevance import figure_about, figure_asked
 

@@ -356,7 +356,7 @@ def unanswered(question: str, sentences: list[str], topic: list[str],
     with it: 「北京城市基础设施特许经营的期限最长能签多少年？到期想续…」 is answered by 「…但最长不得超过三十年」.
     """
     states = figure_asked(question, topic, synonyms)
-    bound = bound_asked(question) if named else None
+    bound = bound_asked(question, limits=False) if named else None
     if states is not None and not any(states(s) or (bound is not None and bound(s)) for s in sentences):
         return True
     states = procedure_asked(question)
@@ -476,19 +476,29 @@ def figure_about(question: str, topic: list[str],
     return lambda sentence: states(sentence) and any(mentions(sentence, w, synonyms) for w in words)
 
 
-# 「最长能做多少年」 asks for the bound itself: 「最长不超过30年」 states it, 「…不得超过…5年以及…最长贷款期限」 another
-_ASKED_BOUNDS = ("最长", "最短", "最高", "最低", "最多", "最少", "上限", "下限")
-_AMOUNT = r"[\d.]+\s*[%％‰]|[\d一二两三四五六七八九十百千万.]+\s*(?:个月|个?工作日|年|月|天|日|小时|周岁|岁|倍|万|亿|元|成|人|家|次)|百分之"
+# 「最长能做多少年」 asks for the bound itself: 「最长不超过30年」 states it, 「…不得超过…5年以及…最长贷款期限」 another.
+# An upper bound is also said as what may not be exceeded (「不得超过两人」), a lower one as what may not be gone under.
+_UPPER_BOUNDS = ("最长", "最高", "最多", "上限")
+_LOWER_BOUNDS = ("最短", "最低", "最少", "下限")
+_UPPER_STATED = ("不得超过", "不超过", "不得高于", "不高于", "不得多于", "不多于", "不应超过")
+_LOWER_STATED = ("不得低于", "不低于", "不得少于", "不少于", "不应低于")
+_AMOUNT = (r"[\d.]+\s*[%％‰]|[\d一二两三四五六七八九十百千万.]+\s*(?:个月|个?工作日|年|月|天|日|小时|周岁|岁|倍|万|亿|元|成|人|家|次)"
+           r"|[百千万]?分之")
+_ASKS_COUNT = re.compile(r"(?<![第哪])几[个名位家人项次]")  # 「最多能占几个席位」: a count, whatever it counts
 _BOUND_REACH = 6  # characters between the bound's word and its figure (「最长不超过30年」)
 
 
-def bound_asked(question: str) -> Callable[[str], bool] | None:
-    """Whether a sentence states the figure as the bound the question asks for (its 最长, 上限… then the figure);
-    None when the question asks for no figure or no bound."""
-    bounds = [b for b in _ASKED_BOUNDS if b in question]
-    if not bounds or not (_ASKS_FIGURE.search(question) or ASKS_SPAN.search(question)):
+def bound_asked(question: str, limits: bool = True) -> Callable[[str], bool] | None:
+    """Whether a sentence states the figure as the bound the question asks for (its 最长, 上限… or, with ``limits``,
+    不得超过… then the figure); None when the question asks for no figure or no bound.
+
+    Without ``limits`` the bound is the question's own word: 「不得超过其净资产的八倍」 may cap anything, so it tells
+    which sentence of an answer to quote, but is no answer to 「管理费最高能收多少」 by itself."""
+    said = [b for bounds, stated in ((_UPPER_BOUNDS, _UPPER_STATED), (_LOWER_BOUNDS, _LOWER_STATED))
+            if any(b in question for b in bounds) for b in (*bounds, *(stated if limits else ()))]
+    if not said or not (_ASKS_FIGURE.search(question) or ASKS_SPAN.search(question) or _ASKS_COUNT.search(question)):
         return None
-    stated = re.compile(rf"(?:{'|'.join(bounds)})[^，,。；;：:（(]{{0,{_BOUND_REACH}}}?(?:{_AMOUNT})")
+    stated = re.compile(rf"(?:{'|'.join(said)})[^，,。；;：:（(]{{0,{_BOUND_REACH}}}?(?:{_AMOUNT})")
     return lambda sentence: bool(stated.search(sentence))
 
 
