@@ -39,12 +39,14 @@ from rag.answering.relevance import (
     Thresholds,
     answered_in,
     bound_asked,
+    case_met,
     figure_about,
     figure_asked,
     figures_given,
     procedure_asked,
     support_bank,
     unanswered,
+    wording,
 )
 from rag.answering.scope import Scope, resolve
 from rag.answering.validate import quantities
@@ -53,6 +55,7 @@ from rag.corpus.forms import question_forms
 from rag.corpus.identity import lexicon
 from rag.corpus.numbering import CN_NUM
 from rag.corpus.outline import MeasureView, find_measure, outline_from_chunks
+from rag.corpus.sentences import split_sentences
 from rag.encoder.embedding import vectors_key
 from rag.errors import IndexMismatchError, QuestionError
 from rag.pipeline import BuildReport, Pipeline, PipelineConfig
@@ -68,6 +71,7 @@ __all__ = ["Assistant", "Generator", "IndexStatus", "Turn", "check_question"]
 
 DEFAULT_MAX_QUESTION_CHARS = 500
 LEAD_SUBJECT = 2  # words of the question a lead-in below the first quote must hold to answer a 「哪些…」 question
+CASE_DEPTH = 20  # the best-ranked chunks searched for the threshold a case given in the question meets
 LIST_REACH = 10  # the best-ranked chunks searched for such a lead-in
 PERVASIVE = 0.5  # a title word in this share of a named document's chunks does not tell them apart
 _HAN = re.compile(r"[\u4e00-\u9fff]")
@@ -327,6 +331,12 @@ class Assistant:
                 quotes.sort(key=lambda q: not any(map(states, in_context(q.sentences))))
             quotes += _figure_elsewhere(retriever, scored, ranked, quotes,
                                         figure_about(prepared.text, topic, self.pipeline.synonyms))
+            # the threshold a client's case meets (「打8万」: 「每笔超过5万元的，应向其开户银行提供…付款依据」) answers
+            # next to the best quote, from deeper down: a short item shares few of a long question's words
+            if (meets := case_met(prepared.text)) is not None:
+                deeper = retriever.rank(scored, CASE_DEPTH, "hybrid")
+                quotes = _placed(quotes, _case_met(retriever, scored, deeper, quotes, meets, wording(topic),
+                                                   self.pipeline.synonyms), 1)
             # the article stating the very bound asked for (「最长不超过30年」) answers first
             quotes = _placed(quotes, _figure_elsewhere(retriever, scored, ranked, quotes, bound_asked(prepared.text)), 0)
             # a quoted figure (「“6万元”」) is all the question asks of; a quoted term (「“标准地”」) one word of it
@@ -570,6 +580,22 @@ def _figure_elsewhere(retriever: Retriever, scored: Scored, hits: list[Hit], quo
         if any(states(s) for q in found for s in in_context(q.sentences)):
             return found
     return []
+
+
+def _case_met(retriever: Retriever, scored: Scored, hits: list[Hit], quotes: list[Quote], meets: Callable[[str], int],
+              words: list[str], synonyms: dict[str, tuple[str, ...]]) -> list[Quote]:
+    """The hit whose sentence takes in the question's case (see :func:`case_met`) and shares most of ``words``
+    (two at least), a range before an open threshold, unless it is quoted already: 「缴费时间一至四年的」 answers
+    「交了三年」 before 「累计满一年」 does."""
+    best, key = None, (1, 0)
+    for hit in hits:
+        for sentence in split_sentences(hit.chunk.text):
+            if (closeness := meets(sentence)) and (k := (sum(mentions(sentence, w, synonyms) for w in words),
+                                                         closeness)) > key:
+                best, key = hit, k
+    if best is None or best.chunk.id in {q.hit.chunk.id for q in quotes}:
+        return []
+    return select(retriever, scored, [best], limit=1, given=lambda sentence: meets(sentence) > 0)
 
 
 def _placed(quotes: list[Quote], more: Sequence[Quote], at: int) -> list[Quote]:

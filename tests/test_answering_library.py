@@ -1031,13 +1031,33 @@ def test_a_short_chat_phrase_does_not_stand_for_a_long_question():
     assert grouped.is_broad("外汇管理条例中，哪些违法行为情节严重的可以罚到违法金额的等值？")
 
 
+def test_the_threshold_a_clients_case_meets_is_told_by_how_closely_it_takes_it_in():
+    from rag.answering.relevance import case_met, wording
+
+    transfer = case_met("对公客户要从单位户往老板个人卡里打8万，柜面要审点什么？")
+    assert transfer("单位从其银行结算账户支付给个人银行结算账户的款项，每笔超过5万元的，应向其开户银行提供付款依据。") == 1
+    assert transfer("每笔超过10万元的，应当报告。") == 0  # 8万 is under it
+    assert transfer("单笔金额不超过5万元的，可以简化。") == 0
+    assert transfer("处一万元以上十万元以下的罚款。") == 0  # a sanction's range is no case
+    paid = case_met("失业险交了三年，他能领几个月失业金？")
+    assert paid("失业人员缴费时间一至四年的，每满一年，失业保险金领取期限为一个月；") == 2  # a range beats…
+    assert paid("（一）失业前用人单位和本人已经缴纳失业保险费累计满一年，或者不满一年但…") == 1  # …an open threshold
+    assert paid("缴费时间五至十年的，领取期限为十二个月。") == 0
+    assert case_met("2021年的措施里有什么支持？") is None
+    assert wording(["单位", "打", "8", "万", "三年", "最多"]) == ["单位", "打"]
+
+
 def test_a_quote_that_opens_with_its_heading_is_not_labelled_twice():
     heading = "十、境内银行应按照有关数据报送要求将境外本外币贷款等信息分别报送至中国人民银行"
     quoted = heading + "，并于每月初5个工作日内将上月末本银行境外贷款余额变动等统计信息报告中国人民银行。"
-    assert labelled(heading, heading, quoted) == quoted
-    assert labelled("第十条", "第十条", "境内银行应当报送。") == "第十条：境内银行应当报送。"
-    assert labelled(f"{heading} · 1.", heading, quoted).startswith(f"{heading} · 1.：")  # an item keeps its label
-    assert labelled("（三）判定标准如下：", "（三）", "超过25%。") == "（三）判定标准如下：超过25%。"  # one colon
+    assert labelled(heading, quoted) == quoted
+    assert labelled("第十条", "境内银行应当报送。") == "第十条：境内银行应当报送。"
+    assert labelled(f"{heading} · 1.", quoted).startswith(f"{heading} · 1.：")  # an item keeps its label
+    assert labelled("（三）判定标准如下：", "超过25%。") == "（三）判定标准如下：超过25%。"  # one colon
+    # an item that opens with its own heading keeps the part it stands in, not the heading said twice
+    item = "1.单位从其银行结算账户支付给个人银行结算账户的款项，每笔超过5万元的，应向其开户银行提供付款依据"
+    assert labelled(f"（二）付款依据的审核 · {item}", item + "。银行应当审核。") == (
+        f"（二）付款依据的审核：{item}。银行应当审核。")
 
 
 def test_asking_for_several_things_lists_every_measure_not_one(library_assistant):

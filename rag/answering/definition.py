@@ -92,6 +92,6 @@ def answer(question: str, defined: Definitions, within: Collection[str],
         cited.append(chunk)
         info = documents.get(chunk.document_id)
         heading = chunk.measure if chunk.measure and chunk.measure != UNLABELLED else ""
-        statements.append(f"{info.label if info else ''}{labelled(heading, heading, sentence) if heading else '：' + sentence}[{len(cited)}]")
+        statements.append(f"{info.label if info else ''}{labelled(heading, sentence) if heading else '：' + sentence}[{len(cited)}]")
     citations = tuple(citation(i, c, 1.0) for i, c in enumerate(cited, start=1))
     return Answer(question, f"「{term}」的定义：", tuple(statements), citations, True, "aggregate")

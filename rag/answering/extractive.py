@@ -234,7 +234,7 @@ def compose(question: str, quotes: list[Quote], topic: list[str]) -> Answer:
                 used.append((ref, quote))
         if parts:
             first = members[0][1].hit.chunk
-            line = labelled(first.where if len(members) == 1 else first.measure, first.measure, "".join(parts))
+            line = labelled(first.where if len(members) == 1 else first.measure, "".join(parts))
             statements.append(line)
             budget -= len(line)
     citations = tuple(citation(ref, q.hit.chunk, q.hit.score) for ref, q in used)
@@ -259,11 +259,15 @@ def whole(quotes: list[Quote], room: int) -> list[Quote]:
     return out
 
 
-def labelled(label: str, measure: str, quoted: str) -> str:
-    """「label：quoted」, or the quote alone when it opens with the measure's heading itself:
-    「十、境内银行应按照…报送至中国人民银行、国家外汇管理局，并于…」 needs no label repeating its first clause."""
-    if label == measure and quoted.startswith(measure):
-        return quoted
+def labelled(label: str, quoted: str) -> str:
+    """「label：quoted」, or without the label's last heading when the quote opens with it: 「十、境内银行应按照…
+    报送至中国人民银行、国家外汇管理局，并于…」 needs no label repeating its first clause, and 「（二）付款依据的审核
+    · 1.单位从其…」 keeps only the part its item stands in."""
+    head, _, last = label.rpartition(" · ")
+    if quoted.startswith(last):
+        if not head:
+            return quoted
+        label = head
     # a lead-in ends in its own colon (「…判定标准如下：」)
     return f"{label}{'' if label.endswith(('：', ':')) else '：'}{quoted}"
 

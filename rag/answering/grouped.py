@@ -261,7 +261,7 @@ def compose_grouped(question: str, quotes: Sequence[Quote], documents: Mapping[s
     current, said = None, set()
     for quote in ranked:
         chunk = quote.hit.chunk
-        line = labelled(chunk.where, chunk.measure, _joined(quote))
+        line = labelled(chunk.where, _joined(quote))
         if line in said:  # two chunks of one measure may come to the same lines: stated once
             continue
         ref = len(citations) + 1

@@ -334,6 +334,15 @@ _CLAUSE_BREAK = re.compile(r"[，,；;：:。]")
 _THRESHOLD = re.compile(r"门槛|起点")
 _THRESHOLD_WORDS = ("以上", "达到", "超过", "不低于", "不少于", "起")
 _IN_YUAN = re.compile(r"[万亿]?元")
+# the threshold a case meets: 「5万元以上」「超过5万元」 from below, 「300人以下」「不足50万元」 from above, 「一至四年」
+_AT_LEAST_AFTER = re.compile(r"(?:（含）|\(含\))?(?:及|或者?)?以上")
+_AT_MOST_AFTER = re.compile(r"(?:（含）|\(含\))?(?:及|或者?)?(?:以下|以内)")
+_AT_MOST_BEFORE = re.compile(r"(?:不超过|不高于|不满|未满|不足|低于|少于|未达到)$")
+_AT_LEAST_BEFORE = re.compile(r"(?:超过|达到|不低于|不少于|高于|多于|满)$")
+_RANGE_TO = re.compile(r"(?:至|到|-|－|～|~)")
+_SANCTION = re.compile(r"罚款|罚金|处罚")
+_MONEY = ("元", "美元")
+_NUMERAL = re.compile(r"[\d.一二两三四五六七八九十百千万亿]+")
 # Words that qualify the figure asked for rather than say whose it is (「上限」, 「现在」, 「分别按多少比例」).
 _QUALIFIERS = frozenset({"上限", "下限", "最高", "最低", "最多", "最少", "至少", "起码", "最起码", "最长", "最短", "具体",
                          "大概", "一般", "大约", "现在", "目前", "标准", "要求", "目标", "百分之", "能贷", "最多能", "多久", "分别"})
@@ -464,6 +473,11 @@ def _last_before(question: str, words: list[str], end: int) -> str | None:
     return max((w for w in words if 0 <= question.find(w) < end), key=question.rfind, default=None)
 
 
+def wording(topic: list[str]) -> list[str]:
+    """The words of ``topic`` that say what a case is about, not its figures (「8」「万」「三年」)."""
+    return [w for w in topic if not _NUMERAL.fullmatch(w) and not quantities(w) and w not in _QUALIFIERS]
+
+
 def figure_about(question: str, topic: list[str],
                  synonyms: dict[str, tuple[str, ...]] | None = None) -> Callable[[str], bool] | None:
     """:func:`figure_asked`, met only by a sentence that also holds one of the question's own words or the
@@ -514,6 +528,40 @@ def figures_given(question: str) -> Callable[[str], bool] | None:
         return None
     return lambda sentence: any(k.value == q.value and (not q.unit or not k.unit or k.unit == q.unit)
                                 for k in quantities(sentence) for q in given)
+
+
+def case_met(question: str) -> Callable[[str], int] | None:
+    """How closely a sentence's threshold takes in the case the question gives (a client drawing 「6万」 in cash):
+    2 when a range holds its figure (「缴费时间一至四年的」 for 「交了三年」), 1 when an open threshold does
+    (「每笔超过5万元的」 for 「打8万」), else 0; None when the question gives no figure.
+
+    A sanction's range (「处一万元以上十万元以下的罚款」) is what follows from a case, not a case, and a bare amount
+    (「8万」) is money.
+    """
+    given = [q for q in quantities(question) if not q.ordinal and _given(q)]
+    if not given:
+        return None
+    return lambda sentence: max((_takes_in(clause, q) for clause in _CLAUSE_BREAK.split(sentence)
+                                 if not _SANCTION.search(clause) for q in given), default=0)
+
+
+def _takes_in(clause: str, given: Quantity) -> int:
+    stated, at = quantities(clause), 0
+    for k, following in zip(stated, [*stated[1:], None]):
+        at = clause.find(k.text, at) + len(k.text)
+        after, before = clause[at:], clause[max(0, at - len(k.text) - 4):at - len(k.text)]
+        ranged = following is not None and _RANGE_TO.match(after)
+        unit = k.unit or (following.unit if ranged else "")
+        if unit != given.unit and not (not given.unit and unit in _MONEY):
+            continue
+        if ranged and k.value <= given.value <= following.value:
+            return 2
+        if _AT_MOST_AFTER.match(after) or _AT_MOST_BEFORE.search(before):
+            if given.value <= k.value:
+                return 1
+        elif (_AT_LEAST_AFTER.match(after) or _AT_LEAST_BEFORE.search(before)) and given.value >= k.value:
+            return 1
+    return 0
 
 
 def _given(q: Quantity) -> bool:
