@@ -585,9 +585,9 @@ def _figure_elsewhere(retriever: Retriever, scored: Scored, hits: list[Hit], quo
 def _case_met(retriever: Retriever, scored: Scored, hits: list[Hit], quotes: list[Quote], meets: Callable[[str], int],
               words: list[str], synonyms: dict[str, tuple[str, ...]]) -> list[Quote]:
     """The hit whose sentence takes in the question's case (see :func:`case_met`) and shares most of ``words``
-    (two at least), a range before an open threshold, unless it is quoted already: 「缴费时间一至四年的」 answers
+    (one at least), a range before an open threshold, unless it is quoted already: 「缴费时间一至四年的」 answers
     「交了三年」 before 「累计满一年」 does."""
-    best, key = None, (1, 0)
+    best, key = None, (0, 0)
     for hit in hits:
         for sentence in split_sentences(hit.chunk.text):
             if (closeness := meets(sentence)) and (k := (sum(mentions(sentence, w, synonyms) for w in words),

@@ -1043,7 +1043,10 @@ def test_the_threshold_a_clients_case_meets_is_told_by_how_closely_it_takes_it_i
     assert paid("失业人员缴费时间一至四年的，每满一年，失业保险金领取期限为一个月；") == 2  # a range beats…
     assert paid("（一）失业前用人单位和本人已经缴纳失业保险费累计满一年，或者不满一年但…") == 1  # …an open threshold
     assert paid("缴费时间五至十年的，领取期限为十二个月。") == 0
-    assert case_met("2021年的措施里有什么支持？") is None
+    bidders = case_met("截标时一共才两家投，这标还有效吗？")  # 家 counts what 个 does; 少于 leaves the figure out
+    assert bidders("投标截止时间届满时，投标人少于三个的，招标人应当依法重新招标。") == 1
+    assert bidders("投标人少于两个的，应当重新招标。") == 0 and bidders("投标人不少于两个的") == 1
+    assert case_met("2021年的措施里有什么支持？") is None and case_met("设立一家融资担保公司要多少注册资本？") is None
     assert wording(["单位", "打", "8", "万", "三年", "最多"]) == ["单位", "打"]
 
 

@@ -337,8 +337,12 @@ _IN_YUAN = re.compile(r"[万亿]?元")
 # the threshold a case meets: 「5万元以上」「超过5万元」 from below, 「300人以下」「不足50万元」 from above, 「一至四年」
 _AT_LEAST_AFTER = re.compile(r"(?:（含）|\(含\))?(?:及|或者?)?以上")
 _AT_MOST_AFTER = re.compile(r"(?:（含）|\(含\))?(?:及|或者?)?(?:以下|以内)")
-_AT_MOST_BEFORE = re.compile(r"(?:不超过|不高于|不满|未满|不足|低于|少于|未达到)$")
-_AT_LEAST_BEFORE = re.compile(r"(?:超过|达到|不低于|不少于|高于|多于|满)$")
+_AT_MOST_BEFORE = re.compile(r"(?:不超过|不高于)$")
+_AT_LEAST_BEFORE = re.compile(r"(?:达到|不低于|不少于|满)$")
+_BELOW = re.compile(r"(?<!不)(?:低于|少于)$|(?:不满|未满|不足|未达到)$")
+_ABOVE = re.compile(r"(?<!不)(?:超过|高于|多于)$")
+# 「两家投」 counts what 「投标人少于三个的」 does
+_COUNTED = frozenset({"个", "家", "名", "人", "户", "位", "所"})
 _RANGE_TO = re.compile(r"(?:至|到|-|－|～|~)")
 _SANCTION = re.compile(r"罚款|罚金|处罚")
 _MONEY = ("元", "美元")
@@ -552,20 +556,24 @@ def _takes_in(clause: str, given: Quantity) -> int:
         after, before = clause[at:], clause[max(0, at - len(k.text) - 4):at - len(k.text)]
         ranged = following is not None and _RANGE_TO.match(after)
         unit = k.unit or (following.unit if ranged else "")
-        if unit != given.unit and not (not given.unit and unit in _MONEY):
+        if unit != given.unit and not (not given.unit and unit in _MONEY) and not {unit, given.unit} <= _COUNTED:
             continue
         if ranged and k.value <= given.value <= following.value:
             return 2
-        if _AT_MOST_AFTER.match(after) or _AT_MOST_BEFORE.search(before):
-            if given.value <= k.value:
+        # 「少于三个」 leaves three out, 「三个以下」 takes it in
+        if (below := _BELOW.search(before)) or _AT_MOST_AFTER.match(after) or _AT_MOST_BEFORE.search(before):
+            if given.value < k.value or (given.value == k.value and not below):
                 return 1
-        elif (_AT_LEAST_AFTER.match(after) or _AT_LEAST_BEFORE.search(before)) and given.value >= k.value:
-            return 1
+        elif (above := _ABOVE.search(before)) or _AT_LEAST_AFTER.match(after) or _AT_LEAST_BEFORE.search(before):
+            if given.value > k.value or (given.value == k.value and not above):
+                return 1
     return 0
 
 
 def _given(q: Quantity) -> bool:
     if q.unit == "年" and q.value >= 1900:
+        return False
+    if q.numeral == "一" and q.unit in _COUNTED:  # 「设立一家融资担保公司」: an article, not a count
         return False
     return not q.chinese or bool(q.unit) or q.value >= 10
 
