@@ -527,7 +527,7 @@ def figures_given(question: str) -> Callable[[str], bool] | None:
     article's first fine. A year (「2021年的措施」) names a document rather than a case, and a lone
     numeral word (一般, 统一) is no figure.
     """
-    given = [q for q in quantities(question) if not q.ordinal and _given(q)]
+    given = _case_figures(question)
     if not given:
         return None
     return lambda sentence: any(k.value == q.value and (not q.unit or not k.unit or k.unit == q.unit)
@@ -542,7 +542,7 @@ def case_met(question: str) -> Callable[[str], int] | None:
     A sanction's range (「处一万元以上十万元以下的罚款」) is what follows from a case, not a case, and a bare amount
     (「8万」) is money.
     """
-    given = [q for q in quantities(question) if not q.ordinal and _given(q)]
+    given = _case_figures(question)
     if not given:
         return None
     return lambda sentence: max((_takes_in(clause, q) for clause in _CLAUSE_BREAK.split(sentence)
@@ -552,8 +552,9 @@ def case_met(question: str) -> Callable[[str], int] | None:
 def _takes_in(clause: str, given: Quantity) -> int:
     stated, at = quantities(clause), 0
     for k, following in zip(stated, [*stated[1:], None]):
-        at = clause.find(k.text, at) + len(k.text)
-        after, before = clause[at:], clause[max(0, at - len(k.text) - 4):at - len(k.text)]
+        start = clause.find(k.text, at)
+        at = start + len(k.text)
+        after, before = clause[at:], clause[max(0, start - 4):start]
         ranged = following is not None and _RANGE_TO.match(after)
         unit = k.unit or (following.unit if ranged else "")
         if unit != given.unit and not (not given.unit and unit in _MONEY) and not {unit, given.unit} <= _COUNTED:
@@ -568,6 +569,11 @@ def _takes_in(clause: str, given: Quantity) -> int:
             if given.value > k.value or (given.value == k.value and not above):
                 return 1
     return 0
+
+
+def _case_figures(question: str) -> list[Quantity]:
+    """The figures the question gives as its case (not an ordinal, a year or a lone numeral word)."""
+    return [q for q in quantities(question) if not q.ordinal and _given(q)]
 
 
 def _given(q: Quantity) -> bool:
