@@ -122,12 +122,16 @@ class Library:
     definitions: definition.Definitions  # the terms the documents define (「本条例所称…，是指」)
     shares: dict[tuple[tuple[str, ...], tuple[str, ...]], float] = field(default_factory=dict)
 
+    def chunks_in(self, documents: Sequence[str] = ()) -> list[Chunk]:
+        """The chunks of ``documents``, else of the whole library."""
+        return [c for d in (documents or self.chunks_of) for c in self.chunks_of.get(d, ())]
+
     def share(self, group: Sequence[str], documents: Sequence[str] = ()) -> float:
         """The fraction of the chunks (of ``documents``, else of the library) that carry one of ``group``'s
         words, cached."""
         key = (tuple(group), tuple(documents))
         if key not in self.shares:
-            chunks = [c for d in (documents or self.chunks_of) for c in self.chunks_of.get(d, ())]
+            chunks = self.chunks_in(documents)
             held = sum(grouped.carries(c, (group,)) for c in chunks)
             self.shares[key] = held / max(len(chunks), 1)
         return self.shares[key]
@@ -307,7 +311,7 @@ class Assistant:
         states = self._stating(prepared.text, topic)
         comparing = not across and grouped.is_comparison(text, documents)
         broad = not comparing and (grouped.is_broad(text) or penalty.lists_penalties(text))
-        lead, items, asked = "", [], None
+        lead, items, asked, opening = "", [], None, None
         if comparing:  # the best quote of each named document, side by side
             quotes = []
             for document in documents:
@@ -327,6 +331,11 @@ class Assistant:
             contrasted = [q for side in grouped.sides(prepared.text) or ()
                           for q in self._best_of(side, retriever, documents, library, places, named, states)]
             quotes = _placed(quotes, contrasted, 1)
+            # a measure whose title the question says (「参评机构范围…什么门槛」: 「（八）参评机构范围」) is quoted, from as
+            # deep as a case's threshold is looked for
+            titled = {c.id for c in grouped.titled(prepared.text, library.chunks_in(documents), lambda c: c.measure)}
+            said = [h for h in retriever.rank(scored, CASE_DEPTH, "hybrid") if h.chunk.id in titled][:1]
+            quotes = _placed(quotes, select(retriever, scored, said, limit=1, states=states), 1)
             if states is not None:  # the quote stating the figure asked for leads, before the budget runs out
                 quotes.sort(key=lambda q: not any(map(states, in_context(q.sentences))))
             quotes += _figure_elsewhere(retriever, scored, ranked, quotes,
@@ -354,6 +363,17 @@ class Assistant:
                 best = hits[0].chunk
                 lead, items = grouped.listed_under(best, library.chunks_of[best.document_id],
                                                    numbered=not grouped.asks_many(text))
+                # a list stating none of the figure asked for answers less than a quote stating it: 「参评机构范围
+                # 分别是什么门槛」 is 「（八）参评机构范围…不少于30家…」, not the steps of 「（七）评估流程」
+                if items and states is not None and not any(map(states, [lead, *(c.text for c in items)])) and any(
+                        states(s) for q in quotes for s in in_context(q.sentences)):
+                    lead, items = "", []
+                # a lead-in closing the best chunk after the sentences that answer (「…号码与姓名一致但未反馈照片的，
+                # 银行机构原则上应继续办理业务。对于…不匹配…的，可采取以下方式…」) has them quoted before its list
+                own = next((q for q in quotes if q.hit.chunk.id == best.id), None)
+                if items and own is not None and not best.item and lead in (split := split_sentences(best.text)):
+                    before = [(s, p) for s, p in zip(own.sentences, own.positions) if p < split.index(lead)]
+                    opening = Quote(own.hit, *map(tuple, zip(*before))) if before else None
             # An article whose own list answers it leads: the first quote's, or one of the ten best whose lead-in
             # introduces what is asked and names the subject (「…申请…许可，应当符合下列条件：」 for 「申请许可证要满足
             # 哪些条件」) or whose title is it (「（十三）明确审核内容」). When none does, no one article's list answers
@@ -389,7 +409,7 @@ class Assistant:
             quotes = whole(quotes, 2 * MAX_CHARS - len(summary) - 40 * len(quotes))  # side by side, whole if they fit
             return grouped.compose_grouped(text, quotes, library.documents, summary), relevance
         if items:  # the best chunk is one item of a list, or its lead-in: quote the whole list
-            return grouped.compose_list(text, lead, items, hits[0].score, states, quotes), relevance
+            return grouped.compose_list(text, lead, items, hits[0].score, states, quotes, opening), relevance
         measures = _measures(quotes)
         if broad and len(measures) > 1:
             summary = f"政策中与{topic_phrase(matched)}相关的措施共 {len(measures)} 条："
@@ -493,6 +513,12 @@ class Assistant:
         listed = sorted(listed + grouped.between(listed, library.chunks_of, subject), key=lambda h: -h.score)
         # the chunks with the subject's words are the ones BROAD_MAX keeps
         listed = sorted(listed, key=lambda h: not grouped.carries(h.chunk, subject))
+        # the measures of a part the question names by its title lead, each of them, as the best-ranked do
+        titled = grouped.titled(prepared.text, library.chunks_in(documents), lambda c: c.part)
+        if titled and listed:
+            top = max(h.score for h in listed)
+            ids = {c.id for c in titled}
+            listed = [Hit(c, top, 0) for c in titled] + [h for h in listed if h.chunk.id not in ids]
         if penalties:
             listed = penalty.imposing_first(listed)
         listed = listed[:grouped.BROAD_MAX]

@@ -1061,6 +1061,46 @@ def test_a_quote_that_opens_with_its_heading_is_not_labelled_twice():
     item = "1.单位从其银行结算账户支付给个人银行结算账户的款项，每笔超过5万元的，应向其开户银行提供付款依据"
     assert labelled(f"（二）付款依据的审核 · {item}", item + "。银行应当审核。") == (
         f"（二）付款依据的审核：{item}。银行应当审核。")
+    # an item whose title is its whole wording keeps its number once, not its title twice
+    assert labelled("1.确定参评机构范围", "确定参评机构范围。") == "1.确定参评机构范围。"
+    assert labelled("（七）评估流程 · 1.确定参评机构范围", "确定参评机构范围。") == "（七）评估流程 · 1.确定参评机构范围。"
+    assert labelled("1.确定参评机构范围", "确定范围。") == "1.确定参评机构范围：确定范围。"
+
+
+def _step(i: str, part: str, measure: str, item: str | None, text: str) -> Chunk:
+    return Chunk(id=i, document="银发〔2018〕301号", part=part, measure=measure, item=item, text=text,
+                 responsible_units=(), spans=(), document_id="d")
+
+
+def test_a_lead_in_closing_the_chunk_that_answers_is_quoted_after_the_sentences_before_it():
+    best = _step("0", "三、建立健全疑义信息反馈核实机制", "三、建立健全疑义信息反馈核实机制", None,
+                 "银行机构不得随意拒绝为客户办理业务。对于号码与姓名一致但未反馈照片的，银行机构原则上应继续办理业务。"
+                 "对于号码不存在的，可采取以下方式进一步核实。")
+    items = [_step("1", best.part, "（一）出示其他有效证件", None, "（一）要求客户出示其他有效证件。"),
+             _step("2", best.part, "（二）出具联网核查结果证明", None, "（二）为客户出具联网核查结果证明。"),
+             _step("3", best.part, "（二）出具联网核查结果证明", None, "公安机关应予以核实。")]
+    sentences = split_sentences(best.text)
+    opening = Quote(Hit(best, 0.9, 0), tuple(sentences[:2]), (0, 1))
+    answer = grouped.compose_list("没返回照片还能办吗？", sentences[-1], items, 0.9, opening=opening)
+    assert answer.statements[0] == f"三、建立健全疑义信息反馈核实机制：{''.join(sentences[:2])}[1]"
+    assert [c.chunk.id for c in answer.citations] == ["0", "1", "2", "3"]
+    # the item's next paragraph is not labelled again
+    assert answer.statements[3] == "公安机关应予以核实。[4]"
+
+
+def test_a_part_named_by_its_title_is_what_a_question_asks_for():
+    chunks = [_step("0", "三、特别监管要求", "（十五）附加监管要求", None, "附加资本。"),
+              _step("1", "三、特别监管要求", "（十六）公司治理", None, "董事会。"),
+              _step("2", "四、审慎监管", "（十九）日常监管", None, "日常监管。"),
+              _step("3", "第一章 总则", "第一条", None, "为了规范。")]
+    part = lambda c: c.part  # noqa: E731
+    assert grouped.titled("还要满足哪些特别监管要求？", chunks, part) == chunks[:2]
+    assert grouped.titled("总则里说了什么？", chunks, part) == []  # 「总则」 names no subject
+    assert grouped.titled("有哪些监管要求？", chunks, part) == []
+    # of two titles the question says, the one inside the other is not what it names
+    measures = [_step("4", "二、评估与识别", "（八）参评机构范围", None, "不少于30家。"),
+                _step("5", "一、总则", "（二）机构范围", None, "包括银行业机构。")]
+    assert grouped.titled("参评机构范围分别是什么门槛？", measures, lambda c: c.measure) == measures[:1]
 
 
 def test_asking_for_several_things_lists_every_measure_not_one(library_assistant):
@@ -1267,6 +1307,7 @@ def test_the_words_that_name_a_document_do_not_rank_its_articles(chinese_tokeniz
               chunk(3, "供应链票据属于电子商业汇票。")]
     info = DocumentInfo("bills", "商业汇票承兑、贴现与再贴现管理办法", issuers=("中国人民银行", "中国银行保险监督管理委员会"))
     library = SimpleNamespace(chunks_of={"bills": chunks}, documents={"bills": info}, shares={})
+    library.chunks_in = partial(Library.chunks_in, library)
     library.share = partial(Library.share, library)
     library.only_in = partial(Library.only_in, library)
     assistant = Assistant.__new__(Assistant)
@@ -1449,7 +1490,7 @@ def development_assistants(tmp_path_factory, embedder):
     two 广东 and two 郑州 regulations), eval/library-i3 (three 国务院 documents, three 北京 and a 广东 one), eval/library-j3
     (four 人民银行 documents, a 市场监管总局令, two 深圳 regulations), eval/library-k3 (three 人民银行 documents, a 河南, a
     重庆 and two 山东 regulations), eval/library-l3 (a 国务院令, a 国务院 规定, a 财政部 notice, two 上海, a 北京 and a 浙江
-    regulation)."""
+    regulation), eval/library-m3 (seven 人民银行 documents: two 令, a 公告 and four 银发 notices)."""
     built = {}
 
     def assistant(name: str):
@@ -1466,6 +1507,27 @@ def test_a_subject_the_question_names_outright_is_listed_though_a_third_of_the_r
         "郑州市房屋登记条例里，和银行办房产抵押（包括在建工程抵押、期房按揭）有关的条款都有哪些？")
     listed = {c.chunk.measure for c in answer.citations}
     assert {"第十六条", "第二十八条", "第三十二条", "第三十三条", "第四十二条", "第四十六条", "第四十七条"} <= listed
+
+
+@pytest.mark.slow
+def test_pbc_rules_answer_with_the_figure_the_order_title_and_the_part_asked_for(development_assistants):
+    library = development_assistants("library-m3")
+    # the threshold is （八）'s figures, not the steps of the list whose third item ranks first
+    threshold = library.ask("系统重要性金融机构的参评机构范围，按规模和按数量各设了什么门槛？")
+    assert "不少于30家、10家和10家" in threshold.text and "评估流程" not in threshold.statements[0]
+    # the 令 names the laws it is made under first: its title is the one it promulgates
+    named = library.ask("按《电子商业汇票业务管理办法》，电子商业汇票的出票人必须是什么样的主体？")
+    assert "银行业金融机构以外的法人或其他组织" in named.text
+    assert {c.chunk.document for c in named.citations} == {"电子商业汇票业务管理办法"}
+    # 银承 is the 银行承兑汇票 the article is about
+    assert "出票人与收款人不得为同一人" in library.ask("企业开电子银承，收款人可以写它自己吗？").text
+    # the chunk that answers ends in the lead-in of another case's list: its sentences come first
+    photo = library.ask("联网核查身份证号码和姓名一致，但是没有返回照片，银行还办不办业务？")
+    assert "原则上应继续办理业务" in photo.statements[0]
+    # 「特别监管要求」 is the title of part 三: each of its measures is listed
+    special = library.ask("系统重要性金融机构除了日常监管，还有哪些特别监管要求？")
+    assert {"（十五）附加监管要求", "（十六）公司治理", "（十七）风险管理", "（十八）信息系统"} <= {
+        c.chunk.measure for c in special.citations}
 
 
 @pytest.mark.slow

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from rag.corpus.numbering import heading_number
 from rag.corpus.records import UNLABELLED
 from rag.corpus.sentences import split_sentences
 from rag.retrieval.hybrid import Retriever, Scored
@@ -268,6 +269,10 @@ def labelled(label: str, quoted: str) -> str:
         if not head:
             return quoted
         label = head
+    # an item whose title is its whole wording (「1. 确定参评机构范围。」) keeps only its number
+    number = heading_number(last)
+    if number and (title := last[number.end():].strip()) and quoted.startswith(title):
+        return f"{head} · " * bool(head) + last[:number.end()] + quoted
     # a lead-in ends in its own colon (「…判定标准如下：」)
     return f"{label}{'' if label.endswith(('：', ':')) else '：'}{quoted}"
 

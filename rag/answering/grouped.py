@@ -14,6 +14,7 @@ from collections.abc import Callable, Mapping, Sequence
 import numpy as np
 
 from rag.answering.extractive import MAX_CHARS, Quote, citation, labelled
+from rag.corpus.numbering import heading_number
 from rag.corpus.sentences import split_sentences
 from rag.types import Answer, Chunk, Citation, DocumentInfo, Hit
 
@@ -199,6 +200,30 @@ def between(listed: Sequence[Hit], chunks_of: Mapping[str, Sequence[Chunk]],
     return extra
 
 
+TITLE_MIN = 4  # characters a heading's title needs to name a subject (「总则」「附则」 name none)
+
+
+def titled(question: str, chunks: Sequence[Chunk], heading: Callable[[Chunk], str | None]) -> list[Chunk]:
+    """The chunks under the headings whose title the question says: 「…还要满足哪些特别监管要求」 asks for what stands
+    under 「三、特别监管要求」, each measure of it, whatever words each one uses; 「参评机构范围…什么门槛」 for
+    「（八）参评机构范围」, not 「（二）机构范围」, whose title is only part of what is said."""
+    def titles(text: str) -> list[str]:
+        return [t for p in text.split(" ") if len(t := _untitled(p)) >= TITLE_MIN and t in question]
+    said = {(c.document_id, t) for c in chunks if heading(c) for t in titles(heading(c))}
+    said = {(d, t) for d, t in said if not any(t != u and t in u for e, u in said if e == d)}
+    # a title the document's wording says throughout is its subject, not a part: 「第二章 地方金融组织」 of a
+    # 地方金融监督管理条例
+    of = {d: [c for c in chunks if c.document_id == d] for d, _ in said}
+    said = {(d, t) for d, t in said if sum(t in c.text for c in of[d]) <= GENERIC_WITHIN * len(of[d])}
+    return [c for c in chunks if heading(c) and {(c.document_id, t) for t in titles(heading(c))} & said]
+
+
+def _untitled(heading: str) -> str:
+    """A heading's title, without the number it opens with."""
+    number = heading_number(heading)
+    return heading[number.end():].strip() if number else heading
+
+
 def is_broad(question: str) -> bool:
     return bool(_BROAD.search(question))
 
@@ -332,16 +357,23 @@ def with_items(found: Sequence[Quote], chunks: Sequence[Chunk]) -> list[Quote]:
 
 
 def compose_list(question: str, lead: str, items: Sequence[Chunk], score: float,
-                 states: Callable[[str], bool] | None = None, found: Sequence[Quote] = ()) -> Answer:
+                 states: Callable[[str], bool] | None = None, found: Sequence[Quote] = (),
+                 opening: Quote | None = None) -> Answer:
     """A lead-in with every item it introduces, each item's opening sentence quoted and cited.
 
     A sentence of an item that ``states`` the figure asked for is quoted too: the paragraph closing a
     list of 备案材料 sets the 十个工作日 in which the filing is done. So is one the question ``found``:
-    the paragraph of item （二） on 「…取得的收入…用于发展事业、集体福利和个人奖励」.
+    the paragraph of item （二） on 「…取得的收入…用于发展事业、集体福利和个人奖励」. The ``opening``
+    sentences quoted from the lead-in's own chunk, before the lead-in, come first.
     """
     chosen = {(q.hit.chunk.id, p) for q in found for p in q.positions}
     statements, citations = [], []
     room = MAX_CHARS * 2
+    previous = None
+    if opening is not None:
+        statements.append(f"{labelled(opening.hit.chunk.where, _joined(opening))}[1]")
+        citations.append(citation(1, opening.hit.chunk, score))
+        room -= len(statements[0])
     for chunk in items:
         ref = len(citations) + 1
         sentences = split_sentences(chunk.text)
@@ -351,8 +383,11 @@ def compose_list(question: str, lead: str, items: Sequence[Chunk], score: float,
                 first += ("" if i == last + 1 else "……") + sentence
                 last = i
         label = chunk.item or chunk.measure
-        # an item that opens with its own number (「(一)在保证…」 under 「（一）在保证…」) needs no label
-        line = f"{first}[{ref}]" if first.startswith(label[:4]) or _ITEM.match(first) else f"{label}：{first}[{ref}]"
+        # an item that opens with its own number (「(一)在保证…」 under 「（一）在保证…」) needs no label, nor does the
+        # next paragraph of the item just labelled
+        bare = first.startswith(label[:4]) or _ITEM.match(first) or label == previous
+        line = (first if bare else labelled(label, first)) + f"[{ref}]"
+        previous = label
         if room - len(line) < 0:
             break
         statements.append(line)

@@ -85,3 +85,9 @@ ITEM = re.compile(r"(\d{1,2})[.．、](?!\d)")
 CHAPTER = re.compile(rf"第([{CN_NUM}\d]{{1,7}})章")
 SECTION = re.compile(rf"第([{CN_NUM}\d]{{1,7}})节")
 ARTICLE = re.compile(rf"第([{CN_NUM}\d]{{1,7}})条")  # 第一千二百六十条
+HEADINGS = (CHAPTER, SECTION, ARTICLE, MEASURE, PART, ITEM)
+
+
+def heading_number(heading: str) -> re.Match | None:
+    """The number a heading opens with (「第三章」「（八）」「三、」「1.」), or None."""
+    return next((m for m in (p.match(heading) for p in HEADINGS) if m), None)

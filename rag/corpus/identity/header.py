@@ -249,10 +249,13 @@ def _issued_title(lines: list[str], i: int) -> str | None:
     for line in lines[i:i + _HEAD_SCAN]:
         if _STRUCTURE.match(line):
             break
-        if _ISSUING.search(line):
-            quoted = next((q for q in _QUOTED.findall(line) if is_complete_title(q)), None)
+        if issuing := _ISSUING.search(line):
+            # the title beside the issuing words, not the laws it is made under: 「根据《中华人民共和国中国人民银行法》
+            # …等有关法律，中国人民银行制定了《电子商业汇票业务管理办法》，…现予公布」
+            quoted = min((q for q in _QUOTED.finditer(line) if is_complete_title(q.group(1))), default=None,
+                         key=lambda q: max(issuing.start() - q.end(), q.start() - issuing.end()))
             if quoted:
-                return _own_title(quoted, lines, i)
+                return _own_title(quoted.group(1), lines, i)
     return None
 
 
