@@ -70,11 +70,23 @@ def _listed(gold: dict[str, tuple[str, ...]], citations) -> tuple[tuple[int, int
     """
     if not gold:
         return None, None
-    cited = {(c.chunk.document_id, (c.chunk.measure or "", c.chunk.part or "", c.chunk.item or "")) for c in citations}
-    found = sum(any(d == document and any(_heads(w, h) for w in where) for d, where in cited)
+    cited: dict[tuple[str, tuple[str, str, str]], list[str]] = {}
+    for c in citations:
+        where = (c.chunk.measure or "", c.chunk.part or "", c.chunk.item or "")
+        cited.setdefault((c.chunk.document_id, where), []).append(_plain(c.chunk.text))
+    found = sum(any(d == document and _listing(where, texts, h) for (d, where), texts in cited.items())
                 for document, headings in gold.items() for h in headings)
-    relevant = sum(any(_heads(w, h) for h in gold.get(d, ()) for w in where) for d, where in cited)
+    relevant = sum(any(_listing(where, texts, h) for h in gold.get(d, ())) for (d, where), texts in cited.items())
     return (found, sum(map(len, gold.values()))), (relevant, len(cited))
+
+
+def _listing(labels: tuple[str, ...], texts: list[str], heading: str) -> bool:
+    """Whether a cited measure (its labels and the wording of its chunks) is the gold heading's. A heading given with
+    the article's opening words (「第四条 对香港签发的港币支票」, where two attached 办法 each have a 第四条) is the
+    article of that number whose wording opens with them."""
+    number, _, opening = heading.partition(" ")
+    return any(_heads(w, heading) for w in labels) or bool(opening) and labels[0] == number and any(
+        t.startswith(_plain(opening)) for t in texts)
 
 
 def _heads(label: str, heading: str) -> bool:

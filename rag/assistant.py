@@ -43,6 +43,7 @@ from rag.answering.relevance import (
     figure_about,
     figure_asked,
     figures_given,
+    permission_asked,
     procedure_asked,
     support_bank,
     unanswered,
@@ -279,19 +280,21 @@ class Assistant:
                 return nowhere(text, scope.elsewhere, len(library.documents)), None
             return self.retrieve(text, top_k, kept, across=True, named=False)
         found = self.retrieve(text, top_k, scope.documents, across=scope.across, context=scope.context,
-                              places=scope.places)
+                              places=scope.places, fresh=scope.fresh)
         if scope.wider and not found[0].found:
             wider = self.retrieve(text, top_k, scope.wider, across=True, context=scope.context)
             return wider if wider[0].found else found
         return found
 
     def retrieve(self, text: str, top_k: int = 5, documents: Sequence[str] = (), across: bool = False,
-                 context: str = "", named: bool = True, places: Sequence[str] = ()) -> tuple[Answer, Relevance]:
+                 context: str = "", named: bool = True, places: Sequence[str] = (),
+                 fresh: Sequence[str] = ()) -> tuple[Answer, Relevance]:
         """The extractive (or refusal) answer and the relevance that decided between them.
 
         ``documents`` confines the search; they are compared side by side unless ``across`` says they
         are simply searched together: ``places`` named them all, or (not ``named``) they are what is left
-        of the library once a question set some aside.
+        of the library once a question set some aside. ``fresh``: the words a follow-up adds to the turn it goes on
+        from (:class:`Scope`).
         """
         retriever, asked = self.pipeline.query(text)
         library = self.library()
@@ -307,7 +310,7 @@ class Assistant:
             _, joined = self.pipeline.query(f"{context}{text}")
             relevance = library.gate.assess(joined.vector, retriever.score(joined, documents).passage_dense,
                                             len(joined.text))
-        topic = self.pipeline.tokenizer.words(prepared.text)
+        topic, synonyms = self.pipeline.tokenizer.words(prepared.text), self.pipeline.synonyms
         states = self._stating(prepared.text, topic)
         comparing = not across and grouped.is_comparison(text, documents)
         broad = not comparing and (grouped.is_broad(text) or penalty.lists_penalties(text))
@@ -336,16 +339,27 @@ class Assistant:
             titled = {c.id for c in grouped.titled(prepared.text, library.chunks_in(documents), lambda c: c.measure)}
             said = [h for h in retriever.rank(scored, CASE_DEPTH, "hybrid") if h.chunk.id in titled][:1]
             quotes = _placed(quotes, select(retriever, scored, said, limit=1, states=states), 1)
+            # what a follow-up adds is what it asks (「那要是开发商交的材料不齐呢？」 after 「…多少天内要给结果？」): the best
+            # chunk saying all of it answers first, from as deep, when the first quote does not
+            if fresh and quotes and not all(mentions(quotes[0].hit.chunk.headed, w, synonyms) for w in fresh):
+                saying = [h for h in retriever.rank(scored, CASE_DEPTH, "hybrid")
+                          if all(mentions(h.chunk.headed, w, synonyms) for w in fresh)][:1]
+                quotes = _placed(quotes, select(retriever, scored, saying, limit=1, states=states), 0)
             if states is not None:  # the quote stating the figure asked for leads, before the budget runs out
                 quotes.sort(key=lambda q: not any(map(states, in_context(q.sentences))))
             quotes += _figure_elsewhere(retriever, scored, ranked, quotes,
-                                        figure_about(prepared.text, topic, self.pipeline.synonyms))
+                                        figure_about(prepared.text, topic, synonyms))
+            # 「…做担保，这样行得通吗？」 is answered where it is allowed or forbidden, next to the best quote, from as deep
+            # as a case's threshold is looked for
+            allowed = permission_asked(prepared.text, topic, synonyms)
+            quotes = _placed(quotes, _figure_elsewhere(retriever, scored, retriever.rank(scored, CASE_DEPTH, "hybrid"),
+                                                       quotes, allowed, CASE_DEPTH), 1)
             # the threshold a client's case meets (「打8万」: 「每笔超过5万元的，应向其开户银行提供…付款依据」) answers
             # next to the best quote, from deeper down: a short item shares few of a long question's words
             if (meets := case_met(prepared.text)) is not None:
                 deeper = retriever.rank(scored, CASE_DEPTH, "hybrid")
                 quotes = _placed(quotes, _case_met(retriever, scored, deeper, quotes, meets, wording(topic),
-                                                   self.pipeline.synonyms), 1)
+                                                   synonyms), 1)
             # the article stating the very bound asked for (「最长不超过30年」) answers first
             quotes = _placed(quotes, _figure_elsewhere(retriever, scored, ranked, quotes, bound_asked(prepared.text)), 0)
             # a quoted figure (「“6万元”」) is all the question asks of; a quoted term (「“标准地”」) one word of it
@@ -393,7 +407,6 @@ class Assistant:
         # Whether the figure or procedure asked for is stated is read from the quotes that answer the question, not
         # from a list widened around them: 「提交哪些材料」 is not answered by a 「提供虚假材料的」 far down it.
         stating = [s for q in asked for s in (q.hit.chunk.measure, *in_context(q.sentences))] if asked else sentences
-        synonyms = self.pipeline.synonyms
         # A question whose every naming word one quoted chunk holds, with what it asks for, is answered
         # however far its wording sits from the policy's in the embedding (「商票最长能开多久？」). An item is read
         # with the lead-in it stands under (「十一、…开立专用存款账户应当提供以下材料：」 says what （一） is).
@@ -592,14 +605,14 @@ def _saying(retriever: Retriever, scored: Scored, quotes: list[Quote], phrases: 
 
 
 def _figure_elsewhere(retriever: Retriever, scored: Scored, hits: list[Hit], quotes: list[Quote],
-                      states: Callable[[str], bool] | None) -> list[Quote]:
+                      states: Callable[[str], bool] | None, depth: int = MAX_CHUNKS) -> list[Quote]:
     """The first of the best hits left out that states the figure asked for, when no quote does: the article
     that gives it may rank below the one that names the subject (「不得…以次充好…」 above 「…有欺诈行为的，
     …三倍」) and fall under the quoting ratio."""
     if states is None or any(states(s) for q in quotes for s in in_context(q.sentences)):
         return []
     quoted = {q.hit.chunk.id for q in quotes}
-    for hit in hits[:MAX_CHUNKS]:
+    for hit in hits[:depth]:
         if hit.chunk.id in quoted:
             continue
         found = select(retriever, scored, [hit], limit=1, states=states)

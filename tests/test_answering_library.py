@@ -147,6 +147,24 @@ def test_the_nation_named_with_a_place_adds_the_national_documents(chinese_token
     assert names.find("广东对国家级开发区有哪些支持？").documents == ("gd",)
 
 
+def test_a_place_that_says_whose_firms_keeps_the_national_document_its_title_words_name(chinese_tokenizer):
+    library = [DocumentInfo("gd", "广东省家政服务条例", region="province", type="条例"),
+               DocumentInfo("hk", "中国人民银行关于开办粤港澳港币支票双向结算业务的通知", issuers=("中国人民银行",),
+                            region="national", type="通知"),
+               DocumentInfo("credit", "个人信用信息基础数据库管理暂行办法", issuers=("中国人民银行",), region="national",
+                            type="办法")]
+    names = DocumentNames(library, chinese_tokenizer)
+    # 广东 says whose firms; 港币支票 is what is asked, the national notice's own words
+    found = names.find("广东的进口企业想对香港签发港币支票，要满足哪些条件？")
+    assert found.documents == ("gd", "hk") and found.placed == ("广东",)
+    assert names.find("广东企业对香港签发的港币支票，可以用来支付哪些款项？").documents == ("gd", "hk")
+    # one word of a title (支票) describes no document
+    assert names.find("广东的企业收到香港客户开的支票，能直接入账吗？").documents == ("gd",)
+    # the place's own rule asked for, or its own title's words said, keep to it
+    assert names.find("广东省对家政服务企业有哪些支持？").documents == ("gd",)
+    assert names.find("广东的家政企业可以申请什么补贴？").documents == ("gd",)
+
+
 def test_a_title_opening_with_a_bare_place_is_that_places_document(chinese_tokenizer):
     zhengzhou = [DocumentInfo("port", "郑州航空港经济综合实验区条例", issuers=("河南省人民代表大会常务委员会",), type="条例"),
                  DocumentInfo("farm", "郑州市农业投资保障条例", type="条例"),
@@ -633,6 +651,14 @@ def test_time_limits_and_spans_are_told_from_dates():
     assert not unanswered(asked, [stated], topic)
     # a date is no length of time
     assert unanswered(asked, ["参保职工申领技能提升补贴的办法自2019年1月1日起施行。"], topic)
+    # 「几天内」 asks for a time limit as 「多少天内」 does: a sentence that sets none does not answer it
+    asked = "发现可疑交易后必须在几天内报给反洗钱监测中心？"
+    topic = ["发现", "可疑", "交易", "几天", "反洗钱", "监测", "中心"]
+    assert unanswered(asked, ["人民银行各分支机构要高度重视金融机构所报告的可疑交易信息，发现涉及恐怖活动的，要及时处理。"], topic)
+    assert not unanswered(asked, ["金融机构发现可疑交易的，应当在5个工作日内向中国反洗钱监测分析中心报告。"], topic)
+    # 「好几天」「过几天」 tell how long, asking nothing
+    asked = "冰箱来回修耽误了好几天上班，商家要不要赔误工？"
+    assert not unanswered(asked, ["消费者因此误工的，经营者应当给予赔偿。"], ["冰箱", "耽误", "上班", "商家", "误工"])
     # 「多长时间内出台」 asks for the time limit the text sets, not the document's own date
     assert not identity.asks_identity("要求各省多长时间内出台具体实施办法？")
     assert identity.asks_identity("这份意见是什么时候印发的？")
@@ -1208,6 +1234,19 @@ def test_a_penalty_question_brings_the_article_that_cites_the_duty_found():
     assert [(h.chunk.measure, h.score) for h in first] == [("第四十七条", 0.5), ("第三条", 0.5)]
 
 
+def test_asking_whether_something_is_allowed_is_answered_where_it_is_allowed_or_forbidden(chinese_tokenizer):
+    from rag.answering.relevance import permission_asked
+
+    question = "村里的合作社想拿村集体的厂房给一家民企的贷款做担保，这样行得通吗？"
+    states = permission_asked(question, chinese_tokenizer.words(question))
+    # 「这样」 points back: what would be done is the 担保 of the clause before
+    assert states("村集体经济组织以及村集体经济组织经营管理人员，不得以本集体资产为其他单位和个人的债务提供担保。")
+    assert not states("村集体经济组织完成股份合作制改造后，由县（市、区）人民政府颁发村股份经济合作社证明书。")
+    asked = "客户想用外币现钞直接存进这个账户，可以吗？"
+    assert permission_asked(asked, chinese_tokenizer.words(asked))("外汇现钞不得存入该账户。")
+    assert permission_asked("担保费率上限是多少？", chinese_tokenizer.words("担保费率上限是多少？")) is None
+
+
 def test_the_sentence_stating_an_asked_procedure_is_quoted():
     from rag.answering.relevance import procedure_asked
 
@@ -1215,13 +1254,22 @@ def test_the_sentence_stating_an_asked_procedure_is_quoted():
     assert states("查询自然人公共信用信息的，应当提供查询人有效身份证明和被查询人的授权证明。")
     assert not states("省公共信用工作机构应当如实记录公共信用信息查询情况。")
     assert procedure_asked("台资公司开外债户头，手续有简化吗") is None
+    # the materials are those of what is applied for: a 市场's 名称登记 papers are not a 商户's 经营贷款 ones
+    states = procedure_asked("商品交易市场里的商户申请经营贷款，银行要他们提供哪些材料？")
+    assert not states("市场举办者可以凭相关证明文件向市场监督管理部门申请市场名称登记。")
+    assert not states("出售自产农产品的，应当持有村民委员会出具的书面证明。")
+    assert states("借款人申请经营贷款，应当提供下列材料：")
+    states = procedure_asked("RQFII在托管行开立人民币专用存款账户，需要准备哪些材料？")
+    assert states("境外机构投资者开立人民币专用存款账户，应当提供以下材料：")
     # materials asked: the 申请 the question names, or a 虚假材料 wrong, lists nothing to hand in
     states = procedure_asked("山东企业申请信用修复，具体要提交哪些材料？")
     assert not states("信用主体主动纠正其失信行为的，可以向公共信用信息提供单位提出信用修复申请。")
     assert not states("（二）违反法律、行政法规，提供虚假材料、隐瞒真实情况的；")
     assert states("申请信用修复的，应当提交信用修复申请书和已纠正失信行为的证明材料。")
     assert states("申请人应当提交下列材料：")
-    assert states("申请人应当向有关项目主管部门提交相关技术的专利文献检索和评估报告。")
+    # a sentence of other materials, that names nothing applied for, is none of these; asked alone, it is
+    assert not states("申请人应当向有关项目主管部门提交相关技术的专利文献检索和评估报告。")
+    assert procedure_asked("具体要提交哪些材料？")("申请人应当向有关项目主管部门提交相关技术的专利文献检索和评估报告。")
 
 
 def test_a_follow_up_naming_no_document_stays_in_the_one_just_quoted(names, chinese_tokenizer):
@@ -1238,6 +1286,16 @@ def test_a_follow_up_naming_no_document_stays_in_the_one_just_quoted(names, chin
     assert resolve("银行开户要带什么材料？", history, names, chinese_tokenizer.words).documents == ()
     several = Turn("assistant", quoted.content + "\n《湖州市绿色金融促进条例》第十条：…[2]")
     assert resolve("那每年还要报什么？", [history[0], several], names, chinese_tokenizer.words).documents == ()
+
+
+def test_a_rewritten_follow_up_keeps_the_words_it_adds(names, chinese_tokenizer):
+    history = [Turn("user", "山东开发商申请商品房预售许可，主管部门多少天内要给结果？"),
+               Turn("assistant", "《山东省商品房销售条例》第十条：“…自受理之日起十日内，依法作出准予许可的书面决定…”[1]")]
+    scope = resolve("那要是开发商交的材料不齐呢？", history, names, chinese_tokenizer.words)
+    assert "材料不齐" in scope.text and "多少天内" in scope.text
+    assert scope.fresh == ("材料", "不齐")  # 开发商 was asked already
+    # a question standing alone adds nothing to a turn
+    assert resolve("银行开户要带什么材料？", history, names, chinese_tokenizer.words).fresh == ()
 
 
 def test_a_document_is_described_within_the_clause_of_its_type_word(names):
@@ -1490,7 +1548,8 @@ def development_assistants(tmp_path_factory, embedder):
     two 广东 and two 郑州 regulations), eval/library-i3 (three 国务院 documents, three 北京 and a 广东 one), eval/library-j3
     (four 人民银行 documents, a 市场监管总局令, two 深圳 regulations), eval/library-k3 (three 人民银行 documents, a 河南, a
     重庆 and two 山东 regulations), eval/library-l3 (a 国务院令, a 国务院 规定, a 财政部 notice, two 上海, a 北京 and a 浙江
-    regulation), eval/library-m3 (seven 人民银行 documents: two 令, a 公告 and four 银发 notices)."""
+    regulation), eval/library-m3 (seven 人民银行 documents: two 令, a 公告 and four 银发 notices), eval/library-p3 (four
+    人民银行 documents, one of them issuing two 办法, two 浙江 regulations and a 广东 one)."""
     built = {}
 
     def assistant(name: str):
@@ -1693,3 +1752,29 @@ def test_a_found_item_keeps_its_own_paragraph_and_numbered_items_answer_their_ki
     others = development_assistants("library-j3").ask("那机关、事业单位、社会团体这些其他组织来开户呢？", history)
     assert "其他组织办理银行账户业务时" in others.text
 
+
+
+@pytest.mark.slow
+def test_pbc_notice_of_two_rules_answers_from_the_second_and_beside_a_places_own(development_assistants):
+    library = development_assistants("library-p3")
+    # the second 办法 of 银发〔2002〕26号 numbers its articles afresh: its 第十一条 was lost in the first's 第二十七条
+    limit = library.ask("对港签发港币支票，企业单张支票面额上限是多少？")
+    assert limit.found and "企业一次签发支票面额不得超过100万港币" in limit.text
+    # 广东 says whose firms: the national notice on 港币支票 answers, not 广东's 家政 regulation
+    conditions = library.ask("广东的进口企业想对香港签发港币支票，要满足哪些条件？")
+    assert "年进口量达到1000万美元以上的" in conditions.text
+    assert {c.chunk.document_id for c in conditions.citations} == {"yinfa-2002-26-yuegangao-gangbi-zhipiao"}
+    # 「这样行得通吗」 is answered by the article forbidding it, fifth by rank
+    allowed = library.ask("村里的合作社想拿村集体的厂房给一家民企的贷款做担保，这样行得通吗？")
+    assert "不得以本集体资产为其他单位和个人的债务提供担保" in allowed.text
+    # the notice sets no number of days for reporting
+    assert not library.ask("按银发〔2008〕391号，发现可疑交易后必须在几天内报给反洗钱监测中心？").found
+
+
+@pytest.mark.slow
+def test_a_follow_up_supposing_another_case_quotes_the_article_on_that_case(development_assistants):
+    history = [Turn("user", "山东开发商申请商品房预售许可，主管部门多少天内要给结果？"),
+               Turn("assistant", "《山东省商品房销售条例》第十条：“对符合法定条件的，商品房销售管理部门应当自受理之日起十日内，"
+                                 "依法作出准予许可的书面决定…”[1]")]
+    answer = development_assistants("library-k3").ask("那要是开发商交的材料不齐呢？", history)
+    assert answer.citations[0].chunk.measure == "第九条" and "当场或者五日内一次书面告知" in answer.text

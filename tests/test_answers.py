@@ -285,6 +285,11 @@ def test_broad_recall_and_precision_count_each_listed_measure_once():
     gold = {"e": ("一、继续做好金融支持工作，进一步改进金融服务", "二、加强沟通协调")}
     assert _listed(gold, [cited("e", "一、继续做好金融支持工作"), cited("e", "二、加强沟通")])[0] == (1, 2)
     assert _listed({}, citations) == (None, None)
+    # a heading given with its opening words is the article of that number that opens with them
+    opening = Chunk(id="f4", document="f", part="乙办法", measure="第四条", item=None, text="对香港签发的港币支票，限于…",
+                    responsible_units=(), spans=(), document_id="f")
+    gold = {"f": ("第四条 对香港签发的港币支票", "第四条 为确保")}
+    assert _listed(gold, [Citation(1, opening, 1.0)]) == ((1, 2), (1, 1))
 
 
 def test_a_province_no_document_is_of_is_not_answered_with_another_places_rule(assistant):

@@ -352,6 +352,31 @@ def test_each_annex_is_numbered_on_its_own_under_its_title(tmp_path):
         assert_spans_match(parsed.source.raw, c)
 
 
+TWO_RULES = """中国人民银行关于开办港币支票结算业务的通知
+现将《港币支票联合结算管理办法》和《港币支票结算业务外汇管理暂行办法》印发给你分行，请遵照执行。
+港币支票联合结算管理办法
+第一条 为确保港币支票结算的安全，制定本办法。
+第二条 银行对港币支票交换遵循收妥抵用原则。
+第三条 本办法自公布之日起施行。
+港币支票结算业务外汇管理暂行办法
+第一章 总则
+第一条 为保障港币支票结算的顺利运作，制定本办法。
+第二条 企业一次签发支票面额不得超过100万港币。
+第三条 本办法自发布之日起施行。
+"""
+
+
+def test_a_second_rule_attached_under_its_title_alone_is_numbered_on_its_own(tmp_path):
+    # its 第一条 to 第三条 were taken for copies of the first rule's and dropped: its wording ran on in the first's 第三条
+    parsed, chunks = parse(tmp_path, TWO_RULES)
+    second = [c for c in chunks if (c.part or "").startswith("港币支票结算业务外汇管理暂行办法")]
+    assert [c.measure for c in second] == ["第一条", "第二条", "第三条"]
+    assert only(second, "第二条").text == "企业一次签发支票面额不得超过100万港币。"
+    assert only([c for c in chunks if c not in second], "第三条").text == "本办法自公布之日起施行。"
+    for c in chunks:
+        assert_spans_match(parsed.source.raw, c)
+
+
 def test_measures_set_the_same_standard_each_keep_it(tmp_path):
     # parallel wording is neither a pasted copy nor a splice of 「资产总额」 and another's 「…亿元以下的为中小微型企业。」
     text = ("五、指标标准值\n（一）银行业存款类金融机构。资产总额40000亿元以下的为中小微型企业。\n"

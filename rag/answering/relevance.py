@@ -275,10 +275,11 @@ class Gate:
         return Relevance(passage, support, everyday, near, everyday_text if everyday >= near else near_text)
 
 
-# 「多少」「几成」「几倍？」「多大比例」「千分之几」 ask for a figure; 「几个专利」 in passing does not.
+# 「多少」「几成」「几倍？」「多大比例」「千分之几」 ask for a figure, and 「几天内」 as 「多少天内」 does; 「几个专利」 in
+# passing does not, nor 「过几天」「好几天」.
 # 「第几项」「第几条」 ask where a rule stands, not for a figure
 # 「额度上限怎么算」「赔付比例怎么定」 ask for a figure as well, of the word before the asking
-_ASKS_FIGURE = re.compile(r"多少|[百千万]分之几|多[大高](?=的?(比例|比重|额度|金额|规模|面积|幅度|利率|费率))|(?<![第哪])几[成倍个家所项条年](?=[，,。？?！!\s]|$)|什么[^，,。？?]{0,4}(率|比例)"
+_ASKS_FIGURE = re.compile(r"多少|几(?=个?(?:工作日|天|小时)[之以]?内)|[百千万]分之几|多[大高](?=的?(比例|比重|额度|金额|规模|面积|幅度|利率|费率))|(?<![第哪])几[成倍个家所项条年](?=[，,。？?！!\s]|$)|什么[^，,。？?]{0,4}(率|比例)"
                           r"|(?<=上限|下限|额度|比例|费率|利率)(?P<rule>是?(怎么|如何)(算|计算|定|确定))"
                           # 「管理人报酬按什么标准计算」: the rule that sets it, or its figure
                           r"|(?<=[\u4e00-\u9fff])(?P<standard>按照?什么标准(计算|确定))")
@@ -309,10 +310,18 @@ _FIGURE = re.compile(r"\d|(?!一次性)[一二两三四五六七八九十百千�
 # 「手续有简化吗」 asks whether it was eased (「…外债账户开立等五项…便利化试点举措」), not what it is.
 _ASKS_PROCEDURE = re.compile(r"怎么(申请|办理|操作|报名)|如何(申请|办理|操作)|(交|提交|带|准备)(哪些|什么)(材料|证件)"
                              r"|去哪(里|儿)?办|多久(能|可以)?办|几个工作日|流程|手续(?!费|[^，,。？?]{0,2}(简化|精简|便利|减少|优化))")
+_ASKS_PERMISSION = re.compile(r"(行得通|行不行|可不可以|可以|允许|合法|合规|违规|有问题)吗?[？?。！!\s]*$")
+_POINTING_BACK = 3  # characters of a clause that asks of the one before: 「这样」「这么做」
+_PERMISSION_STATED = re.compile(r"不得|禁止|严禁|不准|不允许|可以|允许|准许|有权|应当|必须")
 _STATES_PROCEDURE = re.compile(r"申请|办理|材料|提交|受理|工作日|程序|流程|手续(?!费)|证明|证件")
 # 「申请信用修复要提交哪些材料」 asks what is handed in: 「可以…提出信用修复申请」 names the 申请 asked about and
 # 「提供虚假材料的」 a wrong; neither lists what to hand in.
 _ASKS_MATERIALS = re.compile(r"(交|提交|带|准备|提供)(哪些|什么|啥)(材料|证件|资料|文件)")
+# 「商户申请经营贷款，…提供哪些材料」 asks what is handed in for the 经营贷款: what a 市场 hands in for its 名称登记 is no
+# answer. The head of what is applied for (贷款, 许可, 账户) is its last word.
+# (「申请人」「申请书」 apply for nothing)
+_APPLIED_FOR = re.compile(r"(?:申请|办理|开立|开设|开通|开办)(?![人书表])(?P<what>[^，,。？?、；;：:]{2,10}?)"
+                          r"(?=[，,。；;：:]|$|要|需要|得|时|的时候|应当)")
 _STATES_MATERIALS = re.compile(r"(提交|提供|出具|报送|携带|附送?|交验|下列|以下)[^。；;]{0,24}?(材料|资料|证明|证件|文件|执照|报告|申请书|证书|凭证)")
 _RATIO = re.compile(r"(比例|比重)$")  # not 利率/费率: a percentage about something else is no rate
 _PERCENT = re.compile(r"\d\s*[%％‰]|[百千万]分之|个百分点|[一二三四五六七八九十]成")
@@ -376,15 +385,38 @@ def unanswered(question: str, sentences: list[str], topic: list[str],
     return states is not None and not any(map(states, sentences))
 
 
+def permission_asked(question: str, topic: list[str],
+                     synonyms: dict[str, tuple[str, ...]] | None = None) -> Callable[[str], bool] | None:
+    """Whether a sentence says that what the question would do is allowed or forbidden; None when it asks no such
+    thing. What is done is the last word it names before asking (担保 in 「…拿集体的厂房给民企的贷款做担保，这样
+    行得通吗？」, answered by 「…不得以本集体资产为其他单位和个人的债务提供担保」)."""
+    asks = _ASKS_PERMISSION.search(question)
+    if not asks:
+        return None
+    # 「…，这样行得通吗」: a clause of nothing but the ask points back at the one before
+    clause = max(question.rfind(p, 0, asks.start()) for p in "，,。；;") + 1
+    end = clause if asks.start() - clause <= _POINTING_BACK else asks.start()
+    done = _last_before(question, [w for w in topic if not _ASKING.match(w) and w not in _QUALIFIERS], end)
+    if not done:
+        return None
+    return lambda sentence: mentions(sentence, done, synonyms) and bool(_PERMISSION_STATED.search(sentence))
+
+
 def procedure_asked(question: str) -> Callable[[str], bool] | None:
     """Whether a sentence states a procedure (材料, 程序, 工作日…); None when the question asks for none."""
     if _ASKS_MATERIALS.search(question):
-        return _states_materials
+        applied = _APPLIED_FOR.search(question)
+        return partial(_states_materials, head=applied.group("what")[-2:] if applied else "")
     return (lambda sentence: bool(_STATES_PROCEDURE.search(sentence))) if _ASKS_PROCEDURE.search(question) else None
 
 
-def _states_materials(sentence: str) -> bool:
-    return any("虚假" not in m.group() for m in _STATES_MATERIALS.finditer(sentence))
+def _states_materials(sentence: str, head: str = "") -> bool:
+    """``head``: the last two characters of what is applied for (贷款 of 「申请经营贷款」), which the sentence names,
+    unless it is a lead-in naming no other application (「申请人应当提交下列材料：」): 「…凭相关证明文件…申请市场名称登记」
+    and 「…应当持有…出具的书面证明」 state other materials."""
+    if not any("虚假" not in m.group() for m in _STATES_MATERIALS.finditer(sentence)):
+        return False
+    return head in sentence or sentence.endswith(("：", ":")) and _APPLIED_FOR.search(sentence) is None
 
 
 def figure_asked(question: str, topic: list[str], synonyms: dict[str, tuple[str, ...]] | None = None,

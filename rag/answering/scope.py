@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from rag.answering.followup import rewrite
 from rag.corpus.numbering import CN_NUM
@@ -56,6 +56,7 @@ class Scope:
     places: tuple[str, ...] = ()  # the place words that named them all: they confine the search, compare nothing
     elsewhere: tuple[str, ...] = ()  # provinces asked about that no document is of (the excluded are the others')
     wider: tuple[str, ...] = ()  # the named place's documents, searched when the ones its title words chose say nothing
+    fresh: tuple[str, ...] = ()  # the words a rewritten follow-up adds to the turns it goes on from
 
     @property
     def across(self) -> bool:
@@ -64,7 +65,7 @@ class Scope:
     @property
     def key(self) -> tuple:
         return (self.text, self.documents, self.measure, self.excluded, self.context, self.places, self.elsewhere,
-                self.wider)
+                self.wider, self.fresh)
 
 
 def resolve(question: str, history: Sequence[Turn], names: DocumentNames,
@@ -88,8 +89,12 @@ def resolve(question: str, history: Sequence[Turn], names: DocumentNames,
     if own.elsewhere:
         return Scope(text, excluded=own.foreign, elsewhere=own.elsewhere)
     if text != question:
+        # 「那要是开发商交的材料不齐呢？」 asks the previous question of 材料不齐: what the turn says beyond it
+        asked = {w for t in history if t.role == "user" for w in words(t.content)}
+        fresh = tuple(w for w in words(question) if w not in asked)
         named = names.find(text)  # 「那再担保费呢？」 after a question naming 国办发〔2019〕6号
-        return Scope(named.text, named.documents, places=named.placed) if named else _kept(text, question, history, names)
+        return (Scope(named.text, named.documents, places=named.placed, fresh=fresh) if named
+                else replace(_kept(text, question, history, names), fresh=fresh))
     if not history or not (_POINTING.search(question) or _OWN_MEASURE.search(question)):
         return _kept(text, question, history, names)
     documents, heading = _previous(history, names)

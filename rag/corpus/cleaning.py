@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
 
@@ -55,6 +56,27 @@ class Segment:
     end: int
     number: int | None = None
     title: str | None = None
+
+
+STRUCTURE: tuple[SegmentKind, ...] = ("part", "chapter", "section", "article", "measure")
+
+
+def retitled(segments: Sequence[Segment], at: int) -> bool:
+    """Whether another policy begins at ``at``: a title after another one, under which the numbering starts again
+    at a number used before. A notice issuing two 办法 (「现将《…管理办法》和《…暂行办法》印发给你」) may attach the
+    second under its title alone, from 第一条 again. The first title is the document's own, wherever a careless copy
+    scattered it, and so is any repeat of it."""
+    seg = segments[at]
+    titles = {s.text for s in segments[:at] if s.kind == "doc_title"}
+    if seg.kind != "doc_title" or not titles or seg.text in titles:
+        return False
+    under = segments[at + 1:]
+    under = under[:next((k for k, s in enumerate(under) if s.kind == "doc_title"), len(under))]
+    first: dict[str, int | None] = {}  # the number each kind of heading starts from under the title
+    for s in under:
+        if s.kind in STRUCTURE:
+            first.setdefault(s.kind, s.number)
+    return any(n == 1 and any(s.kind == kind and s.number == 1 for s in segments[:at]) for kind, n in first.items())
 
 
 def normalise(text: str) -> str:

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from rag.corpus.cleaning import Segment
+from rag.corpus.cleaning import Segment, retitled
 
 # The shortest head and tail of a splice. Parallel wording shares short ones by design: 「资产总额」 +
 # 「1000亿元以下的为中小微型企业。」, 「网络借贷」 + 「业务由银监会负责监管。」, 「…（20%）」, 「…部指导）」;
@@ -73,10 +73,10 @@ def deduplicate(segments: list[Segment] | tuple[Segment, ...]) -> DedupResult:
     dropped: list[Dropped] = []
     last_content_dropped = False
     parent = ""
-    annex = 0  # headings number afresh in each annex: 附件2's 第一条 is no copy of 附件1's
+    annex = 0  # headings number afresh in each annex: 附件2's 第一条 is no copy of 附件1's, nor a 办法's the one before
     verdicts: list[tuple[str | None, tuple[tuple[int, int], ...]]] = []
     for i, seg in enumerate(segments):
-        annex += seg.kind == "attachment"
+        annex += seg.kind == "attachment" or retitled(segments, i)
         if seg.kind in ("measure", "article"):
             parent = _heading_key(seg)
         if passages is not None and seg.kind in ("sentence", "item"):

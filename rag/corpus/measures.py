@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from rag.corpus.cleaning import Segment
+from rag.corpus.cleaning import STRUCTURE, Segment, retitled
 from rag.corpus.drafts import Draft, is_header_line, paragraph_label, reads_as_sentence
 from rag.corpus.notes import read_note, split_units, with_first_lead
 from rag.corpus.numbering import int_to_cn
@@ -57,20 +57,18 @@ def parse_document(segments: list[Segment] | tuple[Segment, ...], info: Document
     return replace(document, measures=tuple(measures))
 
 
-_STRUCTURE = ("part", "chapter", "section", "article", "measure")
-
-
 def _annexes(segments: list[Segment], attached: int | None) -> tuple[list[Segment], list[tuple[str, list[Segment]]]]:
-    """The body and each annex after it, labelled by its 「附件N」 line and the title under it.
+    """The body and each annex after it, labelled by its 「附件N」 line and the title under it, or by its title
+    alone when it has no such line.
 
     A 「附件」 line before the body's first heading is the notice's or a list of attachments, not one.
     """
     start = attached + 1 if attached is not None else 0
-    marks = [i for i in range(start, len(segments)) if segments[i].kind == "attachment"
-             and any(s.kind in _STRUCTURE for s in segments[start:i])]
+    marks = [i for i in range(start, len(segments)) if (segments[i].kind == "attachment" or retitled(segments, i))
+             and any(s.kind in STRUCTURE for s in segments[start:i])]
     # 「附件：」 over the names of the attachments (「1.上海市零碳园区建设基本条件」) opens none.
     cuts = [i for i, end in zip(marks, [*marks[1:], len(segments)]) if any(
-        s.kind in _STRUCTURE or s.kind == "sentence" and not is_header_line(s.text) for s in segments[i + 1:end])]
+        s.kind in STRUCTURE or s.kind == "sentence" and not is_header_line(s.text) for s in segments[i + 1:end])]
     annexes = []
     for at, end in zip(cuts, [*cuts[1:], len(segments)]):
         label, rest = "".join(segments[at].text.split()).rstrip("：:"), segments[at + 1:end]

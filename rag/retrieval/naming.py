@@ -42,7 +42,9 @@ _NATIONAL_TOO = re.compile(r"(国家|中央)(层面)?(和|与|及|以及|、|跟
 _ACROSS = re.compile(r"各个?文件|哪些文件|这些文件|几个文件|库里|所有文件|各地|分别有哪些文件")
 # 「天津市对…有什么规定」, 「四川省的…条例」, 「…的地方性规定」: the place's own rule is asked for, which no national
 # document is either (「江苏的企业…」 asks of firms there, which national rules may cover).
-_OWN_RULE = re.compile(r"^(?:省|市|自治区)?(?:(?:在|就|针对)?[^，。？]{0,3}?(?:对|出台|制定|发布)|的[^，。？]{0,16}?(?:条例|办法|规定|细则))")
+# (「广东企业对香港签发的支票」: the firms there do something, the place rules on nothing)
+_OWN_RULE = re.compile(r"^(?:省|市|自治区)?(?:(?:在|就|针对)?(?:(?!企业|公司|银行|机构|个人|客户)[^，。？]){0,3}?(?:对|出台|制定|发布)"
+                       r"|的[^，。？]{0,16}?(?:条例|办法|规定|细则))")
 _LOCAL_RULE = re.compile(r"地方性?(?:法规|规定|政策)|当地(?:的)?(?:规定|政策)")
 # 台湾, 香港 and 澳门 name the investors and firms a policy is about (台湾同胞, 香港公司), not where a rule applies.
 _NOT_A_JURISDICTION = frozenset({"台湾", "香港", "澳门"})
@@ -202,6 +204,12 @@ class DocumentNames:
             if not here and elsewhere:
                 return self._elsewhere(question, text, elsewhere, everything=_own_rule(question, elsewhere))
             places = [p for e in here for p in e.places if p in question]
+            if here and not titled and not _own_rule(question, places):
+                # 「广东的进口企业想对香港签发港币支票…」 asks of firms there: a document of no place's own whose title
+                # words it says, two at least (港币, 支票 of 《…粤港澳港币支票双向结算业务的通知》), is searched beside the
+                # place's (「从境外借钱」 says one word of a title on 境外机构 accounts, and names nothing)
+                described |= {e.id for e in self.entries if not e.local and len(said := _title_words(e, parts)) >= 2
+                              and sum(map(self.weight, said)) >= TITLE_WEIGHT}
             national = _NATIONAL_TOO.search(question) if here else None
             if national:
                 described |= {e.id for e in self.entries if e.national}
