@@ -337,13 +337,13 @@ class Assistant:
             # a measure whose title the question says (「参评机构范围…什么门槛」: 「（八）参评机构范围」) is quoted, from as
             # deep as a case's threshold is looked for
             titled = {c.id for c in grouped.titled(prepared.text, library.chunks_in(documents), lambda c: c.measure)}
-            said = [h for h in retriever.rank(scored, CASE_DEPTH, "hybrid") if h.chunk.id in titled][:1]
+            deeper = retriever.rank(scored, CASE_DEPTH, "hybrid")
+            said = [h for h in deeper if h.chunk.id in titled][:1]
             quotes = _placed(quotes, select(retriever, scored, said, limit=1, states=states), 1)
             # what a follow-up adds is what it asks (「那要是开发商交的材料不齐呢？」 after 「…多少天内要给结果？」): the best
             # chunk saying all of it answers first, from as deep, when the first quote does not
             if fresh and quotes and not all(mentions(quotes[0].hit.chunk.headed, w, synonyms) for w in fresh):
-                saying = [h for h in retriever.rank(scored, CASE_DEPTH, "hybrid")
-                          if all(mentions(h.chunk.headed, w, synonyms) for w in fresh)][:1]
+                saying = [h for h in deeper if all(mentions(h.chunk.headed, w, synonyms) for w in fresh)][:1]
                 quotes = _placed(quotes, select(retriever, scored, saying, limit=1, states=states), 0)
             if states is not None:  # the quote stating the figure asked for leads, before the budget runs out
                 quotes.sort(key=lambda q: not any(map(states, in_context(q.sentences))))
@@ -352,12 +352,10 @@ class Assistant:
             # 「…做担保，这样行得通吗？」 is answered where it is allowed or forbidden, next to the best quote, from as deep
             # as a case's threshold is looked for
             allowed = permission_asked(prepared.text, topic, synonyms)
-            quotes = _placed(quotes, _figure_elsewhere(retriever, scored, retriever.rank(scored, CASE_DEPTH, "hybrid"),
-                                                       quotes, allowed, CASE_DEPTH), 1)
+            quotes = _placed(quotes, _figure_elsewhere(retriever, scored, deeper, quotes, allowed, CASE_DEPTH), 1)
             # the threshold a client's case meets (「打8万」: 「每笔超过5万元的，应向其开户银行提供…付款依据」) answers
             # next to the best quote, from deeper down: a short item shares few of a long question's words
             if (meets := case_met(prepared.text)) is not None:
-                deeper = retriever.rank(scored, CASE_DEPTH, "hybrid")
                 quotes = _placed(quotes, _case_met(retriever, scored, deeper, quotes, meets, wording(topic),
                                                    synonyms), 1)
             # the article stating the very bound asked for (「最长不超过30年」) answers first

@@ -67,8 +67,10 @@ def retitled(segments: Sequence[Segment], at: int) -> bool:
     second under its title alone, from 第一条 again. The first title is the document's own, wherever a careless copy
     scattered it, and so is any repeat of it."""
     seg = segments[at]
+    if seg.kind != "doc_title":  # asked of every segment while de-duplicating: the rest only for a title
+        return False
     titles = {s.text for s in segments[:at] if s.kind == "doc_title"}
-    if seg.kind != "doc_title" or not titles or seg.text in titles:
+    if not titles or seg.text in titles:
         return False
     under = segments[at + 1:]
     under = under[:next((k for k, s in enumerate(under) if s.kind == "doc_title"), len(under))]
