@@ -24,6 +24,7 @@ from rag.answering.extractive import (
     Quote,
     compose,
     in_context,
+    list_led,
     lists,
     nowhere,
     refuse,
@@ -54,6 +55,7 @@ from rag.answering.validate import quantities
 from rag.cache import LRUCache
 from rag.corpus.forms import question_forms
 from rag.corpus.identity import lexicon
+from rag.corpus.measures import annex_title
 from rag.corpus.numbering import CN_NUM
 from rag.corpus.outline import MeasureView, find_measure, outline_from_chunks
 from rag.corpus.sentences import split_sentences
@@ -256,7 +258,8 @@ class Assistant:
                 about = identity.joined(about, other) if other.found else about
             if about is not None:
                 return about, None
-        defined = definition.answer(text, library.definitions, documents, library.documents)
+        defined = definition.answer(text, library.definitions, documents, library.documents,
+                                    self.pipeline.tokenizer.words)
         if defined is not None:
             return defined, None
         if penalty.asks_penalty(text):  # 「违反这一条会怎么处罚？」: the article that cites the one pointed at
@@ -399,6 +402,8 @@ class Assistant:
                 elif len(_measures(listed := self._listed(retriever, prepared, scored, library, documents, naming))) > 1:
                     # the chunks a narrow answer would quote keep their sentences, chosen for this question
                     broad, quotes, asked = True, _merged(quotes, listed), quotes
+            if not items and not broad and quotes and grouped.asks_many(text) and lists(quotes[0], asked_what):
+                quotes[0] = list_led(quotes[0])
         # A heading states figures too: 「（二）增加支小支农再贷款和再贴现额度共1500亿元」; and the lead-in of a list
         # answered whole what its items are: 「…开立专用存款账户应当提供以下材料：」.
         sentences = [*([lead] if items else []), *(s for q in quotes for s in (q.hit.chunk.measure, *in_context(q.sentences)))]
@@ -551,10 +556,13 @@ class Assistant:
                                  self.pipeline.config.home / "cache",
                                  vectors_key(built.fingerprint, built.backend, built.precision))
             chunks_of: dict[str, list[Chunk]] = {}
+            annexes: dict[str, set[str]] = {}
             for c in index.chunks:
                 chunks_of.setdefault(c.document_id, []).append(c)
+                if title := annex_title(c.part):
+                    annexes.setdefault(c.document_id, set()).add(title)
             self._library = Library(index.version, outline_from_chunks(index.chunks), index.documents,
-                                    DocumentNames(index.manifest.documents, self.pipeline.tokenizer),
+                                    DocumentNames(index.manifest.documents, self.pipeline.tokenizer, annexes),
                                     Gate(forms, self.banks.without(self._gate_record(index.manifest).answered)),
                                     self._thresholds(index.manifest), chunks_of,
                                     definition.definitions(index.chunks))

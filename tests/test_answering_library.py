@@ -99,6 +99,21 @@ def test_a_single_document_is_named_by_its_own_words(chinese_tokenizer):
     assert names.find("台企可以向境外银行借款吗？").documents == ()
 
 
+def test_a_rule_a_notice_attaches_names_the_notice(chinese_tokenizer):
+    library = [DocumentInfo("cheque", "中国人民银行关于印发粤港澳港币支票结算业务办法的通知", type="通知"),
+               DocumentInfo("credit", "个人信用信息基础数据库管理暂行办法", type="办法")]
+    names = DocumentNames(library, chinese_tokenizer, {"cheque": {"粤港港币支票联合结算业务外汇管理暂行办法"}})
+    asked = "《粤港港币支票联合结算业务外汇管理暂行办法》里，企业每月能开多少支票？"
+    assert names.find(asked).documents == ("cheque",)
+    assert DocumentNames(library, chinese_tokenizer).find(asked).documents != ("cheque",)
+    # the citation of its article says which attached rule it is
+    from rag.answering.extractive import in_annex
+    chunk = Chunk(id="1", document=library[0].title, part="粤港港币支票联合结算业务外汇管理暂行办法 第三章操作管理规则",
+                  measure="第十一条", item=None, text="企业一次签发支票面额不得超过100万港币。", responsible_units=(), spans=())
+    assert in_annex(chunk, chunk.where) == "《粤港港币支票联合结算业务外汇管理暂行办法》第十一条"
+    assert in_annex(replace(chunk, part="第三章票据交换"), chunk.where) == "第十一条"
+
+
 def test_a_place_alone_confines_the_search_without_comparing(chinese_tokenizer):
     shandong = [DocumentInfo("care", "山东省养老服务条例", type="条例"),
                 DocumentInfo("coop", "山东省农民专业合作社条例", type="条例"),
@@ -490,6 +505,27 @@ def test_a_defined_term_is_answered_with_its_definition(library_chunks, document
     assert definition.answer("这里说的“地方金融组织”具体指哪些？", defined, (), info) is not None
 
 
+def test_whether_things_fall_in_a_term_is_answered_by_what_its_article_says_of_them():
+    """「商业广告、店堂告示这类东西算不算合同格式条款」: the definition, and the sentence of its article naming them."""
+    text = ("本条例所称合同格式条款是指合同文本提供方为重复使用而预先拟定，并在订立合同时未与消费者协商的条款。"
+            "商业广告、店堂告示、通知、声明等构成要约并符合前款规定的，视为合同格式条款。"
+            "本条例适用于本市行政区域内的合同格式条款。")
+    chunk = Chunk(id="1", document="某市合同格式条款监督条例", part=None, measure="第二条", item=None, text=text,
+                  responsible_units=(), spans=())
+    defined = definition.definitions([chunk])
+    info = {chunk.document_id: DocumentInfo(id=chunk.document_id, title="某市合同格式条款监督条例")}
+
+    def words(question: str) -> list[str]:
+        return [w for w in ("商业广告", "店堂", "告示", "条例", "合同格式条款") if w in question]
+
+    asked = "条例里，商业广告、店堂告示这类东西算不算合同格式条款？"
+    answer = definition.answer(asked, defined, (), info, words)
+    assert answer is not None and "视为合同格式条款" in answer.text and "预先拟定" in answer.text
+    assert "本市行政区域" not in answer.text  # it says the term, but of nothing asked (条例 is the title's word)
+    # what the term is, asked alone, is its definition alone
+    assert "视为" not in definition.answer("什么是合同格式条款？", defined, (), info, words).text
+
+
 def test_a_collective_term_is_defined_by_what_it_stands_for():
     """「…公示制度、…记录制度、…审核制度（以下统称“三项制度”）」 answers 「“三项制度”分别是哪三项」; a 简称 defines nothing."""
     text = ("国家对全面推行行政执法公示制度、执法全过程记录制度、重大执法决定法制审核制度（以下统称“三项制度”）作出了具体部署。"
@@ -656,6 +692,31 @@ def test_time_limits_and_spans_are_told_from_dates():
     topic = ["发现", "可疑", "交易", "几天", "反洗钱", "监测", "中心"]
     assert unanswered(asked, ["人民银行各分支机构要高度重视金融机构所报告的可疑交易信息，发现涉及恐怖活动的，要及时处理。"], topic)
     assert not unanswered(asked, ["金融机构发现可疑交易的，应当在5个工作日内向中国反洗钱监测分析中心报告。"], topic)
+    # a span closed by 内 is the time limit, whatever noun the question names after it (大额 is no figure asked)
+    asked = "监测中心发来补正通知后，金融机构要在几天内补正大额或可疑交易报告？"
+    topic = ["监测", "中心", "发来", "补正", "通知", "金融机构", "几天", "大额", "可疑", "交易", "报告"]
+    assert not unanswered(asked, ["金融机构应当在接到补正通知之日起5个工作日内补正。"], topic)
+    assert unanswered(asked, ["金融机构应当报告下列大额交易：当日单笔或者累计交易人民币5万元以上的现金收支。"], topic)
+    # 「几倍赔偿」 asks a multiple wherever the noun stands (「好几倍」 tells how much, asking nothing)
+    asked = "山东企业被违规收费后，可以要求几倍赔偿？"
+    topic = ["山东", "企业", "违规", "收费", "要求", "赔偿"]
+    assert unanswered(asked, ["禁止越权收费、超标准收费、自立项目收费，禁止对同一收费项目在法定期限内重复收费。"], topic)
+    assert not unanswered(asked, ["违规收费的，应当退还，并按收费金额的三倍给予企业赔偿。"], topic)
+    assert not unanswered("利息翻了好几倍，企业能要求赔偿吗？", ["企业有权要求赔偿。"], ["利息", "翻了", "企业", "要求", "赔偿"])
+    # 「列举几项」 asks for a list, not a count
+    asked = "劳动保障行政部门对用人单位的哪些事项实施劳动保障监察？列举几项。"
+    assert not unanswered(asked, ["（二）用人单位与劳动者订立劳动合同的情况；"], ["劳动保障", "用人单位", "事项", "监察", "列举"])
+    # 「达到多少金额」 asks an amount, stated in money (达到 is how a threshold is said, not what it is of)
+    asked = "自然人客户的跨境汇款，达到多少金额要报大额交易？"
+    topic = ["自然人", "客户", "跨境", "汇款", "达到", "金额", "要报", "大额", "交易"]
+    synonyms = {"汇款": ("款项划转",), "款项划转": ("汇款",)}
+    assert not unanswered(asked, ["自然人客户银行账户与其他的银行账户发生当日单笔或者累计交易人民币20万元以上（含20万元）"
+                                  "的跨境款项划转。"], topic, synonyms)
+    assert unanswered(asked, ["自然人客户的跨境交易，金融机构应当报告大额交易。"], topic, synonyms)
+    # an amount of nothing named is not met by any sum in money: 25万美元 of 机构账户 is no 个人高净值 threshold
+    asked = "CRS尽调里个人高净值账户的金额门槛是多少美元？"
+    assert unanswered(asked, ["已完成尽职调查的账户加总余额不超过相当于二十五万美元的存量机构账户，银行无需重新开展尽职调查。"],
+                      ["crs", "尽调", "个人", "高净值", "账户", "金额", "门槛", "美元"])
     # 「好几天」「过几天」 tell how long, asking nothing
     asked = "冰箱来回修耽误了好几天上班，商家要不要赔误工？"
     assert not unanswered(asked, ["消费者因此误工的，经营者应当给予赔偿。"], ["冰箱", "耽误", "上班", "商家", "误工"])
@@ -1123,6 +1184,10 @@ def test_a_part_named_by_its_title_is_what_a_question_asks_for():
     assert grouped.titled("还要满足哪些特别监管要求？", chunks, part) == chunks[:2]
     assert grouped.titled("总则里说了什么？", chunks, part) == []  # 「总则」 names no subject
     assert grouped.titled("有哪些监管要求？", chunks, part) == []
+    # a title is said without its closing 建设: 「第三章 贸易主体建设」 is asked as 「贸易主体方面」
+    chapter = [_step("6", "第三章 贸易主体建设", "第十三条", None, "鼓励设立贸易型总部。"),
+               _step("7", "第四章 区域布局和基础设施建设", "第十七条", None, "规划建设贸易集聚区。")]
+    assert grouped.titled("条例在培育和集聚贸易主体方面有哪些规定？", chapter, part) == chapter[:1]
     # of two titles the question says, the one inside the other is not what it names
     measures = [_step("4", "二、评估与识别", "（八）参评机构范围", None, "不少于30家。"),
                 _step("5", "一、总则", "（二）机构范围", None, "包括银行业机构。")]
@@ -1209,6 +1274,9 @@ def test_a_penalty_question_brings_the_article_that_cites_the_duty_found():
     cited = replace(duty, id="x", measure="第五十条", text="违反本条例第二十三条规定的，处一万元罚款。本条例第十三条另有规定。")
     assert penalty.with_penalties([Hit(duty, 0.7, 1)], {duty.document_id: [cited]}, 3) == [Hit(duty, 0.7, 1)]
     assert penalty.asks_penalty("没报批罚款区间是多少？") and not penalty.asks_penalty("要报批吗？")
+    # the consequences of breaking an article are what the law makes follow, a fine or not
+    assert penalty.asks_penalty("如果单位违反这一条把协商代表辞退了，会有什么后果？")
+    assert not penalty.asks_penalty("这一条的后续安排是什么？")
     # penalties listed as what a broad question asks for, not as one aspect of it
     assert penalty.asks_penalties("征信机构管理办法对征信机构和相关人员规定了哪些处罚？")
     assert not penalty.asks_penalties("对合法性审核的范围、主体、程序和追责分别提了哪些工作措施？")
@@ -1259,6 +1327,19 @@ def test_the_sentence_stating_an_asked_procedure_is_quoted():
     assert not states("市场举办者可以凭相关证明文件向市场监督管理部门申请市场名称登记。")
     assert not states("出售自产农产品的，应当持有村民委员会出具的书面证明。")
     assert states("借款人申请经营贷款，应当提供下列材料：")
+    # 「要带什么」 asks what to bring, for what is done (办ETC): identity papers for a payment account are no answer
+    states = procedure_asked("在你们行办ETC要带什么？")
+    assert not states("单位客户的身份基本信息，包括客户的名称、地址、有效身份证件的种类、号码和有效期限。提供以下证件：营业执照。")
+    assert states("申请办理ETC的，应当提供本人身份证件和车辆行驶证。")
+    # opening hours asked are stated by days or hours: a 中心支行 the notice is sent to opens on no day
+    states = procedure_asked("你们支行周六上午开门吗？")
+    assert not states("请各省会（首府）城市中心支行将本通知转发至辖区内金融机构。")
+    assert states("营业网点在周六、周日照常对外营业。")
+    assert procedure_asked("周末能不能办理贷款？") is None
+    # 「走哪个系统」 is answered by a sentence naming one
+    states = procedure_asked("北京集体合同备案能不能在网上办，走哪个系统？")
+    assert not states("用人单位报送集体合同备案时，应当提交以下材料：")
+    assert states("企业应当通过企业信用信息公示系统报送年度报告。")
     states = procedure_asked("RQFII在托管行开立人民币专用存款账户，需要准备哪些材料？")
     assert states("境外机构投资者开立人民币专用存款账户，应当提供以下材料：")
     # materials asked: the 申请 the question names, or a 虚假材料 wrong, lists nothing to hand in
@@ -1459,6 +1540,19 @@ def test_what_comes_along_with_the_chosen_sentences_is_their_nearest():
     kept = _fit(quote, room=sum(len(sentences[i]) + 2 for i in (7, 6)) + 2, first=True)
     # the duration next to the chosen sentence comes before the article's opening
     assert "不得超过四十八小时" in kept and sentences[0] not in kept
+    # of the chosen sentences the best comes first: 「（二）…Ⅱ类…年累计不超过10万元」 before a long lead-in joined to （一）
+    chosen = ("按照下列要求分类管理：（一）" + "对于首次开立支付账户的个人客户，可以开立Ⅰ类支付账户，余额付款累计不超过1000元；" * 3,
+              "（二）可以开立Ⅱ类支付账户，其所有支付账户的余额付款交易年累计不超过10万元；")
+    quote = Quote(Hit(article, 0.9, 1), chosen, (0, 1), core=(1, 0))
+    assert _fit(quote, room=len(chosen[1]) + 10, first=True) == chosen[1]
+    # a list asked for is chosen before the article's other sentences
+    from rag.answering.extractive import list_led
+    listed = ("评定为A类的支付机构，可以对个人卖家参照单位客户管理，但应建立有效机制并向人民银行备案。",
+              "参照单位客户管理的个人卖家，应至少符合下列条件：（一）平台已审查其身份；", "（二）已完成身份核实；",
+              "（三）持续从事经营活动满6个月。")
+    quote = list_led(Quote(Hit(article, 0.9, 1), listed, (0, 1, 2, 3), core=(1, 0)))
+    assert quote.core[:3] == (1, 2, 3)
+    assert "满6个月" in _fit(quote, room=sum(len(t) + 2 for t in listed[1:]), first=True)
 
 
 def test_an_article_on_the_subject_joins_at_two_fifths_of_the_best_score(library_assistant):
@@ -1549,7 +1643,9 @@ def development_assistants(tmp_path_factory, embedder):
     (four 人民银行 documents, a 市场监管总局令, two 深圳 regulations), eval/library-k3 (three 人民银行 documents, a 河南, a
     重庆 and two 山东 regulations), eval/library-l3 (a 国务院令, a 国务院 规定, a 财政部 notice, two 上海, a 北京 and a 浙江
     regulation), eval/library-m3 (seven 人民银行 documents: two 令, a 公告 and four 银发 notices), eval/library-p3 (four
-    人民银行 documents, one of them issuing two 办法, two 浙江 regulations and a 广东 one)."""
+    人民银行 documents, one of them issuing two 办法, two 浙江 regulations and a 广东 one), eval/library-q3 (four 人民银行
+    documents, two 山东 regulations and a 河南 one), eval/library-r3 (four 国务院 regulations and rules, a 上海, a 北京 and
+    a 重庆 regulation)."""
     built = {}
 
     def assistant(name: str):
@@ -1769,6 +1865,43 @@ def test_pbc_notice_of_two_rules_answers_from_the_second_and_beside_a_places_own
     assert "不得以本集体资产为其他单位和个人的债务提供担保" in allowed.text
     # the notice sets no number of days for reporting
     assert not library.ask("按银发〔2008〕391号，发现可疑交易后必须在几天内报给反洗钱监测中心？").found
+
+
+@pytest.mark.slow
+def test_pbc_payment_and_reporting_rules_answer_the_class_the_amount_and_the_time_limit(development_assistants):
+    library = development_assistants("library-q3")
+    # 「Ⅱ类」 is a word of its own, and the clause on that class is what the budget keeps
+    limit = library.ask("个人Ⅱ类支付账户的余额付款，一年累计上限是多少？")
+    assert "年累计不超过10万元" in limit.text
+    # an amount asked is stated in money, a span closed by 内 is a time limit
+    assert "人民币20万元以上" in library.ask("自然人客户的跨境汇款，达到多少金额要报大额交易？").text
+    assert "5个工作日内补正" in library.ask("反洗钱监测分析中心发来补正通知后，金融机构要在几天内补正大额或可疑交易报告？").text
+    # the list asked for is kept before the article's opening
+    assert "满6个月" in library.ask("支付机构把电商个人卖家参照单位客户管理，个人卖家需要满足哪些条件？").text
+    # opening hours, what to bring for another service and a multiple the text never sets are refused
+    for asked in ("你们支行周六上午开门吗？", "在你们行办ETC要带什么？", "山东企业被违规收费后，可以要求几倍赔偿？"):
+        assert not library.ask(asked).found, asked
+
+
+@pytest.mark.slow
+def test_state_council_and_city_regulations_answer_by_definition_consequence_and_chapter(development_assistants):
+    library = development_assistants("library-r3")
+    # whether things fall in a term: the definition with the sentence naming them
+    defined = library.ask("重庆市合同格式条款监督条例里，商业广告、店堂告示、通知这类东西算不算合同格式条款？")
+    assert "视为合同格式条款" in defined.text
+    # the consequences of breaking the article quoted are set by the article citing it
+    history = [Turn("user", "北京集体合同条例对职工协商代表有什么保护？"),
+               Turn("assistant", "《北京市集体合同条例》第十九条：职工一方协商代表在履行协商代表职责期间，用人单位不得解除其劳动合同…[1]")]
+    follow = library.ask("如果单位违反这一条把协商代表辞退了，会有什么后果？", history)
+    assert follow.citations[0].chunk.measure == "第五十三条" and "原劳动合同应当继续履行" in follow.text
+    # 报备 is 备案, and 「第十五 条」 spaced in the copy is an article of its own
+    filed = library.ask("重庆分行新出的消费贷合同模板，上线前要不要先去工商那边报备？报到哪一级？")
+    assert "报市工商行政管理部门备案" in filed.text
+    assert "第十五条" in {c.measure for c in library.library().chunks_of["chongqing-hetong-geshi-tiaokuan-jiandu-tiaoli"]}
+    # 「贸易主体方面」 names 「第三章 贸易主体建设」: its four articles are listed
+    broad = library.ask("上海国际贸易中心条例在培育和集聚贸易主体方面有哪些规定？")
+    assert {"第十三条", "第十四条", "第十五条", "第十六条"} <= {c.chunk.measure for c in broad.citations}
+    assert not library.ask("北京集体合同备案能不能在网上办，走哪个系统？").found
 
 
 @pytest.mark.slow

@@ -67,6 +67,16 @@ def test_an_article_its_paragraphs_and_its_items_are_one_chunk(tmp_path):
         assert_spans_match(parsed.source.raw, c)
 
 
+def test_an_article_heading_a_copy_spaced_off_its_numeral_is_still_a_heading(tmp_path):
+    # 「第十五 条工商行政管理部门发现…」: a PDF copy's space inside the heading; glued, the article ran on in 第十四条
+    text = REGULATION.replace("第三条 小额贷款公司", "第三 条小额贷款公司").replace("第二章 地方", "第 二 章 地方")
+    parsed, chunks = parse(tmp_path, text)
+    assert [c.measure for c in chunks] == [f"第{n}条" for n in "一二三四五六"]
+    assert only(chunks, "第二条").part.startswith("第二章")  # 「第 二 章」 spaced throughout is a chapter too
+    assert only(chunks, "第三条").text == "小额贷款公司应当审慎经营。"
+    assert "审慎经营" not in only(chunks, "第二条").text
+
+
 def test_a_paragraph_opening_with_a_reference_to_its_own_law_stays_in_its_article(tmp_path):
     # 「…违反本条例」 at a line start reads like a title ending in 条例, and 第十五条 like its first article
     text = REGULATION.replace("有违法所得的，没收违法所得。\n第三章",

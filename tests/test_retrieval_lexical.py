@@ -242,3 +242,19 @@ def test_prepare_normalises_then_expands_into_bm25_tokens(tok, synonyms):
     assert query.text == "券商与台胞"
     assert query.vector is vector, "a given vector is used as is, not re-encoded"
     assert {"证券公司", "台湾同胞"} <= set(query.tokens), query.tokens
+
+
+def test_an_account_class_stays_one_word_however_it_is_typed(tok):
+    # Ⅰ/Ⅱ/Ⅲ类 accounts differ in their limits only by the numeral, which jieba cuts off alone
+    assert "Ⅱ类" in tok.words("个人Ⅱ类支付账户的余额付款，一年累计上限是多少？")
+    assert "Ⅱ类" in tok.tokenize("其所有Ⅱ类支付账户的余额付款交易年累计不超过10万元")
+    assert "Ⅲ类" in tok.words(normalise_query("客户的III类户能转多少？"))
+    assert "Ⅱ类" in tok.words(normalise_query("客户的二类户能转多少？"))
+    # 「第二类」 is an ordinal, and 「二类」 alone names no account
+    assert "Ⅱ类" not in tok.words(normalise_query("第二类户")) + tok.words(normalise_query("二类疫苗"))
+
+
+def test_the_tokenizer_code_is_part_of_the_dictionary_fingerprint(monkeypatch):
+    before = Dictionary().fingerprint()
+    monkeypatch.setattr("inspect.getsource", lambda obj: "changed")
+    assert Dictionary().fingerprint() != before

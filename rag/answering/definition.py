@@ -9,7 +9,7 @@ read from the documents' own sentences; nothing is listed per document.
 from __future__ import annotations
 
 import re
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 
 from rag.answering.extractive import citation, labelled
 from rag.corpus.records import UNLABELLED
@@ -29,6 +29,9 @@ _ASKS = re.compile(r"是指|指什么|指哪|什么是|何为|哪几类|哪几�
                    r"|算不算|算是|才算|算.{2,12}吗|属不属于|属于.{2,12}吗")
 # 「所称境外贷款业务」 is asked about as 境外贷款
 _GENERIC_TAIL = re.compile(r"(业务|活动|行为|工作)$")
+# 「商业广告、店堂告示这类东西算不算合同格式条款」 asks whether things fall in the term: what the defining article says
+# of them (「商业广告、店堂告示…构成要约…的，视为合同格式条款」) answers with the definition
+_WHETHER = re.compile(r"算不算|才算|算.{2,12}吗|属不属于|属于.{2,12}吗|是否属于")
 MAX_DOCUMENTS = 3  # documents defining one term quoted side by side when the question names none
 NEAR_CUE = 4  # characters between a term and the asking: 「地方金融组织具体指哪几类」, 「…的具体范围」
 # What may stand between them: words that link, never a verb of its own (「融资担保公司干哪几类业务」 asks
@@ -61,9 +64,11 @@ def _beside(question: str, at: int, length: int, cue: re.Match) -> bool:
 
 
 def answer(question: str, defined: Definitions, within: Collection[str],
-           documents: Mapping[str, DocumentInfo]) -> Answer | None:
+           documents: Mapping[str, DocumentInfo], words: Callable[[str], list[str]] | None = None) -> Answer | None:
     """The defining sentence of the longest term the question asks about, from the documents ``within``
-    (every document when empty); None when none of them defines it."""
+    (every document when empty); None when none of them defines it. With ``words`` (a question's content words),
+    a question whether things fall in the term also has the sentences of the defining article that say the term
+    and name one of them."""
     cues = list(_ASKS.finditer(question))
     if not cues:
         return None
@@ -92,6 +97,11 @@ def answer(question: str, defined: Definitions, within: Collection[str],
         cited.append(chunk)
         info = documents.get(chunk.document_id)
         heading = chunk.measure if chunk.measure and chunk.measure != UNLABELLED else ""
+        if words is not None and _WHETHER.search(question):
+            # a word of the document's title (条例) is in every article and names nothing asked
+            named = [w for w in words(question) if w not in term and term not in w and w not in (info.title if info else "")]
+            sentence += "".join(s for s in split_sentences(chunk.text)
+                                if s.strip() != sentence and term in s and any(w in s for w in named))
         statements.append(f"{info.label if info else ''}{labelled(heading, sentence) if heading else '：' + sentence}[{len(cited)}]")
     citations = tuple(citation(i, c, 1.0) for i, c in enumerate(cited, start=1))
     return Answer(question, f"「{term}」的定义：", tuple(statements), citations, True, "aggregate")

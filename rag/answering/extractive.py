@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Collection, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
+from rag.corpus.measures import annex_title
 from rag.corpus.numbering import heading_number
 from rag.corpus.records import UNLABELLED
 from rag.corpus.sentences import split_sentences
@@ -42,7 +43,7 @@ class Quote:
     hit: Hit
     sentences: tuple[str, ...]
     positions: tuple[int, ...]  # where each sentence stands in the chunk, to mark the gaps
-    core: tuple[int, ...] = ()  # the positions chosen on their own score (the rest came along); () = all
+    core: tuple[int, ...] = ()  # the positions chosen on their own score, best first (the rest came along); () = all
 
 
 def select(retriever: Retriever, scored: Scored, hits: list[Hit], limit: int = MAX_CHUNKS,
@@ -72,8 +73,8 @@ def select(retriever: Retriever, scored: Scored, hits: list[Hit], limit: int = M
         scores = per_sentence[index.passage_rows(index.positions[hit.chunk.id])]
         ranked = np.argsort(-scores, kind="stable")[:sentences]
         order = sorted(int(i) for i in ranked if scores[i] >= SENTENCE_RATIO * scores[ranked[0]])
+        read = in_context(split)  # an item states its figure after its lead-in
         if states is not None:
-            read = in_context(split)  # an item states its figure after its lead-in
             # the best-scoring sentence stating the figure joins, and so does a second one when the chosen sentences
             # state only one: 「应当在五日内转有关部门办理」 and 「应当在三十日内办结并答复」 are both periods for 投诉
             stated = [i for i in order if states(read[i])]
@@ -85,7 +86,13 @@ def select(retriever: Retriever, scored: Scored, hits: list[Hit], limit: int = M
                                       for j in _opening(split, i))})
         if given is not None:
             order = sorted({*order, *(i for i, sentence in enumerate(split) if given(sentence))})
-        core = tuple(order)
+        # best first, the sentences stating what is asked before the rest: what the budget keeps when it is short. A
+        # lead-in run over several sentences (「…处…罚款；没有违法所得的，处50万元以上200万元以下罚款；…：」) is
+        # one unit, kept in its order.
+        runs = {j: run for i in order if (run := _lead_in(split, i)) is not None for j in run}
+        units = {i: runs.get(i, range(i, i + 1)) for i in order}
+        core = tuple(sorted(order, key=lambda i: (states is not None and not any(states(read[j]) for j in units[i]),
+                                                  -max(scores[j] for j in units[i]), i)))
         order = _with_provisos(split, _with_items(split, _past_heading(split, order, hit.chunk.measure)))
         order = _to_full_stop(split, order) if whole else order
         quotes.append(Quote(hit, tuple(split[i] for i in order), tuple(order), core))
@@ -187,6 +194,21 @@ def lists(quote: Quote, asked: Collection[str], about: Collection[str] = (), eno
     return False
 
 
+def list_led(quote: Quote) -> Quote:
+    """The quote with its list (a lead-in and the items after it) chosen before its other sentences: 「个人卖家需要满足
+    哪些条件」 is answered by 「…应至少符合下列条件：（一）…（三）…」, not by the article's opening, when the budget is short."""
+    sentences = list(quote.sentences)
+    run = next((r for i in range(len(sentences)) if (r := _lead_in(sentences, i)) is not None), None)
+    if run is None:
+        return quote
+    listed = [quote.positions[run.start]]
+    for position in quote.positions[run.start + 1:]:
+        if position != listed[-1] + 1:
+            break
+        listed.append(position)
+    return replace(quote, core=(*listed, *(p for p in quote.core or quote.positions if p not in listed)))
+
+
 def _takes_up(lead: str, before: str) -> bool:
     """Whether ``lead`` repeats a two-character word of ``before`` (修复 of 「主动实施修复措施」)."""
     words = {lead[k:k + 2] for k in range(len(lead) - 1)}
@@ -235,7 +257,7 @@ def compose(question: str, quotes: list[Quote], topic: list[str]) -> Answer:
                 used.append((ref, quote))
         if parts:
             first = members[0][1].hit.chunk
-            line = labelled(first.where if len(members) == 1 else first.measure, "".join(parts))
+            line = labelled(in_annex(first, first.where if len(members) == 1 else first.measure), "".join(parts))
             statements.append(line)
             budget -= len(line)
     citations = tuple(citation(ref, q.hit.chunk, q.hit.score) for ref, q in used)
@@ -260,6 +282,13 @@ def whole(quotes: list[Quote], room: int) -> list[Quote]:
     return out
 
 
+def in_annex(chunk: Chunk, label: str) -> str:
+    """``label`` with the title of the annex the chunk stands in: 「《粤港港币支票联合结算业务外汇管理暂行办法》第十一条」,
+    where the notice attaches two rules that each have a 第十一条."""
+    title = annex_title(chunk.part)
+    return f"《{title}》{label}" if title and title != chunk.document else label
+
+
 def labelled(label: str, quoted: str) -> str:
     """「label：quoted」, or without the label's last heading when the quote opens with it: 「十、境内银行应按照…
     报送至中国人民银行、国家外汇管理局，并于…」 needs no label repeating its first clause, and 「（二）付款依据的审核
@@ -281,10 +310,13 @@ def _fit(quote: Quote, room: int, first: bool) -> str:
     """The quote's sentences that fit in ``room``, those chosen on their own score before those that came
     along (a lead-in's items must not crowd out the sentence that answers); 「……」 marks where the source
     skips a sentence."""
-    core = set(quote.core or quote.positions)
-    # the chosen sentences (distance 0) first, then what came along nearest them: 「临时冻结不得超过四十八小时。」
-    # next to the chosen 「…四十八小时内…应当立即解除冻结」 matters more than the article's opening sentences
-    pairs = sorted(zip(quote.sentences, quote.positions), key=lambda p: (min(abs(p[1] - c) for c in core), p[1]))
+    core = quote.core or quote.positions
+    best = {position: rank for rank, position in enumerate(core)}
+    # the chosen sentences (distance 0) first, best first (「（二）…Ⅱ类支付账户…年累计不超过10万元」 before the
+    # lead-in joined to （一）), then what came along nearest them: 「临时冻结不得超过四十八小时。」 next to the chosen
+    # 「…四十八小时内…应当立即解除冻结」 matters more than the article's opening sentences
+    pairs = sorted(zip(quote.sentences, quote.positions),
+                   key=lambda p: (min(abs(p[1] - c) for c in core), best.get(p[1], p[1])))
     kept: set[int] = set()
     for sentence, position in pairs:
         if len(sentence) + 2 <= room or (first and not kept):

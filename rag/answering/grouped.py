@@ -13,7 +13,7 @@ from collections.abc import Callable, Mapping, Sequence
 
 import numpy as np
 
-from rag.answering.extractive import MAX_CHARS, Quote, citation, labelled
+from rag.answering.extractive import MAX_CHARS, Quote, citation, in_annex, labelled
 from rag.corpus.numbering import heading_number
 from rag.corpus.sentences import split_sentences
 from rag.types import Answer, Chunk, Citation, DocumentInfo, Hit
@@ -201,6 +201,7 @@ def between(listed: Sequence[Hit], chunks_of: Mapping[str, Sequence[Chunk]],
 
 
 TITLE_MIN = 4  # characters a heading's title needs to name a subject (「总则」「附则」 name none)
+_TITLE_TAIL = re.compile(r"(建设|工作)$")
 
 
 def titled(question: str, chunks: Sequence[Chunk], heading: Callable[[Chunk], str | None]) -> list[Chunk]:
@@ -208,7 +209,9 @@ def titled(question: str, chunks: Sequence[Chunk], heading: Callable[[Chunk], st
     under 「三、特别监管要求」, each measure of it, whatever words each one uses; 「参评机构范围…什么门槛」 for
     「（八）参评机构范围」, not 「（二）机构范围」, whose title is only part of what is said."""
     def titles(text: str) -> list[str]:
-        return [t for p in text.split(" ") if len(t := _untitled(p)) >= TITLE_MIN and t in question]
+        # 「第三章 贸易主体建设」 is said as 「贸易主体方面」: a title names its subject without a closing 建设 or 工作
+        return [t for p in text.split(" ") for u in [_untitled(p)]
+                if (t := next((t for t in (u, _TITLE_TAIL.sub("", u)) if len(t) >= TITLE_MIN and t in question), ""))]
     said = {(c.document_id, t) for c in chunks if heading(c) for t in titles(heading(c))}
     said = {(d, t) for d, t in said if not any(t != u and t in u for e, u in said if e == d)}
     # a title the document's wording says throughout is its subject, not a part: 「第二章 地方金融组织」 of a
@@ -286,13 +289,13 @@ def compose_grouped(question: str, quotes: Sequence[Quote], documents: Mapping[s
     current, said = None, set()
     for quote in ranked:
         chunk = quote.hit.chunk
-        line = labelled(chunk.where, _joined(quote))
+        line = labelled(in_annex(chunk, chunk.where), _joined(quote))
         if line in said:  # two chunks of one measure may come to the same lines: stated once
             continue
         ref = len(citations) + 1
         citations.append(citation(ref, chunk, quote.hit.score))
         if id(quote) not in shown or budget <= 0:
-            tail.setdefault(_label(chunk.document_id, chunk.document, documents), []).append(f"{chunk.where}[{ref}]")
+            tail.setdefault(_label(chunk.document_id, chunk.document, documents), []).append(f"{in_annex(chunk, chunk.where)}[{ref}]")
             continue
         said.add(line)
         if chunk.document_id != current and len(order) > 1:  # one document: its citations name it

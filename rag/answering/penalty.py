@@ -15,7 +15,8 @@ from dataclasses import replace
 from rag.corpus.outline import MeasureView
 from rag.types import Chunk, Hit
 
-_ASKS = re.compile(r"罚|处罚|处分|法律责任|追责|追究")
+# 「违反这一条…会有什么后果」 asks what the law makes follow as much as 「怎么罚」 does
+_ASKS = re.compile(r"罚|处罚|处分|法律责任|追责|追究|[什啥][么]?后果|后果是什么|承担什么责任")
 _CITES = re.compile(r"违反本(?:条例|办法|规定|法|细则|决定)[^，。；]*")
 _STATES = re.compile(r"罚款|罚金|处分|违反本")
 # What a penalty article imposes, though it may never say 处罚: 「…给予警告；…取消其任职资格」, 「…吊销其…许可证」

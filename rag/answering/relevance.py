@@ -279,7 +279,7 @@ class Gate:
 # passing does not, nor 「过几天」「好几天」.
 # 「第几项」「第几条」 ask where a rule stands, not for a figure
 # 「额度上限怎么算」「赔付比例怎么定」 ask for a figure as well, of the word before the asking
-_ASKS_FIGURE = re.compile(r"多少|几(?=个?(?:工作日|天|小时)[之以]?内)|[百千万]分之几|多[大高](?=的?(比例|比重|额度|金额|规模|面积|幅度|利率|费率))|(?<![第哪])几[成倍个家所项条年](?=[，,。？?！!\s]|$)|什么[^，,。？?]{0,4}(率|比例)"
+_ASKS_FIGURE = re.compile(r"多少|几(?=个?(?:工作日|天|小时)[之以]?内)|[百千万]分之几|多[大高](?=的?(比例|比重|额度|金额|规模|面积|幅度|利率|费率))|(?<![好第哪举出说讲])几[成倍个家所项条年](?=[，,。？?！!\s]|$)|(?<![好第哪])几倍|什么[^，,。？?]{0,4}(率|比例)"
                           r"|(?<=上限|下限|额度|比例|费率|利率)(?P<rule>是?(怎么|如何)(算|计算|定|确定))"
                           # 「管理人报酬按什么标准计算」: the rule that sets it, or its figure
                           r"|(?<=[\u4e00-\u9fff])(?P<standard>按照?什么标准(计算|确定))")
@@ -288,6 +288,7 @@ _ASKS_FIGURE = re.compile(r"多少|几(?=个?(?:工作日|天|小时)[之以]?�
 _AGREED = re.compile(r"约定|协商|商定")
 _BOUND = re.compile(r"上限|下限|最高|最低|最多|最少|至少|起码|不超过|不低于|封顶")
 _WITHIN = re.compile(r"以?内$")
+_WITHIN_AFTER = re.compile(r"[之以]?内")
 # 「贷款额度怎么定」 is answered by the rule that sets it too, when it says on what: 「根据实际招用人数合理确定贷款额度」
 # (「合理确定境外贷款余额上限」 alone says nothing of how).
 _SETS_FIGURE = re.compile(r"根据|按照|参照|依据|以[^，,。；]{1,12}为(基数|依据|基础)")
@@ -316,17 +317,27 @@ _PERMISSION_STATED = re.compile(r"不得|禁止|严禁|不准|不允许|可以|�
 _STATES_PROCEDURE = re.compile(r"申请|办理|材料|提交|受理|工作日|程序|流程|手续(?!费)|证明|证件")
 # 「申请信用修复要提交哪些材料」 asks what is handed in: 「可以…提出信用修复申请」 names the 申请 asked about and
 # 「提供虚假材料的」 a wrong; neither lists what to hand in.
-_ASKS_MATERIALS = re.compile(r"(交|提交|带|准备|提供)(哪些|什么|啥)(材料|证件|资料|文件)")
+_ASKS_MATERIALS = re.compile(r"(交|提交|带|准备|提供)(哪些|什么|啥)(材料|证件|资料|文件)|(要|需要|得)带(哪些|什么|啥)(东西)?[？?。]*$")
+# 「周六上午开门吗」「几点到几点」 ask a place's opening hours, which only a sentence naming days or hours states
+_ASKS_HOURS = re.compile(r"(周[六日末]|星期[六日天]|节假日|假期|上午|下午|晚上)[^，,。？?]{0,8}(开门|营业|上班|开不开|对外|办公)"
+                         r"|(开门|营业|上班|办公)[^，,。？?]{0,6}(几点|时间)|几点到几点")
+_STATES_HOURS = re.compile(r"周[一二三四五六日末]|星期|节假日|双休日|休息日|营业时间|工作时间|办公时间|\d{1,2}\s*[:：时点]")
+# 「走哪个系统」 asks which one: only a sentence naming a system, platform or site answers it
+_ASKS_SYSTEM = re.compile(r"(哪个|哪一个|什么|啥)(系统|平台|网站|网址)")
+_NAMES_SYSTEM = re.compile(r"系统|平台|网站|网址|基础设施")
 # 「商户申请经营贷款，…提供哪些材料」 asks what is handed in for the 经营贷款: what a 市场 hands in for its 名称登记 is no
 # answer. The head of what is applied for (贷款, 许可, 账户) is its last word.
 # (「申请人」「申请书」 apply for nothing)
-_APPLIED_FOR = re.compile(r"(?:申请|办理|开立|开设|开通|开办)(?![人书表])(?P<what>[^，,。？?、；;：:]{2,10}?)"
+_APPLIED_FOR = re.compile(r"(?:申请|办理|开立|开设|开通|开办|办(?![理法公事]))(?![人书表])(?P<what>[^，,。？?、；;：:]{2,10}?)"
                           r"(?=[，,。；;：:]|$|要|需要|得|时|的时候|应当)")
 _STATES_MATERIALS = re.compile(r"(提交|提供|出具|报送|携带|附送?|交验|下列|以下)[^。；;]{0,24}?(材料|资料|证明|证件|文件|执照|报告|申请书|证书|凭证)")
 _RATIO = re.compile(r"(比例|比重)$")  # not 利率/费率: a percentage about something else is no rate
 _PERCENT = re.compile(r"\d\s*[%％‰]|[百千万]分之|个百分点|[一二三四五六七八九十]成")
 # A limit is stated as the amount it caps: 「单笔金额不应超过1000元人民币」 answers 「单笔限额是多少」.
 _LIMIT = re.compile(r"(限额|上限|封顶额?|最高额)$")
+# an amount asked of something named (「跨境汇款，达到多少金额」) is stated in money: 「…20万元以上…的跨境款项划转」
+_SUM = re.compile(r"(金额|数额)$")
+_IN_MONEY = re.compile(r"[\d一二两三四五六七八九十百千.]+\s*[万亿]?美?元")
 _CAPPED = re.compile(r"(超过|高于|超出|最高|最多|封顶)[^，,。；;]{0,6}?[\d一二两三四五六七八九十百千万.]+\s*[万亿]?元")
 # A length of time is stated as one: 「参保1年以上」 answers 「参保年限放宽到几年」.
 _DURATION = re.compile(r"(年限|期限|时限)$")
@@ -403,7 +414,12 @@ def permission_asked(question: str, topic: list[str],
 
 
 def procedure_asked(question: str) -> Callable[[str], bool] | None:
-    """Whether a sentence states a procedure (材料, 程序, 工作日…); None when the question asks for none."""
+    """Whether a sentence states a procedure (材料, 程序, 工作日…, or opening hours); None when the question asks for
+    none."""
+    if _ASKS_HOURS.search(question):
+        return lambda sentence: bool(_STATES_HOURS.search(sentence))
+    if _ASKS_SYSTEM.search(question):
+        return lambda sentence: bool(_NAMES_SYSTEM.search(sentence))
     if _ASKS_MATERIALS.search(question):
         applied = _APPLIED_FOR.search(question)
         return partial(_states_materials, head=applied.group("what")[-2:] if applied else "")
@@ -456,7 +472,9 @@ def figure_asked(question: str, topic: list[str], synonyms: dict[str, tuple[str,
     # 「多少天内作出处理决定」 counts days whatever other noun came before (乱收费 is what was complained of);
     # a noun of time (「有效期是几年」) still says which length is asked
     spans = _SPAN_UNIT.match(question, asks.end()) or _SPAN_UNIT.fullmatch(asks.group(), 1)
-    if not after and spans and not (measured and _TIMED.search(measured)):
+    # 「几天内补正大额…报告」 is a time limit whatever noun follows: a span closed by 内 counts no 大额
+    limit = spans is not None and _WITHIN_AFTER.match(question, spans.end())
+    if (limit or not after and spans) and not (measured and _TIMED.search(measured)):
         measured = "时限"
     # the policy's word counts as the question's (违规 is 违法 in 「违法所得不足五十万元的，处…罚款」)
     others = [t for w in topic if w != measured and w not in _QUALIFIERS for t in (w, *(synonyms or {}).get(w, ()))]
@@ -494,8 +512,9 @@ def figure_asked(question: str, topic: list[str], synonyms: dict[str, tuple[str,
     # 「多大比例的股份」: the ratio is of the word it qualifies
     of = next((w for w in topic if at >= 0 and w not in _QUALIFIERS
                and question.startswith("的" + w, at + len(measured))), None)
-    if not of and at > asks.start():
-        of = _last_before(question, [w for w in topic if w not in _QUALIFIERS], asks.start())
+    if not of and at > asks.start():  # (「达到多少金额」 asks the amount itself: 达到 is how a threshold is said)
+        of = _last_before(question, [w for w in topic if w not in _QUALIFIERS and w not in _THRESHOLD_WORDS],
+                          asks.start())
     elif not of:
         of = next((w for w in topic if w != measured and w not in _QUALIFIERS and at > 0 and question[:at].endswith(w)),
                   None)
@@ -634,7 +653,8 @@ def _states_figure(sentence: str, measured: tuple[str, ...], others: list[str],
     # A ratio is stated as a percentage as often as by name (「按照管理费收入的10%计提」).
     literal = any(m in c for c in clauses for m in measured)
     by_form = any((_RATIO.search(m) and _PERCENT.search(c)) or (_DURATION.search(m) and _PERIOD.search(_YEAR.sub("", c)))
-                  or (_LIMIT.search(m) and _CAPPED.search(c)) for c in clauses for m in measured)
+                  or (_LIMIT.search(m) and _CAPPED.search(c)) or (_SUM.search(m) and qualifier and _IN_MONEY.search(c))
+                  for c in clauses for m in measured)
     # 「出资比例」 asked is not met by 「净收入…的比例」: a ratio named literally is still of something.
     of_it = not qualifier or any(q in sentence for q in qualifier)
     ratio_of_it = of_it or not any(_RATIO.search(m) for m in measured)

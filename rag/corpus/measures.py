@@ -17,20 +17,24 @@ body (「附件2」 and its title) is walked on its own, its measures filed unde
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
+from itertools import takewhile
 
 from rag.corpus.cleaning import STRUCTURE, Segment, retitled
 from rag.corpus.drafts import Draft, is_header_line, paragraph_label, reads_as_sentence
 from rag.corpus.notes import read_note, split_units, with_first_lead
-from rag.corpus.numbering import int_to_cn
+from rag.corpus.numbering import heading_number, int_to_cn
 from rag.corpus.records import FRONT, NOTICE, UNLABELLED, Block, Document, Item, Measure, Sentence
 from rag.corpus.runs import place_strays, starts_own_run
 from rag.types import DocumentInfo
 
-__all__ = ["FRONT", "NOTICE", "UNLABELLED", "Block", "Document", "Item", "Measure", "Sentence", "parse_document",
-           "split_units"]
+__all__ = ["FRONT", "NOTICE", "UNLABELLED", "Block", "Document", "Item", "Measure", "Sentence", "annex_title",
+           "parse_document", "split_units"]
 
 _META = ("notice_title", "publish_date", "signature", "closing")
+_ANNEX_LINE = re.compile(r"附件\s*\d*")
+_TITLE_MIN = 4  # characters of a title (「附件」 alone names nothing)
 
 
 def parse_document(segments: list[Segment] | tuple[Segment, ...], info: DocumentInfo) -> Document:
@@ -57,6 +61,18 @@ def parse_document(segments: list[Segment] | tuple[Segment, ...], info: Document
     return replace(document, measures=tuple(measures))
 
 
+def annex_title(part: str | None) -> str | None:
+    """The title of the annex a measure stands in, read off the part :func:`parse_document` files it under
+    (「附件2 个人银行账户简易开户服务业务指引 第一章总则」, or a second rule's title alone); None in the body, or
+    in an annex its 「附件N」 line alone names. A client quoting 「第十一条」 of the second of two attached 办法
+    must say which."""
+    words = (part or "").split(" ")
+    if _ANNEX_LINE.fullmatch(words[0]):
+        words = words[1:]
+    title = "".join(takewhile(lambda w: heading_number(w) is None, words))
+    return title if len(title) >= _TITLE_MIN else None
+
+
 def _annexes(segments: list[Segment], attached: int | None) -> tuple[list[Segment], list[tuple[str, list[Segment]]]]:
     """The body and each annex after it, labelled by its 「附件N」 line and the title under it, or by its title
     alone when it has no such line.
@@ -72,8 +88,9 @@ def _annexes(segments: list[Segment], attached: int | None) -> tuple[list[Segmen
     annexes = []
     for at, end in zip(cuts, [*cuts[1:], len(segments)]):
         label, rest = "".join(segments[at].text.split()).rstrip("：:"), segments[at + 1:end]
+        # 「（截至××年第×季度）」 is no title, nor the annex's own 「第一章总则」
         if rest and (rest[0].kind == "doc_title" or rest[0].kind == "sentence" and is_header_line(rest[0].text)
-                     and not rest[0].text.startswith(("（", "("))):  # 「（截至××年第×季度）」 is no title
+                     and not rest[0].text.startswith(("（", "(")) and heading_number(rest[0].text) is None):
             label, rest = f"{label} {rest[0].text}", rest[1:]
         annexes.append((label, rest))
     return (segments[:cuts[0]] if cuts else segments), annexes

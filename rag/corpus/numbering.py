@@ -82,9 +82,12 @@ def int_to_cn(n: int) -> str:
 PART = re.compile(rf"([{CN_NUM}]{{1,3}})、")
 MEASURE = re.compile(rf"[（(]([{CN_NUM}]{{1,3}})[）)]")
 ITEM = re.compile(r"(\d{1,2})[.．、](?!\d)")
-CHAPTER = re.compile(rf"第([{CN_NUM}\d]{{1,7}})章")
-SECTION = re.compile(rf"第([{CN_NUM}\d]{{1,7}})节")
-ARTICLE = re.compile(rf"第([{CN_NUM}\d]{{1,7}})条")  # 第一千二百六十条
+# 「第十五 条」「第 一 章」: a copy from a PDF may space the numeral off 第 and the 条 (one space, no more: a wider
+# gap is prose)
+_GAP = "[ \u3000]?"
+CHAPTER = re.compile(rf"第{_GAP}([{CN_NUM}\d]{{1,7}}){_GAP}章")
+SECTION = re.compile(rf"第{_GAP}([{CN_NUM}\d]{{1,7}}){_GAP}节")
+ARTICLE = re.compile(rf"第{_GAP}([{CN_NUM}\d]{{1,7}}){_GAP}条")  # 第一千二百六十条
 HEADINGS = (CHAPTER, SECTION, ARTICLE, MEASURE, PART, ITEM)
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import inspect
 import logging
 import re
 from collections import Counter
@@ -17,6 +18,25 @@ import numpy as np
 from rag.data import DATA_DIR
 
 _WORD = re.compile(r"[\w\u3400-\u9fff]")
+# Ⅰ Ⅱ Ⅲ (or I II III typed): jieba cuts them off the 类 they number
+_NUMERALS = {"i": "Ⅰ", "ii": "Ⅱ", "iii": "Ⅲ", **{chr(c).lower(): chr(c) for c in range(0x2160, 0x2170)}}
+_CAPITAL = str.maketrans({chr(c).lower(): chr(c) for c in range(0x2160, 0x2170)})  # lower() makes Ⅱ ⅱ
+
+
+def _lower(token: str) -> str:
+    return token.strip().lower().translate(_CAPITAL)
+
+
+def _classes(tokens: list[str]) -> list[str]:
+    """Tokens with 「Ⅱ」「类户」 read as 「Ⅱ类」: Ⅰ/Ⅱ/Ⅲ类账户 differ in their limits only by that numeral."""
+    out: list[str] = []
+    for token in tokens:
+        if out and out[-1].lower() in _NUMERALS and token.startswith("类"):
+            out[-1] = _NUMERALS[out[-1].lower()] + "类"
+            token = token[1:]
+        if token:
+            out.append(token)
+    return out
 
 
 @dataclass(frozen=True)
@@ -27,9 +47,12 @@ class Dictionary:
     stopwords: Path = DATA_DIR / "stopwords.txt"
 
     def fingerprint(self) -> str:
+        """The word lists and the code that cuts passages into tokens: an index built with either other is stale."""
         h = hashlib.sha256()
         for p in (self.userdict, self.stopwords):
             h.update(p.read_bytes())
+        for code in (_lower, _classes, ChineseTokenizer.tokenize):
+            h.update(inspect.getsource(code).encode())
         return h.hexdigest()[:16]
 
 
@@ -47,7 +70,7 @@ class ChineseTokenizer:
 
     def words(self, text: str) -> list[str]:
         """Content words in precise mode, in order, once each: what a question is about."""
-        tokens = (t.strip().lower() for t in self._jieba.cut(text))
+        tokens = map(_lower, _classes(list(self._jieba.cut(text))))
         return list(dict.fromkeys(t for t in tokens if len(t) >= 2 and t not in self._stop and _WORD.search(t)))
 
     def leading_place(self, title: str) -> str | None:
@@ -94,7 +117,7 @@ class ChineseTokenizer:
         # Search mode adds the parts of long words (投贷联动 → 投贷, 联动), and the
         # character bigrams of longer words catch paraphrases that jieba segments
         # differently (登记手续 / 注销登记).
-        tokens = (t.strip().lower() for t in self._jieba.cut_for_search(text))
+        tokens = map(_lower, _classes(list(self._jieba.cut_for_search(text))))
         words = [t for t in tokens if t and t not in self._stop and _WORD.search(t)]
         return words + [w[i:i + 2] for w in words if len(w) > 2 for i in range(len(w) - 1)]
 

@@ -21,8 +21,8 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Collection, Mapping, Sequence
+from dataclasses import dataclass, replace
 
 from rag.corpus.identity import lexicon
 from rag.retrieval.lexical import ChineseTokenizer
@@ -101,14 +101,18 @@ class _Entry:
     local: bool  # the place is the title's own (湖州市…条例), not only its issuer's
     abbreviation: str | None  # 国办, 银发, 沪府办: the 文号 prefix staff say for the issuer
     national: bool  # issued by a national body (国务院, a ministry, 人民银行)
+    annexes: tuple[str, ...] = ()  # the titles of rules it attaches (「粤港港币支票联合结算业务外汇管理暂行办法」)
 
 
 class DocumentNames:
     """Matches questions against the identities of one library's documents."""
 
-    def __init__(self, documents: Sequence[DocumentInfo], tokenizer: ChineseTokenizer):
+    def __init__(self, documents: Sequence[DocumentInfo], tokenizer: ChineseTokenizer,
+                 annexes: Mapping[str, Collection[str]] | None = None):
+        """``annexes``: document id → the titles of the rules it attaches, each of which names it said whole."""
         self.tokenizer = tokenizer
-        self.entries = [self._entry(d) for d in documents]
+        self.entries = [replace(self._entry(d), annexes=tuple(a for a in (annexes or {}).get(d.id, ()) if len(a) >= _CORE))
+                        for d in documents]
         self._top = math.log((len(self.entries) + 1) / 1.5) or 1.0
         self._shared = Counter(p for e in self.entries for p in e.parts)
         self._by_id = {e.id: e for e in self.entries}
@@ -161,7 +165,8 @@ class DocumentNames:
                 text = text.replace(m.group(0), kept, 1)
                 named_at.append((m.start() + len(kept), m.end()))  # 「湖州条例和国办6号文」: 湖州条例 stays
         for e in self.entries:
-            said_as = e.name if e.name in question else self._core_said(e, question)
+            said_as = (e.name if e.name in question else next((a for a in e.annexes if a in question), None)
+                       or self._core_said(e, question))
             if said_as:
                 explicit.add(e.id)
                 named_at += [(m.start(), m.end()) for m in re.finditer(re.escape(said_as), question)]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from collections.abc import Mapping, Sequence
 from functools import lru_cache
@@ -10,6 +11,9 @@ from pathlib import Path
 import opencc
 
 from rag.data import DATA_DIR
+
+_ACCOUNT_CLASS = re.compile(r"(?<![一二三四五六七八九十第])([一二三])(?=类(?:户|账户|支付账户|银行账户|银行结算账户))")
+_CLASS_NUMERALS = {"一": "Ⅰ", "二": "Ⅱ", "三": "Ⅲ"}
 
 
 @lru_cache(maxsize=1)
@@ -25,6 +29,8 @@ def normalise_query(text: str) -> str:
     """
     text = "".join(_fold_width(ch) for ch in unicodedata.normalize("NFC", text))
     text = " ".join(text.split())
+    # 「二类户」 is how a client says 「Ⅱ类户」 (the tokenizer reads a typed II类 as Ⅱ类 itself)
+    text = _ACCOUNT_CLASS.sub(lambda m: _CLASS_NUMERALS[m.group(1)], text)
     return _converter().convert(text)
 
 

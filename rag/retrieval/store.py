@@ -320,4 +320,4 @@ def check_compatible(manifest: Manifest, expected: ModelInfo | None, dictionary_
                     f"(dimension {expected.dimension}, fingerprint {expected.fingerprint}); {REBUILD_HINT} "
                     f"with POLICY_QA_EMBED_MODEL={expected.name}")
     if dictionary_hash is not None and manifest.dictionary_hash != dictionary_hash:
-        raise IndexMismatchError(f"index was built with another domain dictionary; {REBUILD_HINT}")
+        raise IndexMismatchError(f"index was built with another domain dictionary or tokenizer; {REBUILD_HINT}")
