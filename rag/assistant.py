@@ -527,8 +527,8 @@ class Assistant:
                   or grouped.noted(h.chunk, subject)] if listed else []
         # A measure brought along by its neighbours ranks with the weaker of them, ahead of stray matches.
         listed = sorted(listed + grouped.between(listed, library.chunks_of, subject), key=lambda h: -h.score)
-        # the chunks with the subject's words are the ones BROAD_MAX keeps
-        listed = sorted(listed, key=lambda h: not grouped.carries(h.chunk, subject))
+        # the chunks with the subject's words are the ones BROAD_MAX keeps, a document's purpose and scope last
+        listed = framing.last(sorted(listed, key=lambda h: not grouped.carries(h.chunk, subject)), prepared.text, True)
         # the measures of a part the question names by its title lead, each of them, as the best-ranked do
         titled = grouped.titled(prepared.text, library.chunks_in(documents), lambda c: c.part)
         if titled and listed:

@@ -28,3 +28,13 @@ def test_a_question_about_what_they_state_keeps_them_first():
     hits = [DEFINITION, PURPOSE, DUTY]
     for question in ("地方金融组织是指哪些机构？", "这个条例的目的是什么？", "“青年”是多大年龄？", "条例什么时候施行？"):
         assert framing.last(hits, question) == hits
+
+
+def test_a_scope_article_frames_and_a_scored_list_shows_framing_articles_last():
+    scope = _hit("第二条", "本条例适用于本省行政区域内开展家政服务活动。", 0.95)
+    hits = [PURPOSE, scope, DUTY]
+    listed = framing.last(hits, "广东对家政服务业有哪些扶持政策？", scored=True)
+    # shown by score, 第一条 and 第二条 would come before the articles that support the trade
+    assert [h.chunk.measure for h in listed] == ["第十八条", "第一条", "第二条"]
+    assert all(h.score == DUTY.score for h in listed)
+    assert framing.last(hits, "广东对家政服务业有哪些扶持政策？")[1:] == [PURPOSE, scope]  # unscored: order only

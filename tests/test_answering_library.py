@@ -703,6 +703,11 @@ def test_time_limits_and_spans_are_told_from_dates():
     assert unanswered(asked, ["禁止越权收费、超标准收费、自立项目收费，禁止对同一收费项目在法定期限内重复收费。"], topic)
     assert not unanswered(asked, ["违规收费的，应当退还，并按收费金额的三倍给予企业赔偿。"], topic)
     assert not unanswered("利息翻了好几倍，企业能要求赔偿吗？", ["企业有权要求赔偿。"], ["利息", "翻了", "企业", "要求", "赔偿"])
+    # each question of a message asking a figure wants it stated; 「几成」 is a percentage of what it is of
+    asked = "住房租赁企业向银行申请经营性物业贷款，期限最长多少年？能贷到评估值的几成？"
+    topic = ["住房", "租赁", "企业", "银行", "申请", "经营性", "物业", "贷款", "期限", "贷到", "评估"]
+    assert unanswered(asked, ["经营性物业贷款期限最长不超过30年。"], topic)
+    assert not unanswered(asked, ["经营性物业贷款期限最长不超过30年，贷款额度不超过物业评估值的七成。"], topic)
     # 「列举几项」 asks for a list, not a count
     asked = "劳动保障行政部门对用人单位的哪些事项实施劳动保障监察？列举几项。"
     assert not unanswered(asked, ["（二）用人单位与劳动者订立劳动合同的情况；"], ["劳动保障", "用人单位", "事项", "监察", "列举"])

@@ -11,12 +11,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from dataclasses import replace
 
 from rag.types import Hit
 
 _OWN = r"本(?:条例|办法|规定|细则|意见|通知|措施|决定)"
 # read in an article's first sentence: a measure that ends a 通知 may run on into its 「本通知自…起实施」
-_FRAMES = re.compile(rf"^为了?[^。]{{0,160}}制定{_OWN}|^{_OWN}所称|适用{_OWN}|^{_OWN}自[^。]{{0,20}}(?:起施行|起实施|施行)")
+_FRAMES = re.compile(rf"^为了?[^。]{{0,160}}制定{_OWN}|^{_OWN}所称|适用{_OWN}|^{_OWN}适用于|^{_OWN}自[^。]{{0,20}}(?:起施行|起实施|施行)")
 # what a framing article answers: a term's meaning or reach, the document's purpose or dates, a quoted term
 _ASKS = re.compile(r"是指|指什么|指哪|指的是|什么是|算不算|属于|适用|范围|目的|施行|生效|哪天|什么时候|包括哪些|哪几类"
                    r"|定义|界定|认定|多大|哪些人|[“「\"'‘][^”」\"'’]{1,10}[”」\"'’]")
@@ -26,8 +27,12 @@ def frames(text: str) -> bool:
     return bool(_FRAMES.search(text.split("。", 1)[0]))
 
 
-def last(hits: Sequence[Hit], question: str) -> list[Hit]:
-    """``hits`` with the framing articles after the rest, unless the question asks what they state."""
-    if _ASKS.search(question):
+def last(hits: Sequence[Hit], question: str, scored: bool = False) -> list[Hit]:
+    """``hits`` with the framing articles after the rest, unless the question asks what they state; ``scored``
+    also gives them the lowest score, where an answer shows its measures by score (「广东对家政服务业有哪些扶持
+    政策」 showed 第一条 and 第二条 and left the support articles to its tail)."""
+    if _ASKS.search(question) or not hits:
         return list(hits)
-    return sorted(hits, key=lambda h: frames(h.chunk.text))
+    floor = min(h.score for h in hits)
+    return sorted((replace(h, score=floor) if scored and frames(h.chunk.text) else h for h in hits),
+                  key=lambda h: frames(h.chunk.text))

@@ -42,6 +42,7 @@ from pathlib import Path
 
 import numpy as np
 
+from rag.answering.grouped import further_asks
 from rag.answering.validate import Quantity, quantities
 from rag.corpus.sentences import split_sentences
 from rag.data import DATA_DIR
@@ -387,11 +388,14 @@ def unanswered(question: str, sentences: list[str], topic: list[str],
     outside it; quoting sentences without one would read as an answer without being one. In a document the
     question ``named``, the bound it asks for stated as such is its figure, though the sentence shares no other word
     with it: 「北京城市基础设施特许经营的期限最长能签多少年？到期想续…」 is answered by 「…但最长不得超过三十年」.
+    Each question of a message asking a figure wants it stated: 「…期限最长多少年？能贷到评估值的几成？」 is not
+    answered by the 期限 alone.
     """
-    states = figure_asked(question, topic, synonyms)
-    bound = bound_asked(question, limits=False) if named else None
-    if states is not None and not any(states(s) or (bound is not None and bound(s)) for s in sentences):
-        return True
+    for asked in (question, *further_asks(question)):
+        states = figure_asked(asked, topic, synonyms)
+        bound = bound_asked(asked, limits=False) if named else None
+        if states is not None and not any(states(s) or (bound is not None and bound(s)) for s in sentences):
+            return True
     states = procedure_asked(question)
     return states is not None and not any(map(states, sentences))
 
@@ -483,9 +487,9 @@ def figure_asked(question: str, topic: list[str], synonyms: dict[str, tuple[str,
     others += [t for t in expand(question, synonyms or {}) if others and t not in others and t not in (measured or "")]
     if not measured and question.startswith("钱", asks.end()):  # 「一年最多能领多少钱」: an amount, stated in 元
         return partial(_states_figure, measured=("元",), others=others)
-    # 「保证金…不超过估算价的百分之几」: a percentage; 「合同估算价达到多少万元以上」: an amount. Either is of the
+    # 「保证金…不超过估算价的百分之几」「能贷到评估值的几成」: a percentage; 「合同估算价达到多少万元以上」: an amount. Either is of the
     # word before the ask, so a 罚款 of 五千元 or a share of the 合同金额 is no answer.
-    ratio, money = asks.group().endswith("分之几"), not measured and _IN_YUAN.match(question, asks.end())
+    ratio, money = asks.group().endswith(("分之几", "几成")), not measured and _IN_YUAN.match(question, asks.end())
     if ratio or money:
         of = _last_before(question, [w for w in topic if w not in _QUALIFIERS and w not in _THRESHOLD_WORDS],
                           asks.start()) or measured
