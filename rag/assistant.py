@@ -399,7 +399,11 @@ class Assistant:
                 listing = next((q for q in further if lists(q, asked_what, topic, LEAD_SUBJECT)), None)
                 if listing is not None:
                     quotes = [listing, *(q for q in quotes if q.hit.chunk.id != listing.hit.chunk.id)]
-                elif len(_measures(listed := self._listed(retriever, prepared, scored, library, documents, naming))) > 1:
+                # (「各派多少名协商代表？职工方人数有什么要求？」 is answered by the article stating the figure, not by
+                # every article on 协商代表; 「有哪些罚款？分别罚多少？」「…多少罚款？把…条款都列出来」 are listings)
+                elif not (states is not None and not grouped.asks_every(text)
+                          and any(states(s) for q in quotes for s in in_context(q.sentences))) and len(_measures(
+                        listed := self._listed(retriever, prepared, scored, library, documents, naming))) > 1:
                     # the chunks a narrow answer would quote keep their sentences, chosen for this question
                     broad, quotes, asked = True, _merged(quotes, listed), quotes
             if not items and not broad and quotes and grouped.asks_many(text) and lists(quotes[0], asked_what):

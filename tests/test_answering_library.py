@@ -678,7 +678,7 @@ def test_when_a_report_is_due_is_the_sentence_that_sets_the_time():
 
 
 def test_time_limits_and_spans_are_told_from_dates():
-    from rag.answering.relevance import unanswered
+    from rag.answering.relevance import figure_asked, unanswered
 
     # 「参保1年以上」 states the 年限 asked for, though the sentence never says 年限
     asked = "在职职工申领技术技能提升补贴，参保年限要求放宽到几年？"
@@ -708,6 +708,14 @@ def test_time_limits_and_spans_are_told_from_dates():
     topic = ["住房", "租赁", "企业", "银行", "申请", "经营性", "物业", "贷款", "期限", "贷到", "评估"]
     assert unanswered(asked, ["经营性物业贷款期限最长不超过30年。"], topic)
     assert not unanswered(asked, ["经营性物业贷款期限最长不超过30年，贷款额度不超过物业评估值的七成。"], topic)
+    # 「多少名」 counts people: 「三至十五人」 states it, a sentence with no headcount does not
+    asked = "集体协商双方各派多少名协商代表？"
+    topic = ["集体", "协商", "双方", "各派", "代表"]
+    assert not unanswered(asked, ["每方协商代表三至十五人，并各确定一名首席代表。"], topic)
+    assert unanswered(asked, ["用人单位的协商代表由用人单位指派。"], topic)
+    states = figure_asked(asked, topic, named=True)  # what chooses the sentence to quote
+    assert states("每方协商代表三至十五人，并各确定一名首席代表。")
+    assert not states("尚未建立工会的，协商代表任期为三年至五年。")
     # 「列举几项」 asks for a list, not a count
     asked = "劳动保障行政部门对用人单位的哪些事项实施劳动保障监察？列举几项。"
     assert not unanswered(asked, ["（二）用人单位与劳动者订立劳动合同的情况；"], ["劳动保障", "用人单位", "事项", "监察", "列举"])
@@ -1217,6 +1225,16 @@ def test_a_short_answer_quotes_its_articles_whole():
     assert article.text in answer.text and "……" not in answer.text
 
 
+def test_citations_are_numbered_in_the_order_they_are_quoted():
+    # a quote the budget leaves out leaves no gap: 「第十一条…[1]」「第八条…[2]」, not 「[1]」「[3]」
+    article = next(c for c in _parsed(LIBRARY / f"{HUZHOU}.txt")[1] if c.measure == "第三十三条")
+    long = replace(article, id="long", measure="第九十九条", text="金融机构应当" + "支持绿色项目" * 80 + "。")
+    quotes = [Quote(Hit(c, 0.9, 1), (c.text,), (0,)) for c in (article, long, replace(article, id="b", measure="第一百条"))]
+    answer = compose("湖州对金融机构有什么激励？", quotes, ["激励"])
+    assert [c.ref for c in answer.citations] == [1, 2] and "[3]" not in answer.text
+    assert answer.statements[1].startswith("第一百条") and answer.statements[1].endswith("[2]")
+
+
 def test_a_follow_up_asking_for_the_second_paragraph_quotes_it(library_assistant):
     chunk = next(c for c in library_assistant.pipeline.index.chunks
                  if not c.item and c.measure.startswith("第") and len(c.spans) == 2
@@ -1431,6 +1449,7 @@ def test_the_kind_of_thing_asked_for_names_no_subject(chinese_tokenizer):
     # a phrase headed by a word of no subject is the subject itself; so is a long one
     assert asked("台州对信用状况良好的企业，有哪些激励或便利措施？请列全。") == set()
     assert asked("企业自己能做哪些事来管理、维护或者改善自家的信用记录？") == set()
+    assert asked("金融机构撤销清算期间，清算组要负责哪些事？") == {"职责"}  # what it must do is its 职责
     subject = [("杠杆", "放大倍数"), ("限制",)]
     assert grouped.topical(subject, {"限制"}) == [("杠杆", "放大倍数")]
     assert grouped.topical([("限制",)], {"限制"}) == [("限制",)]  # nothing else names it
@@ -1650,7 +1669,7 @@ def development_assistants(tmp_path_factory, embedder):
     regulation), eval/library-m3 (seven 人民银行 documents: two 令, a 公告 and four 银发 notices), eval/library-p3 (four
     人民银行 documents, one of them issuing two 办法, two 浙江 regulations and a 广东 one), eval/library-q3 (four 人民银行
     documents, two 山东 regulations and a 河南 one), eval/library-r3 (four 国务院 regulations and rules, a 上海, a 北京 and
-    a 重庆 regulation)."""
+    a 重庆 regulation), eval/library-t3 (four 国务院 regulations, a 山东, a 河南 and a 重庆 one)."""
     built = {}
 
     def assistant(name: str):
@@ -1870,6 +1889,20 @@ def test_pbc_notice_of_two_rules_answers_from_the_second_and_beside_a_places_own
     assert "不得以本集体资产为其他单位和个人的债务提供担保" in allowed.text
     # the notice sets no number of days for reporting
     assert not library.ask("按银发〔2008〕391号，发现可疑交易后必须在几天内报给反洗钱监测中心？").found
+
+
+@pytest.mark.slow
+def test_state_council_and_provincial_regulations_answer_headcounts_conditions_and_duties(development_assistants):
+    library = development_assistants("library-t3")
+    # 「多少名」 asks a headcount, stated as 「三至十五人」; the figure stated, the message is not a broad listing
+    count = library.ask("重庆市集体合同条例里，集体协商双方各派多少名协商代表？职工方人数有什么要求？")
+    assert "每方协商代表三至十五人" in count.text and len(count.citations) <= 3
+    # the second sentence opening as the chosen one does (「特许人从事特许经营活动应当拥有…」) is the same rule
+    assert "至少2个直营店" in library.ask(
+        "按《商业特许经营管理条例》，一家企业要对外开放加盟（做特许人），自己得先具备什么条件？").text
+    # 「负责哪些事」 asks the 职责 the article lists
+    duties = library.ask("金融机构撤销清算期间，清算组要负责哪些事？")
+    assert "编制资产负债表和财产清单" in duties.text and duties.citations[0].chunk.measure == "第十一条"
 
 
 @pytest.mark.slow

@@ -93,6 +93,7 @@ def select(retriever: Retriever, scored: Scored, hits: list[Hit], limit: int = M
         units = {i: runs.get(i, range(i, i + 1)) for i in order}
         core = tuple(sorted(order, key=lambda i: (states is not None and not any(states(read[j]) for j in units[i]),
                                                   -max(scores[j] for j in units[i]), i)))
+        order = _with_parallels(split, order)
         order = _with_provisos(split, _with_items(split, _past_heading(split, order, hit.chunk.measure)))
         order = _to_full_stop(split, order) if whole else order
         quotes.append(Quote(hit, tuple(split[i] for i in order), tuple(order), core))
@@ -104,6 +105,21 @@ def _past_heading(sentences: list[str], order: list[int], heading: str) -> list[
     贷款公司及典当行。」 names what the measure is about, 「资产总额1000亿元以下的为中小微型企业。」 after it says it."""
     return sorted(set(order) | {i + 1 for i in order if i + 1 < len(sentences)
                                 and sentences[i].rstrip("。：:；; ") == heading})
+
+
+# 「特许人从事特许经营活动应当拥有…」 twice: the same subject bound by the same duty, a rule stated in two sentences
+_DUTY = re.compile(r"应当|必须|须|不得")
+_PARALLEL = 8  # characters two sentences share up to the duty for one to go on the other's rule
+
+
+def _with_parallels(sentences: list[str], order: list[int]) -> list[int]:
+    """``order`` with the sentences that open as a chosen one does up to its duty: 「特许人从事特许经营活动应当拥有成熟
+    的经营模式…」 chosen for 「要具备什么条件」 brings 「特许人从事特许经营活动应当拥有至少2个直营店…」."""
+    def opening(sentence: str) -> str:
+        duty = _DUTY.search(sentence)
+        return sentence[:duty.end()] if duty and duty.start() >= _PARALLEL else ""
+    said = {opening(sentences[i]) for i in order} - {""}
+    return sorted(set(order) | {i for i, sentence in enumerate(sentences) if opening(sentence) in said})
 
 
 def _with_provisos(sentences: list[str], order: list[int]) -> list[int]:
@@ -242,25 +258,25 @@ def citation(ref: int, chunk: Chunk, score: float) -> Citation:
 
 def compose(question: str, quotes: list[Quote], topic: list[str]) -> Answer:
     """Statements grouped by measure, fitted to ``MAX_CHARS`` by dropping sentences, never cutting one."""
-    groups: dict[str, list[tuple[int, Quote]]] = {}
-    for ref, quote in enumerate(whole(quotes, MAX_CHARS - 40 * len(quotes)), start=1):
-        groups.setdefault(quote.hit.chunk.measure, []).append((ref, quote))
+    groups: dict[str, list[Quote]] = {}
+    for quote in whole(quotes, MAX_CHARS - 40 * len(quotes)):
+        groups.setdefault(quote.hit.chunk.measure, []).append(quote)
     summary = f"政策中与{topic_phrase(topic)}相关的措施有 {len(groups)} 条："
     budget = MAX_CHARS - len(summary)
     statements, used = [], []
     for members in groups.values():
         parts = []
-        for ref, quote in members:
+        for quote in members:
             kept = _fit(quote, budget - sum(map(len, parts)) - 40, first=not statements and not parts)
-            if kept:
-                parts.append(f"{kept}[{ref}]")
-                used.append((ref, quote))
+            if kept:  # numbered as quoted: a quote the budget leaves out leaves no gap in [1][2]…
+                used.append(quote)
+                parts.append(f"{kept}[{len(used)}]")
         if parts:
-            first = members[0][1].hit.chunk
+            first = members[0].hit.chunk
             line = labelled(in_annex(first, first.where if len(members) == 1 else first.measure), "".join(parts))
             statements.append(line)
             budget -= len(line)
-    citations = tuple(citation(ref, q.hit.chunk, q.hit.score) for ref, q in used)
+    citations = tuple(citation(ref, q.hit.chunk, q.hit.score) for ref, q in enumerate(used, start=1))
     # the count the reader sees is of the measures quoted, not of those the budget left out
     summary = f"政策中与{topic_phrase(topic)}相关的措施有 {len(statements)} 条："
     return Answer(question, summary, tuple(statements), citations, True)

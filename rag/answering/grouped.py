@@ -21,8 +21,10 @@ from rag.types import Answer, Chunk, Citation, DocumentInfo, Hit
 # 「有哪些支持/政策」「都作了哪些规定」「从哪些渠道融资」「对公司、合伙企业、信托等，分别怎么判定」 ask for everything on a subject; 「得满足哪些要求」「可以采取哪些措施」 ask for one article's list.
 _BROAD = re.compile(r"(有|包括|涉及)哪些|都[^，。？?]{0,3}哪些|都是?怎么|、[^，。？?]{1,12}等?[^，。？?]{0,8}[，,]\s*分别(怎么|如何)|哪些(文件|政策|支持|便利|扶持|渠道|途径|条款|违法行为)|哪几条|各个?文件|这些文件")
 # 「能享受哪些优惠」「会受到哪些限制」「都有啥扶持」 ask for many, unless one article's list answers them.
-_MANY = re.compile(r"哪些|哪几|有啥|些啥|(有|给了?|提了?|作了?)什么(支持|扶持|优惠|便利|措施|政策|规定|要求)|怎么规定|如何规定"
-                   r"|都有什么|都规定了|列一下|列出|列举|全部|所有的?(条款|规定|措施|政策)")
+# 「哪些」「都列出来」 ask for every one; 「有什么要求」「怎么规定」 may be answered by one article
+_EVERY = r"哪些|哪几|有啥|些啥|都有什么|都规定了|列一下|列出|列举|全部|所有的?(条款|规定|措施|政策)"
+_EVERY_ASKED = re.compile(_EVERY)
+_MANY = re.compile(rf"{_EVERY}|(有|给了?|提了?|作了?)什么(支持|扶持|优惠|便利|措施|政策|规定|要求)|怎么规定|如何规定")
 # 「A和B…有什么不同」「A与B分别怎么处理」: two things set side by side within the question
 _CONTRAST = re.compile(r"不同|区别|差别|差异|分别|各自|一样吗|相同|对比|比较")
 _SIDE = r"[^，,。？?；;、和与跟及]{2,14}"
@@ -90,6 +92,9 @@ def related(question: str) -> list[str]:
 
 _ASKING = frozenset({"哪些", "哪几", "什么", "啥", "哪几项", "哪几条"})
 _CLAUSES = re.compile(r"[，。？！；,?!;]")
+# 「清算组要负责哪些事」 asks for what a body must do: its 职责, as 「清算组履行下列职责：」 lists them (「能做哪些事」
+# asks what it may do)
+_DUTIES_ASKED = re.compile(r"(负责|管)(哪些|什么|啥)事")
 
 
 def asked_for(question: str, phrase_after: Callable[[str, frozenset[str]], list[str]]) -> set[str]:
@@ -99,7 +104,8 @@ def asked_for(question: str, phrase_after: Callable[[str, frozenset[str]], list[
     article that limits something else is not on the subject. A phrase headed by a word of no
     subject (「哪些激励或便利措施」) is itself the subject.
     """
-    return {word for clause in _CLAUSES.split(question) for word in phrase_after(clause, _ASKING)}
+    return {word for clause in _CLAUSES.split(question) for word in phrase_after(clause, _ASKING)} | (
+        {"职责"} if _DUTIES_ASKED.search(question) else set())
 
 
 def topical(subject: Sequence[Sequence[str]], asked: set[str]) -> list[Sequence[str]]:
@@ -238,6 +244,11 @@ def asks_many(question: str) -> bool:
 
 _ASKS_END = re.compile(r"[？?]")
 _FOLLOWING_ASK = 6  # characters an ask after the first needs to be one (not 「是吗？」)
+
+
+def asks_every(question: str) -> bool:
+    """Whether the question asks for every one of several things (「哪些」「都列出来」), not 「有什么要求」 alone."""
+    return bool(_EVERY_ASKED.search(question))
 
 
 def further_asks(question: str) -> list[str]:

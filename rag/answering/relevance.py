@@ -347,6 +347,10 @@ _PERIOD = re.compile(r"(?<![上下本当同月\d一二两三四五六七八九�
                      r"(个月|年(?!度)|个?工作日|天|日(以|之)?[内前]|小时)")
 # 「多少天」「多少个工作日」: the unit after the ask says a length of time is counted
 _SPAN_UNIT = re.compile(r"个?(天|日|月|年|小时|工作日|周|星期)")
+# 「各派多少名协商代表」「最多几个人」: the unit after the ask says people are counted, stated as 「三至十五人」
+_PERSON_UNIT = re.compile(r"[名位]|个?人(?!民)")
+_HEADCOUNT = re.compile(r"(人数|名额)$")
+_PERSONS = re.compile(r"[\d一二两三四五六七八九十百千]+\s*[名位人](?!民)")
 _TIMED = re.compile(r"(期|限|时间|日)$")
 # 「多长时间内办完」「要多久」 ask for a length of time
 ASKS_SPAN = re.compile(r"多长时间|多久|几天|几日|多少天|多少日|几个月|多少个?工作日|多少年|几年(?!几月)")
@@ -480,6 +484,8 @@ def figure_asked(question: str, topic: list[str], synonyms: dict[str, tuple[str,
     limit = spans is not None and _WITHIN_AFTER.match(question, spans.end())
     if (limit or not after and spans) and not (measured and _TIMED.search(measured)):
         measured = "时限"
+    elif not after and not measured and _PERSON_UNIT.match(question, asks.end()):
+        measured = "人数"
     # the policy's word counts as the question's (违规 is 违法 in 「违法所得不足五十万元的，处…罚款」)
     others = [t for w in topic if w != measured and w not in _QUALIFIERS for t in (w, *(synonyms or {}).get(w, ()))]
     # …and the policy's word for a phrase of the question that is no topic word (欺诈 for 「被…骗了」)
@@ -658,6 +664,7 @@ def _states_figure(sentence: str, measured: tuple[str, ...], others: list[str],
     literal = any(m in c for c in clauses for m in measured)
     by_form = any((_RATIO.search(m) and _PERCENT.search(c)) or (_DURATION.search(m) and _PERIOD.search(_YEAR.sub("", c)))
                   or (_LIMIT.search(m) and _CAPPED.search(c)) or (_SUM.search(m) and qualifier and _IN_MONEY.search(c))
+                  or (_HEADCOUNT.search(m) and _PERSONS.search(c))
                   for c in clauses for m in measured)
     # 「出资比例」 asked is not met by 「净收入…的比例」: a ratio named literally is still of something.
     of_it = not qualifier or any(q in sentence for q in qualifier)
