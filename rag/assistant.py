@@ -23,6 +23,7 @@ from rag.answering.extractive import (
     MAX_CHUNKS,
     Quote,
     compose,
+    enumerating,
     in_context,
     list_led,
     lists,
@@ -76,6 +77,8 @@ DEFAULT_MAX_QUESTION_CHARS = 500
 LEAD_SUBJECT = 2  # words of the question a lead-in below the first quote must hold to answer a 「哪些…」 question
 CASE_DEPTH = 20  # the best-ranked chunks searched for the threshold a case given in the question meets
 LIST_REACH = 10  # the best-ranked chunks searched for such a lead-in
+_POINTING = ("这", "那", "该", "此")  # 这条, 那项: words pointing at the measure, not asking of it
+BEYOND_WORDS = 3  # words of a follow-up the article it points at must lack for it to ask beyond that article
 PERVASIVE = 0.5  # a title word in this share of a named document's chunks does not tell them apart
 _HAN = re.compile(r"[\u4e00-\u9fff]")
 _QUOTED = re.compile(r"[“「\"](.{2,20}?)[”」\"]")
@@ -270,7 +273,9 @@ class Assistant:
                 return aggregate.describe(text, fine), None
         if scope.measure and len(scope.documents) == 1:
             view = _pointed(views, scope.measure)
-            if view is not None:
+            # 「这一条里说的代收银行是怎么选出来的？名单会对外公开吗？」 asks what the article pointed at does not say (it
+            # names the 代收银行, not how they are chosen nor a 名单): the document's article saying it answers
+            if view is not None and not self._beyond(text, view):
                 return aggregate.paragraph(text, view) or aggregate.describe(text, view), None
         structural = aggregate.answer(text, views, library.documents[documents[0]].title if len(documents) == 1 else None)
         if structural is not None:
@@ -368,11 +373,12 @@ class Assistant:
             quotes = _placed(quotes, _saying(retriever, scored, quotes, quoted),
                              0 if any(quantities(p) for p in quoted) else 1)
             # each further ask of the message (「…多少年？到期想续，什么时候要提出？」) has its best article quoted, from
-            # the named documents or the best quote's
+            # the named documents or the best quote's; an ask that names no figure of its own (「报的是哪一年的数据？」
+            # after 「每年什么时候之前要报送数据？」) has the sentence stating the message's first
             within = documents or tuple(dict.fromkeys(q.hit.chunk.document_id for q in quotes[:1]))
             further = [q for ask in grouped.further_asks(prepared.text)
                        for q in self._best_of(ask, retriever, within, library, places, bool(documents),
-                                              self._stating(ask, self.pipeline.tokenizer.words(ask)))]
+                                              self._stating(ask, self.pipeline.tokenizer.words(ask)) or states)]
             quotes = _merged(quotes, further)
             if hits:
                 best = hits[0].chunk
@@ -394,7 +400,12 @@ class Assistant:
             # 哪些条件」) or whose title is it (「（十三）明确审核内容」). When none does, no one article's list answers
             # it: list every measure.
             asked_what = grouped.asked_for(prepared.text, self.pipeline.tokenizer.phrase_after)
-            if not items and grouped.asks_many(text) and not any(lists(q, asked_what) for q in quotes[:1]):
+            # an article quoted that enumerates what is asked for in a sentence of its own (「登记事项包括：单位名称、…」)
+            # answers before any list of the same kind of thing further down (「…应当核查下列事项：」)
+            enumerated = next(((i, e) for i, q in enumerate(quotes) if (e := enumerating(q, asked_what)) is not None),
+                              None) if not items and grouped.asks_many(text) else None
+            if not items and grouped.asks_many(text) and enumerated is None and not any(
+                    lists(q, asked_what) for q in quotes[:1]):
                 further = select(retriever, scored, retriever.rank(scored, LIST_REACH, "hybrid"), limit=LIST_REACH)
                 listing = next((q for q in further if lists(q, asked_what, topic, LEAD_SUBJECT)), None)
                 if listing is not None:
@@ -406,8 +417,11 @@ class Assistant:
                         listed := self._listed(retriever, prepared, scored, library, documents, naming))) > 1:
                     # the chunks a narrow answer would quote keep their sentences, chosen for this question
                     broad, quotes, asked = True, _merged(quotes, listed), quotes
-            if not items and not broad and quotes and grouped.asks_many(text) and lists(quotes[0], asked_what):
-                quotes[0] = list_led(quotes[0])
+            if not items and not broad and quotes and grouped.asks_many(text):
+                if enumerated is not None and not lists(quotes[0], asked_what, topic, LEAD_SUBJECT):
+                    quotes = [enumerated[1], *(q for i, q in enumerate(quotes) if i != enumerated[0])]
+                elif lists(quotes[0], asked_what):
+                    quotes[0] = list_led(quotes[0])
         # A heading states figures too: 「（二）增加支小支农再贷款和再贴现额度共1500亿元」; and the lead-in of a list
         # answered whole what its items are: 「…开立专用存款账户应当提供以下材料：」.
         sentences = [*([lead] if items else []), *(s for q in quotes for s in (q.hit.chunk.measure, *in_context(q.sentences)))]
@@ -435,6 +449,16 @@ class Assistant:
             summary = f"政策中与{topic_phrase(matched)}相关的措施共 {len(measures)} 条："
             return grouped.compose_grouped(text, quotes, library.documents, summary), relevance
         return compose(text, quotes, matched), relevance
+
+    def _beyond(self, text: str, view: MeasureView) -> bool:
+        """Whether most of the question's words (at least ``BEYOND_WORDS`` of them) are not in the measure, and it
+        does not ask who carries the measure out (「这条由哪些部门负责？」 asks its 责任单位, whatever words it says)."""
+        if aggregate.asks_units(text):
+            return False
+        said = "".join(c.headed for c in view.chunks)
+        words = [w for w in self.pipeline.tokenizer.words(text) if not w.startswith(_POINTING)]
+        missing = [w for w in words if not mentions(said, w, self.pipeline.synonyms)]
+        return len(missing) >= BEYOND_WORDS and 2 * len(missing) > len(words)
 
     def _stating(self, text: str, words: list[str]) -> Callable[[str], bool] | None:
         """What tells the sentence answering ``text``: the one stating the figure asked for, when the question says
@@ -538,7 +562,8 @@ class Assistant:
         if titled and listed:
             top = max(h.score for h in listed)
             ids = {c.id for c in titled}
-            listed = [Hit(c, top, 0) for c in titled] + [h for h in listed if h.chunk.id not in ids]
+            listed = [Hit(c, top, 0) for c in titled] + [h for h in listed if h.chunk.id not in ids
+                                                          and not grouped.asks_part(prepared.text)]
         if penalties:
             listed = penalty.imposing_first(listed)
         listed = listed[:grouped.BROAD_MAX]

@@ -99,6 +99,16 @@ def test_a_single_document_is_named_by_its_own_words(chinese_tokenizer):
     assert names.find("台企可以向境外银行借款吗？").documents == ()
 
 
+def test_a_title_said_without_its_type_word_names_the_document(chinese_tokenizer):
+    library = [DocumentInfo("sib", "系统重要性银行评估办法", type="办法"),
+               DocumentInfo("fee", "社会保险费征缴暂行条例", type="条例")]
+    names = DocumentNames(library, chinese_tokenizer)
+    found = names.find("系统重要性银行评估中，规模指标用的是什么数据？")
+    assert found.documents == ("sib",) and "系统重要性银行评估" not in found.text
+    # a stem shorter than a subject of its own (「银行评估」) names nothing
+    assert names.find("银行评估中，规模指标用的是什么数据？").documents == ()
+
+
 def test_a_rule_a_notice_attaches_names_the_notice(chinese_tokenizer):
     library = [DocumentInfo("cheque", "中国人民银行关于印发粤港澳港币支票结算业务办法的通知", type="通知"),
                DocumentInfo("credit", "个人信用信息基础数据库管理暂行办法", type="办法")]
@@ -538,6 +548,22 @@ def test_a_collective_term_is_defined_by_what_it_stands_for():
     assert definition.answer("三项制度由哪个部门推行？", defined, (), {}) is None
 
 
+def test_a_term_asked_for_what_it_comprises_is_answered_with_the_list_its_article_gives():
+    text = ("本条例所称政府非税收入，是指除税收和政府债务收入以外，由国家机关依法取得的资金。政府非税收入是财政收入的"
+            "重要组成部分，具体包括：（一）行政事业性收费；（二）政府性基金；（三）彩票公益金。")
+    chunk = Chunk(id="1", document="某条例", part=None, measure="第三条", item=None, text=text, responsible_units=(), spans=())
+    defined = definition.definitions([chunk])
+    kinds = definition.answer("政府非税收入具体包括哪些类别？", defined, (), {})
+    assert kinds is not None and "（三）彩票公益金" in kinds.text
+    meaning = definition.answer("政府非税收入是指什么？", defined, (), {})
+    assert meaning is not None and "彩票公益金" not in meaning.text
+    # a glossary's list is of other terms
+    glossary = Chunk(id="2", document="某条例", part=None, measure="第九条", item=None, spans=(), responsible_units=(),
+                     text="本条例下列用语的含义：（一）境内个人，是指持有居民身份证的个人。（二）境外个人，是指其他个人。")
+    own = definition.answer("境内个人包括哪些人？", definition.definitions([glossary]), (), {})
+    assert own is not None and "境外个人" not in own.text
+
+
 @pytest.mark.slow
 def test_a_lead_in_is_quoted_with_its_conditions(library_assistant):
     answer = library_assistant.ask("在浙江，民间借贷达到哪些情形必须报备？")
@@ -708,6 +734,9 @@ def test_time_limits_and_spans_are_told_from_dates():
     topic = ["住房", "租赁", "企业", "银行", "申请", "经营性", "物业", "贷款", "期限", "贷到", "评估"]
     assert unanswered(asked, ["经营性物业贷款期限最长不超过30年。"], topic)
     assert not unanswered(asked, ["经营性物业贷款期限最长不超过30年，贷款额度不超过物业评估值的七成。"], topic)
+    # 「万分之六」 is a figure as 「百分之六」 is
+    assert not unanswered("交存不足的，罚款按什么比例算？", ["对其交存存款准备金不足部分按每日万分之六的比例处以罚款。"],
+                          ["交存", "不足", "罚款", "比例"])
     # 「多少名」 counts people: 「三至十五人」 states it, a sentence with no headcount does not
     asked = "集体协商双方各派多少名协商代表？"
     topic = ["集体", "协商", "双方", "各派", "代表"]
@@ -716,6 +745,8 @@ def test_time_limits_and_spans_are_told_from_dates():
     states = figure_asked(asked, topic, named=True)  # what chooses the sentence to quote
     assert states("每方协商代表三至十五人，并各确定一名首席代表。")
     assert not states("尚未建立工会的，协商代表任期为三年至五年。")
+    assert not unanswered("预计单日人流超过多少人次时，举办单位可以申请保障？", ["举办预计单日人流超过五万人次的会展活动，举办单位"
+                          "可以向区商务部门提出保障申请。"], ["预计", "单日", "人流", "超过", "人次", "举办", "单位", "申请", "保障"])
     # 「列举几项」 asks for a list, not a count
     asked = "劳动保障行政部门对用人单位的哪些事项实施劳动保障监察？列举几项。"
     assert not unanswered(asked, ["（二）用人单位与劳动者订立劳动合同的情况；"], ["劳动保障", "用人单位", "事项", "监察", "列举"])
@@ -1163,6 +1194,9 @@ def test_a_quote_that_opens_with_its_heading_is_not_labelled_twice():
         f"（二）付款依据的审核：{item}。银行应当审核。")
     # an item whose title is its whole wording keeps its number once, not its title twice
     assert labelled("1.确定参评机构范围", "确定参评机构范围。") == "1.确定参评机构范围。"
+    # a heading that is the item's opening clause is wording: a later sentence keeps the number and marks the gap
+    assert labelled("（一）中资商业银行未按照规定交存存款准备金的，按照规定处罚；", "依法减轻处罚的，按每日万分之六的比例处以罚款。") == (
+        "（一）……依法减轻处罚的，按每日万分之六的比例处以罚款。")
     assert labelled("（七）评估流程 · 1.确定参评机构范围", "确定参评机构范围。") == "（七）评估流程 · 1.确定参评机构范围。"
     assert labelled("1.确定参评机构范围", "确定范围。") == "1.确定参评机构范围：确定范围。"
 
@@ -1223,6 +1257,19 @@ def test_a_short_answer_quotes_its_articles_whole():
     first = split_sentences(article.text)[0]
     answer = compose("湖州对金融机构有什么激励？", [Quote(Hit(article, 0.9, 1), (first,), (0,))], ["激励"])
     assert article.text in answer.text and "……" not in answer.text
+
+
+def test_a_sentence_enumerating_what_is_asked_for_is_chosen_first():
+    from rag.answering.extractive import enumerating
+    text = ("缴费单位必须向当地社会保险经办机构办理社会保险登记，参加社会保险。"
+            "登记事项包括：单位名称、住所、经营地点、单位类型、法定代表人或者负责人、开户银行账号。")
+    chunk = Chunk(id="1", document="某条例", part=None, measure="第七条", item=None, text=text, responsible_units=(), spans=())
+    first = split_sentences(text)[0]
+    quote = enumerating(Quote(Hit(chunk, 0.9, 1), (first,), (0,)), {"事项"})
+    assert quote is not None and quote.core[0] == 1 and "开户银行账号" in "".join(quote.sentences)
+    assert enumerating(Quote(Hit(chunk, 0.9, 1), (first,), (0,)), {"条件"}) is None
+    # 「这一章」 asks for one part's articles
+    assert grouped.asks_part("“产业国际化”这一章具体有哪些举措？") and not grouped.asks_part("产业国际化有哪些举措？")
 
 
 def test_citations_are_numbered_in_the_order_they_are_quoted():
@@ -1669,7 +1716,9 @@ def development_assistants(tmp_path_factory, embedder):
     regulation), eval/library-m3 (seven 人民银行 documents: two 令, a 公告 and four 银发 notices), eval/library-p3 (four
     人民银行 documents, one of them issuing two 办法, two 浙江 regulations and a 广东 one), eval/library-q3 (four 人民银行
     documents, two 山东 regulations and a 河南 one), eval/library-r3 (four 国务院 regulations and rules, a 上海, a 北京 and
-    a 重庆 regulation), eval/library-t3 (four 国务院 regulations, a 山东, a 河南 and a 重庆 one)."""
+    a 重庆 regulation), eval/library-t3 (four 国务院 regulations, a 山东, a 河南 and a 重庆 one), eval/library-u3 (four
+    人民银行 documents, a 北京, a 浙江 and a 杭州 regulation), eval/library-v3 (three 国务院 regulations, a 银发 notice, a
+    广州, a 上海 and a 青岛 regulation)."""
     built = {}
 
     def assistant(name: str):
@@ -1903,6 +1952,44 @@ def test_state_council_and_provincial_regulations_answer_headcounts_conditions_a
     # 「负责哪些事」 asks the 职责 the article lists
     duties = library.ask("金融机构撤销清算期间，清算组要负责哪些事？")
     assert "编制资产负债表和财产清单" in duties.text and duties.citations[0].chunk.measure == "第十一条"
+
+
+@pytest.mark.slow
+def test_pbc_notices_and_zhejiang_regulations_answer_kinds_rates_chapters_and_what_a_follow_up_adds(development_assistants):
+    library = development_assistants("library-u3")
+    # what a defined term comprises is the list its article gives after the definition
+    assert "彩票公益金" in library.ask("浙江的政府非税收入具体包括哪些类别？").text
+    # 「万分之六」 is the ratio asked for
+    assert "每日万分之六" in library.ask("存款准备金交存不足、依法减轻处罚的，罚款按什么比例算？").text
+    # 「这一章」 asks for the chapter's articles and nothing beside them
+    chapter = library.ask("杭州城市国际化条例“产业国际化”这一章具体有哪些举措？")
+    cited = {c.chunk.measure for c in chapter.citations}
+    assert {"第十二条", "第二十五条"} <= cited and len(cited) == 14
+    # a follow-up asking what the article it points at does not say is answered from the article that says it
+    history = [Turn("user", "浙江的政府非税收入是怎么收缴的？"),
+               Turn("assistant", "《浙江省政府非税收入管理条例》第十七条规定：“政府非税收入实行执收单位开票、商业银行或者"
+                                 "非银行支付机构代收、财政部门监管的执收方式”。")]
+    chosen = library.ask("这一条里说的代收银行是怎么选出来的？名单会对外公开吗？", history)
+    assert "公开、公平、公正和便民原则确定" in chosen.text and chosen.citations[0].chunk.measure == "第十八条"
+
+
+@pytest.mark.slow
+def test_state_council_regulations_and_a_pbc_method_answer_places_deadlines_headcounts_and_items(development_assistants):
+    library = development_assistants("library-v3")
+    # 存放 is the policy's 存入
+    kept = library.ask("按照《社会保险费征缴暂行条例》，收上来的社会保险费存放在哪里？")
+    assert kept.citations[0].chunk.measure == "第十四条" and "社会保障基金财政专户" in kept.text
+    # the ask after a deadline asked has the sentence stating the deadline quoted
+    due = library.ask("参评系统重要性评估的银行每年什么时候之前要报送数据？报的是哪一年的数据？")
+    assert "每年6月底之前" in due.text and "上一会计年度数据" in due.text
+    # 「多少人次」 is stated as 「五万人次」
+    assert "五万人次" in library.ask("在上海办展，预计单日人流超过多少人次时，举办单位可以申请政府保障？向谁申请？").text
+    # an article's own sentence enumerating the 事项 asked for, before another body's list of 事项
+    items = library.ask("缴费单位办理社会保险登记，要登记哪些事项？")
+    assert "开户银行账号" in items.text and items.citations[0].chunk.measure == "第七条"
+    # the title without 办法 names the document; a 权重 is the figure asked
+    weight = library.ask("系统重要性银行评估中，规模指标用的是什么数据？权重是多少？")
+    assert "调整后的表内外资产余额" in weight.text and "该指标权重为25%" in weight.text
 
 
 @pytest.mark.slow

@@ -40,6 +40,11 @@ _LEAD_PREFIX = "省"
 _PARAGRAPH = re.compile(rf"第([{CN_NUM}\d]+)款")
 
 
+def asks_units(question: str) -> bool:
+    """Whether the question asks who leads, takes part in or is responsible for a measure."""
+    return bool(_UNIT_CUE.search(question))
+
+
 def unit_aliases(units: list[str]) -> dict[str, str]:
     """How staff name a unit → the unit as the policy writes it (省财政厅 also answers to 财政厅)."""
     aliases = {u: u for u in units}
@@ -67,7 +72,7 @@ def leads(chunk: Chunk) -> tuple[str, ...]:
 
 def by_unit(question: str, views: list[MeasureView]) -> Answer | None:
     """Every measure (and item) naming the unit among its 责任单位; 牵头 as :func:`leads` reads it."""
-    if not _UNIT_CUE.search(question):
+    if not asks_units(question):
         return None
     units = list(dict.fromkeys(u for v in views for u in v.responsible_units))
     wanted = mentioned_units(question, unit_aliases(units))

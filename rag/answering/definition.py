@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Collection, Mapping, Sequence
 
-from rag.answering.extractive import citation, labelled
+from rag.answering.extractive import citation, first_list, labelled
 from rag.corpus.records import UNLABELLED
 from rag.corpus.sentences import split_sentences
 from rag.types import Answer, Chunk, DocumentInfo
@@ -32,6 +32,9 @@ _GENERIC_TAIL = re.compile(r"(业务|活动|行为|工作)$")
 # 「商业广告、店堂告示这类东西算不算合同格式条款」 asks whether things fall in the term: what the defining article says
 # of them (「商业广告、店堂告示…构成要约…的，视为合同格式条款」) answers with the definition
 _WHETHER = re.compile(r"算不算|才算|算.{2,12}吗|属不属于|属于.{2,12}吗|是否属于")
+# 「政府非税收入具体包括哪些类别」 asks what the term comprises: the list the defining article gives after it (「…具体包括：
+# （一）行政事业性收费；…」) answers, not the defining sentence alone
+_KINDS = re.compile(r"哪几类|哪几种|哪[两三四五六七八九十]+[项类种]|哪些类|哪些种|包括哪|包含哪|分为哪|分哪")
 MAX_DOCUMENTS = 3  # documents defining one term quoted side by side when the question names none
 NEAR_CUE = 4  # characters between a term and the asking: 「地方金融组织具体指哪几类」, 「…的具体范围」
 # What may stand between them: words that link, never a verb of its own (「融资担保公司干哪几类业务」 asks
@@ -102,6 +105,10 @@ def answer(question: str, defined: Definitions, within: Collection[str],
             named = [w for w in words(question) if w not in term and term not in w and w not in (info.title if info else "")]
             sentence += "".join(s for s in split_sentences(chunk.text)
                                 if s.strip() != sentence and term in s and any(w in s for w in named))
+        # (a glossary's 「下列用语的含义：」 lists other terms: the lead-in must name this one)
+        if _KINDS.search(question) and (listed := first_list(split := split_sentences(chunk.text))) \
+                and term in re.split(r"[：:]", split[listed[0]])[0]:
+            sentence += "".join(split[i] for i in listed if split[i].strip() != sentence)
         statements.append(f"{info.label if info else ''}{labelled(heading, sentence) if heading else '：' + sentence}[{len(cited)}]")
     citations = tuple(citation(i, c, 1.0) for i, c in enumerate(cited, start=1))
     return Answer(question, f"「{term}」的定义：", tuple(statements), citations, True, "aggregate")

@@ -167,6 +167,12 @@ def _with_items(sentences: list[str], order: list[int]) -> list[int]:
     return sorted(out)
 
 
+def first_list(sentences: list[str]) -> list[int]:
+    """The first lead-in of ``sentences`` with the items after it (``MAX_CHARS`` of them); [] when none."""
+    lead = next((i for i in range(len(sentences)) if _lead_in(sentences, i) is not None), None)
+    return [] if lead is None else _with_items(sentences, [lead])
+
+
 def in_context(sentences: tuple[str, ...] | list[str]) -> list[str]:
     """Each sentence, an item read after the lead-in that introduces it: 「(二)注册资本不低于人民币2000万元」
     says whose capital only with 「设立融资担保公司，应当…具备下列条件：」 before it."""
@@ -223,6 +229,19 @@ def list_led(quote: Quote) -> Quote:
             break
         listed.append(position)
     return replace(quote, core=(*listed, *(p for p in quote.core or quote.positions if p not in listed)))
+
+
+def enumerating(quote: Quote, asked: Collection[str]) -> Quote | None:
+    """The quote with the sentences of its chunk that enumerate what is asked for (「登记事项包括：单位名称、住所…」
+    for 「要登记哪些事项」) chosen first; None when no sentence does."""
+    split = split_sentences(quote.hit.chunk.text)
+    found = [i for i, sentence in enumerate(split)
+             if any(re.search(rf"{re.escape(w)}[^，,。；;：:]{{0,4}}(包括|包含|分为)", sentence) for w in asked)]
+    if not found:
+        return None
+    positions = sorted({*quote.positions, *found})
+    core = (*found, *(p for p in quote.core or quote.positions if p not in found))
+    return Quote(quote.hit, tuple(split[i] for i in positions), tuple(positions), core)
 
 
 def _takes_up(lead: str, before: str) -> bool:
@@ -318,6 +337,10 @@ def labelled(label: str, quoted: str) -> str:
     number = heading_number(last)
     if number and (title := last[number.end():].strip()) and quoted.startswith(title):
         return f"{head} · " * bool(head) + last[:number.end()] + quoted
+    # a heading that is the item's opening clause (「（一）中资商业银行未按照…处罚；」) is wording, not a title: a quote
+    # of a later sentence keeps the number and marks the skipped text
+    if number and last.endswith(("；", ";", "，", ",")):
+        return f"{head} · " * bool(head) + last[:number.end()] + "……" + quoted
     # a lead-in ends in its own colon (「…判定标准如下：」)
     return f"{label}{'' if label.endswith(('：', ':')) else '：'}{quoted}"
 

@@ -227,6 +227,15 @@ def titled(question: str, chunks: Sequence[Chunk], heading: Callable[[Chunk], st
     return [c for c in chunks if heading(c) and {(c.document_id, t) for t in titles(heading(c))} & said]
 
 
+# 「“产业国际化”这一章有哪些举措」 asks for that chapter and nothing beside it
+_PART_ASKED = re.compile(r"(这一|这个|该|本|那一?)[章节部分]|[章节]里|[章节]中")
+
+
+def asks_part(question: str) -> bool:
+    """Whether the question asks for what one part (a chapter, a section) holds, as 「这一章」 says."""
+    return bool(_PART_ASKED.search(question))
+
+
 def _untitled(heading: str) -> str:
     """A heading's title, without the number it opens with."""
     number = heading_number(heading)

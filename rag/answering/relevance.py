@@ -297,7 +297,7 @@ _SETS_FIGURE = re.compile(r"根据|按照|参照|依据|以[^，,。；]{1,12}�
 _WHEN = re.compile(r"[^，,。？?！!]{0,6}(时候|之时)")
 # 「要不要把赔了谁、赔多少贴出来」: a 多少 inside what a yes-or-no question would have done is no figure asked
 _ASKS_WHEN = re.compile(r"什么时候|何时|哪天|几号|几月")
-_WHEN_STATED = re.compile(r"[\d一二三四五六七八九十]+\s*(个)?(工作)?日(内|前|以前|之前)|每(个)?(月|季度?|年|半年)[初末底]?|月底|月末|年底|年末|之日起")
+_WHEN_STATED = re.compile(r"[\d一二三四五六七八九十]+\s*(个)?(工作)?日(内|前|以前|之前)|每(个)?(月|季度?|年|半年)[初末底]|月底|月末|年底|年末|之日起")
 # 「能占多少股份有限制吗」 asks whether there is a limit: 「可以由出资各方协商约定」 answers it with no figure
 _LIMITED = re.compile(r"[^，,。？?！!；;]{0,8}?(有|有没有|是否有|有无)[^，,。？?！!；;]{0,2}(限制|上限|限额|封顶)")
 _DONE_TO = re.compile(r"(要不要|需不需要|用不用|该不该|应不应该|是否|能否|能不能)[^，,。？?！!]{0,6}[把将][^，,。？?！!]*$")
@@ -305,7 +305,7 @@ _YEAR = re.compile(r"\d{4}年")  # 「到2025年末」 dates a target; it is not
 # A formula (「余额上限=一级资本净额×…」) states how a figure is reached: the answer to 「上限是怎么算的」.
 # 「一次性奖励」 is a kind of award, not a count of one.
 _COMPUTED_BOUND = re.compile(r"(?:超过|超出|高于|低于)[^，,。；;]{2,40}?(?:之和|总和|之差|之积)")
-_FIGURE = re.compile(r"\d|(?!一次性)[一二两三四五六七八九十百千万]+[个家所倍成项亿万人名户次天日年元岁]|[百千]分之|[=＝×÷]")
+_FIGURE = re.compile(r"\d|(?!一次性)[一二两三四五六七八九十百千万]+[个家所倍成项亿万人名户次天日年元岁]|[百千万]分之|[=＝×÷]")
 
 
 # 「怎么申请」「要交哪些材料」「几个工作日办结」 ask for a procedure; a development policy rarely states one.
@@ -350,7 +350,7 @@ _SPAN_UNIT = re.compile(r"个?(天|日|月|年|小时|工作日|周|星期)")
 # 「各派多少名协商代表」「最多几个人」: the unit after the ask says people are counted, stated as 「三至十五人」
 _PERSON_UNIT = re.compile(r"[名位]|个?人(?!民)")
 _HEADCOUNT = re.compile(r"(人数|名额)$")
-_PERSONS = re.compile(r"[\d一二两三四五六七八九十百千]+\s*[名位人](?!民)")
+_PERSONS = re.compile(r"[\d一二两三四五六七八九十百千万亿.]+\s*[名位人](?!民)")  # (「五万人次」 too)
 _TIMED = re.compile(r"(期|限|时间|日)$")
 # 「多长时间内办完」「要多久」 ask for a length of time
 ASKS_SPAN = re.compile(r"多长时间|多久|几天|几日|多少天|多少日|几个月|多少个?工作日|多少年|几年(?!几月)")
@@ -380,7 +380,7 @@ _ASKED_BY_VERB = {"罚": ("罚款", "罚金"), "贷": ("贷款", "额度"), "补
 # What a figure can measure (费率, 注册资本, 押金, 期限…, and 「工作日内」 as jieba keeps it whole); 「计划搞几个」
 # 「最多能贷多少」 name no such noun, and then any figure in the quote will do.
 _RUN = 4  # characters of qualifiers (中央补助) between 「多少」 and the noun it counts
-_MEASURE = re.compile(r"(率|比例|比重|额|额度|资金|资本|资本金|押金|保证金|租金|违约金|定金|费|费用|利息|基点|期限|有效期|年限|人数|户数|数量|规模|倍数|补贴|报酬|"
+_MEASURE = re.compile(r"(率|比例|比重|权重|额|额度|资金|资本|资本金|押金|保证金|租金|违约金|定金|费|费用|利息|基点|期限|有效期|年限|人数|户数|数量|规模|倍数|补贴|报酬|"
                       r"贴息|价格|面积|成本|收入|余额|工作日|时限|奖励|奖金|罚款|罚金|参数|取值|系数|因子)(以?内)?$")
 
 

@@ -166,7 +166,7 @@ class DocumentNames:
                 named_at.append((m.start() + len(kept), m.end()))  # 「湖州条例和国办6号文」: 湖州条例 stays
         for e in self.entries:
             said_as = (e.name if e.name in question else next((a for a in e.annexes if a in question), None)
-                       or self._core_said(e, question))
+                       or self._core_said(e, question) or self._stem_said(e, question))
             if said_as:
                 explicit.add(e.id)
                 named_at += [(m.start(), m.end()) for m in re.finditer(re.escape(said_as), question)]
@@ -244,6 +244,14 @@ class DocumentNames:
             return None
         framed = _FRAMED.search(question, 0, at)
         return question[framed.start() if framed else at:at + len(e.core)]
+
+    def _stem_said(self, e: _Entry, question: str) -> str | None:
+        """Where the question says the name without its type word, ``_CORE`` characters at least, as no other name
+        holds it: 「系统重要性银行评估中，规模指标…」 names 《系统重要性银行评估办法》. None when it does not."""
+        stem = next((e.name[:-len(t)] for t in _TYPES if e.name.endswith(t)), "")
+        if len(stem) < _CORE or stem not in question or any(o.id != e.id and stem in o.name for o in self.entries):
+            return None
+        return stem
 
     def _elsewhere(self, question: str, text: str, places: tuple[str, ...], everything: bool) -> Naming:
         """Naming no document: ``places`` no document is of. Other places' documents say nothing of them, and
