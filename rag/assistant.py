@@ -465,7 +465,7 @@ class Assistant:
         what it measures, or else the bound asked for (「最多能占几个席位」: 「不得超过两人」), or else the procedure
         asked for (「要准备什么材料」 is answered by 「应当提供…证明」 alone)."""
         return (figure_asked(text, words, self.pipeline.synonyms, named=True) or bound_asked(text)
-                or procedure_asked(text))
+                or procedure_asked(text, self.pipeline.synonyms))
 
     def _best_of(self, text: str, retriever: Retriever, documents: Sequence[str], library: Library,
                  places: Sequence[str], named: bool, states: Callable[[str], bool] | None) -> list[Quote]:

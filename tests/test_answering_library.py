@@ -734,6 +734,9 @@ def test_time_limits_and_spans_are_told_from_dates():
     topic = ["住房", "租赁", "企业", "银行", "申请", "经营性", "物业", "贷款", "期限", "贷到", "评估"]
     assert unanswered(asked, ["经营性物业贷款期限最长不超过30年。"], topic)
     assert not unanswered(asked, ["经营性物业贷款期限最长不超过30年，贷款额度不超过物业评估值的七成。"], topic)
+    # an area in 平方米 is a figure
+    assert not unanswered("新批宅基地，每户面积上限是多少？", ["新批准宅基地的面积按照以下标准执行：平原地区和城市郊区每户不得超过"
+                          "八十平方米，山区每户不得超过一百五十平方米。"], ["新批", "宅基地", "每户", "面积", "上限"])
     # 「万分之六」 is a figure as 「百分之六」 is
     assert not unanswered("交存不足的，罚款按什么比例算？", ["对其交存存款准备金不足部分按每日万分之六的比例处以罚款。"],
                           ["交存", "不足", "罚款", "比例"])
@@ -1397,6 +1400,10 @@ def test_the_sentence_stating_an_asked_procedure_is_quoted():
     assert not states("市场举办者可以凭相关证明文件向市场监督管理部门申请市场名称登记。")
     assert not states("出售自产农产品的，应当持有村民委员会出具的书面证明。")
     assert states("借款人申请经营贷款，应当提供下列材料：")
+    # …named by the policy's word: 低保 is 最低生活保障
+    states = procedure_asked("在重庆申请低保要交哪些材料？", {"低保": ("最低生活保障",)})
+    assert states("申请最低生活保障，应当提交最低生活保障申请书、家庭收入状况证明。")
+    assert not procedure_asked("在重庆申请低保要交哪些材料？")("申请最低生活保障，应当提交最低生活保障申请书。")
     # 「要带什么」 asks what to bring, for what is done (办ETC): identity papers for a payment account are no answer
     states = procedure_asked("在你们行办ETC要带什么？")
     assert not states("单位客户的身份基本信息，包括客户的名称、地址、有效身份证件的种类、号码和有效期限。提供以下证件：营业执照。")

@@ -305,7 +305,8 @@ _YEAR = re.compile(r"\d{4}年")  # 「到2025年末」 dates a target; it is not
 # A formula (「余额上限=一级资本净额×…」) states how a figure is reached: the answer to 「上限是怎么算的」.
 # 「一次性奖励」 is a kind of award, not a count of one.
 _COMPUTED_BOUND = re.compile(r"(?:超过|超出|高于|低于)[^，,。；;]{2,40}?(?:之和|总和|之差|之积)")
-_FIGURE = re.compile(r"\d|(?!一次性)[一二两三四五六七八九十百千万]+[个家所倍成项亿万人名户次天日年元岁]|[百千万]分之|[=＝×÷]")
+_FIGURE = re.compile(r"\d|(?!一次性)[一二两三四五六七八九十百千万]+(?:[个家所倍成项亿万人名户次天日年元岁亩米]|平方米|公顷)"
+                     r"|[百千万]分之|[=＝×÷]")
 
 
 # 「怎么申请」「要交哪些材料」「几个工作日办结」 ask for a procedure; a development policy rarely states one.
@@ -400,7 +401,7 @@ def unanswered(question: str, sentences: list[str], topic: list[str],
         bound = bound_asked(asked, limits=False) if named else None
         if states is not None and not any(states(s) or (bound is not None and bound(s)) for s in sentences):
             return True
-    states = procedure_asked(question)
+    states = procedure_asked(question, synonyms)
     return states is not None and not any(map(states, sentences))
 
 
@@ -421,26 +422,28 @@ def permission_asked(question: str, topic: list[str],
     return lambda sentence: mentions(sentence, done, synonyms) and bool(_PERMISSION_STATED.search(sentence))
 
 
-def procedure_asked(question: str) -> Callable[[str], bool] | None:
+def procedure_asked(question: str, synonyms: dict[str, tuple[str, ...]] | None = None) -> Callable[[str], bool] | None:
     """Whether a sentence states a procedure (材料, 程序, 工作日…, or opening hours); None when the question asks for
-    none."""
+    none. What is applied for may be named by the policy's word (低保 as 最低生活保障)."""
     if _ASKS_HOURS.search(question):
         return lambda sentence: bool(_STATES_HOURS.search(sentence))
     if _ASKS_SYSTEM.search(question):
         return lambda sentence: bool(_NAMES_SYSTEM.search(sentence))
     if _ASKS_MATERIALS.search(question):
         applied = _APPLIED_FOR.search(question)
-        return partial(_states_materials, head=applied.group("what")[-2:] if applied else "")
+        what = applied.group("what") if applied else ""
+        return partial(_states_materials, heads=(what[-2:], *(synonyms or {}).get(what, ())))
     return (lambda sentence: bool(_STATES_PROCEDURE.search(sentence))) if _ASKS_PROCEDURE.search(question) else None
 
 
-def _states_materials(sentence: str, head: str = "") -> bool:
-    """``head``: the last two characters of what is applied for (贷款 of 「申请经营贷款」), which the sentence names,
+def _states_materials(sentence: str, heads: tuple[str, ...] = ("",)) -> bool:
+    """``heads``: the last two characters of what is applied for (贷款 of 「申请经营贷款」), or the policy's word for
+    it, which the sentence names,
     unless it is a lead-in naming no other application (「申请人应当提交下列材料：」): 「…凭相关证明文件…申请市场名称登记」
     and 「…应当持有…出具的书面证明」 state other materials."""
     if not any("虚假" not in m.group() for m in _STATES_MATERIALS.finditer(sentence)):
         return False
-    return head in sentence or sentence.endswith(("：", ":")) and _APPLIED_FOR.search(sentence) is None
+    return any(h in sentence for h in heads) or sentence.endswith(("：", ":")) and _APPLIED_FOR.search(sentence) is None
 
 
 def figure_asked(question: str, topic: list[str], synonyms: dict[str, tuple[str, ...]] | None = None,
