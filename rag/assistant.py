@@ -402,10 +402,10 @@ class Assistant:
             asked_what = grouped.asked_for(prepared.text, self.pipeline.tokenizer.phrase_after)
             # an article quoted that enumerates what is asked for in a sentence of its own (「登记事项包括：单位名称、…」)
             # answers before any list of the same kind of thing further down (「…应当核查下列事项：」)
+            many = not items and grouped.asks_many(text)
             enumerated = next(((i, e) for i, q in enumerate(quotes) if (e := enumerating(q, asked_what)) is not None),
-                              None) if not items and grouped.asks_many(text) else None
-            if not items and grouped.asks_many(text) and enumerated is None and not any(
-                    lists(q, asked_what) for q in quotes[:1]):
+                              None) if many else None
+            if many and enumerated is None and not any(lists(q, asked_what) for q in quotes[:1]):
                 further = select(retriever, scored, retriever.rank(scored, LIST_REACH, "hybrid"), limit=LIST_REACH)
                 listing = next((q for q in further if lists(q, asked_what, topic, LEAD_SUBJECT)), None)
                 if listing is not None:
@@ -417,7 +417,7 @@ class Assistant:
                         listed := self._listed(retriever, prepared, scored, library, documents, naming))) > 1:
                     # the chunks a narrow answer would quote keep their sentences, chosen for this question
                     broad, quotes, asked = True, _merged(quotes, listed), quotes
-            if not items and not broad and quotes and grouped.asks_many(text):
+            if many and not broad and quotes:
                 if enumerated is not None and not lists(quotes[0], asked_what, topic, LEAD_SUBJECT):
                     quotes = [enumerated[1], *(q for i, q in enumerate(quotes) if i != enumerated[0])]
                 elif lists(quotes[0], asked_what):
@@ -562,8 +562,8 @@ class Assistant:
         if titled and listed:
             top = max(h.score for h in listed)
             ids = {c.id for c in titled}
-            listed = [Hit(c, top, 0) for c in titled] + [h for h in listed if h.chunk.id not in ids
-                                                          and not grouped.asks_part(prepared.text)]
+            rest = [] if grouped.asks_part(prepared.text) else [h for h in listed if h.chunk.id not in ids]
+            listed = [Hit(c, top, 0) for c in titled] + rest
         if penalties:
             listed = penalty.imposing_first(listed)
         listed = listed[:grouped.BROAD_MAX]

@@ -119,6 +119,10 @@ class DocumentNames:
         # the framed titles whose subject is long enough, and no other title's, to name them said alone
         self._own_cores = {e.id for e in self.entries if e.core != e.name and len(e.core) >= _CORE
                            and sum(e.core in f.core for f in self.entries) == 1}
+        # …and the names long enough without their type word, and in no other name, to name them so
+        stems = {e.id: next((e.name[:-len(t)] for t in _TYPES if e.name.endswith(t)), "") for e in self.entries}
+        self._own_stems = {i: stem for i, stem in stems.items() if len(stem) >= _CORE
+                           and sum(stem in f.name for f in self.entries) == 1}
         # provinces no document's title or place is of: a question about one of them is about no document here
         self._uncovered = tuple(p.short for p in lexicon.provinces() if p.short not in _NOT_A_JURISDICTION
                                 and not any(p.short in e.title or p.short in e.places for e in self.entries))
@@ -166,7 +170,8 @@ class DocumentNames:
                 named_at.append((m.start() + len(kept), m.end()))  # 「湖州条例和国办6号文」: 湖州条例 stays
         for e in self.entries:
             said_as = (e.name if e.name in question else next((a for a in e.annexes if a in question), None)
-                       or self._core_said(e, question) or self._stem_said(e, question))
+                       or self._core_said(e, question)
+                       or (stem if (stem := self._own_stems.get(e.id, "")) and stem in question else None))
             if said_as:
                 explicit.add(e.id)
                 named_at += [(m.start(), m.end()) for m in re.finditer(re.escape(said_as), question)]
@@ -244,14 +249,6 @@ class DocumentNames:
             return None
         framed = _FRAMED.search(question, 0, at)
         return question[framed.start() if framed else at:at + len(e.core)]
-
-    def _stem_said(self, e: _Entry, question: str) -> str | None:
-        """Where the question says the name without its type word, ``_CORE`` characters at least, as no other name
-        holds it: 「系统重要性银行评估中，规模指标…」 names 《系统重要性银行评估办法》. None when it does not."""
-        stem = next((e.name[:-len(t)] for t in _TYPES if e.name.endswith(t)), "")
-        if len(stem) < _CORE or stem not in question or any(o.id != e.id and stem in o.name for o in self.entries):
-            return None
-        return stem
 
     def _elsewhere(self, question: str, text: str, places: tuple[str, ...], everything: bool) -> Naming:
         """Naming no document: ``places`` no document is of. Other places' documents say nothing of them, and
