@@ -9,8 +9,10 @@ questions) are reported so the thresholds can be calibrated: each suggested thre
 
 from __future__ import annotations
 
+import re
 import statistics
 import time
+import unicodedata
 from dataclasses import dataclass
 
 from eval.retrieval import Question
@@ -83,20 +85,32 @@ def _listed(gold: dict[str, tuple[str, ...]], citations) -> tuple[tuple[int, int
 def _listing(labels: tuple[str, ...], texts: list[str], heading: str) -> bool:
     """Whether a cited measure (its labels and the wording of its chunks) is the gold heading's. A heading given with
     the article's opening words (「第四条 对香港签发的港币支票」, where two attached 办法 each have a 第四条) is the
-    article of that number whose wording opens with them."""
+    article of that number whose wording opens with them; an item's heading, the measure whose wording holds it."""
     number, _, opening = heading.partition(" ")
     return any(_heads(w, heading) for w in labels) or bool(opening) and labels[0] == number and any(
-        t.startswith(_plain(opening)) for t in texts)
+        t.startswith(_plain(opening)) for t in texts) or bool(_ITEM.match(heading)) and any(
+        _form(heading) in _form(t) for t in texts)
+
+
+# An item heading (「（六）推动建立…」) is listed by the article chunk that holds it: an article is cited whole.
+_ITEM = re.compile(r"^\s*(?:[（(][一二三四五六七八九十]+[)）]|\d+[.．、])\s*\S")
 
 
 def _heads(label: str, heading: str) -> bool:
     """Whether a cited measure's label is the gold heading: it starts with it, or it is the heading's first
     clause. A part heading that is a paragraph is labelled by that clause (「一、继续做好金融支持工作」 of
     「一、继续做好金融支持工作，进一步改进金融服务。…」), while a gold heading is written as the text begins."""
+    label, heading = _form(label), _form(heading)
     return label.startswith(heading) or bool(label) and heading.startswith(label) and heading[len(label):][:1] in _CLAUSE
 
 
-_CLAUSE = frozenset("，,；;：:。")
+def _form(text: str) -> str:
+    """A heading compared by its characters, not their width or spacing: an item label writes 「1.」 where the
+    document (and so the gold heading) has 「1．」 or 「2. 」."""
+    return _plain(unicodedata.normalize("NFKC", text))
+
+
+_CLAUSE = frozenset(",;:。")
 
 
 def summarise(outcomes: list[Outcome]) -> dict:

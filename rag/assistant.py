@@ -335,8 +335,12 @@ class Assistant:
             quotes = self._listed(retriever, prepared, scored, library, documents, naming)
         else:
             ranked = framing.last(hits, text)
+            # a follow-up's own words (异议 of 「如果有人对公示的内容有异议呢？」) are what it asks: the sentences saying one
+            # are quoted, though the turn it goes on from scores the rest higher
             quotes = select(retriever, scored, ranked, states=states,
-                            given=figures_given(prepared.text), whole=penalty.asks_penalty(text))
+                            given=_any_of(figures_given(prepared.text),
+                                          (lambda s: any(mentions(s, w, synonyms) for w in fresh)) if fresh else None),
+                            whole=penalty.asks_penalty(text))
             # 「A和B…有什么不同」: a side whose best article the question's own quotes lack has it quoted next to
             # the best one, as two documents' are side by side
             contrasted = [q for side in grouped.sides(prepared.text) or ()
@@ -670,6 +674,12 @@ def _case_met(retriever: Retriever, scored: Scored, hits: list[Hit], quotes: lis
     if best is None or best.chunk.id in {q.hit.chunk.id for q in quotes}:
         return []
     return select(retriever, scored, [best], limit=1, given=lambda sentence: meets(sentence) > 0)
+
+
+def _any_of(*tests: Callable[[str], bool] | None) -> Callable[[str], bool] | None:
+    """A sentence test met when one of ``tests`` (those given) is; None when none is given."""
+    given = [t for t in tests if t is not None]
+    return (lambda sentence: any(t(sentence) for t in given)) if given else None
 
 
 def _placed(quotes: list[Quote], more: Sequence[Quote], at: int) -> list[Quote]:

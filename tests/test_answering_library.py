@@ -99,6 +99,18 @@ def test_a_single_document_is_named_by_its_own_words(chinese_tokenizer):
     assert names.find("台企可以向境外银行借款吗？").documents == ()
 
 
+def test_a_title_is_named_as_staff_shorten_its_four_character_words(chinese_tokenizer):
+    library = [DocumentInfo("sci", "上海市科学技术进步条例", type="条例"),
+               DocumentInfo("ec", "上海市促进电子商务发展规定", type="规定"),
+               DocumentInfo("hr", "山东省人力资源市场条例", type="条例")]
+    names = DocumentNames(library, chinese_tokenizer)
+    assert names.find("上海科技进步条例和上海促进电子商务发展规定，在人才方面有哪些规定？").documents == ("sci", "ec")
+    assert names.find("上海电商规定对电子支付怎么说？").documents == ("ec",)
+    # 「两部…条例」 counts what it means: one of them described is not both
+    assert names.find("上海科技条例里，对人才有哪些规定？").documents == ("sci",)
+    assert names.find("两部上海科技条例里，对人才有哪些规定？").documents == ()
+
+
 def test_a_title_said_without_its_type_word_names_the_document(chinese_tokenizer):
     library = [DocumentInfo("sib", "系统重要性银行评估办法", type="办法"),
                DocumentInfo("fee", "社会保险费征缴暂行条例", type="条例")]
@@ -773,6 +785,9 @@ def test_time_limits_and_spans_are_told_from_dates():
     # 修订 describes the law; 什么时候 asks when a period starts, in another clause
     assert not identity.asks_identity("新修订的反洗钱法要求客户资料保存多少年？从什么时候开始算？")
     assert identity.asks_identity("反洗钱法是什么时候修订的？")
+    # a contract takes effect when the text says; the document's own date is asked only of the document
+    assert not identity.asks_identity("按《郑州市城市房地产市场管理条例》，房产抵押合同从什么时候开始生效？")
+    assert identity.asks_identity("这份担保条例哪天施行？")
 
 
 @pytest.mark.slow
@@ -860,6 +875,18 @@ def test_a_percentage_answers_only_the_ratio_it_is_of():
     fined = figure_asked("机构本身要罚多少？", ["机构", "本身", "要罚"], named=True)
     assert fined("金融机构造成严重后果的，处100万元以上500万元以下的罚款")
     assert not fined("金融机构应当在10个工作日内报告")
+    # the 金额 of an earlier clause is the case told: 「罚多少钱」 asks for the fine, in 元
+    case = figure_asked("帮朋友公司开了几张票，金额加起来两万多，这种会被罚多少钱？", ["朋友", "公司", "几张", "金额", "两万多"])
+    assert case("虚开金额超过1万元的，并处5万元以上50万元以下的罚款")
+    assert not case("发票的金额应当如实填写")
+    # items a lead-in announces as 「下列比例」 are the ratios of what the article sets, though they do not name it
+    share = figure_asked("单位把专利转让出去，给发明人的报酬最低按多少比例？", ["单位", "专利", "转让", "发明人", "报酬", "最低", "比例"])
+    assert share("没有约定数额的，可以按照下列比例确定：（一）单位转让、许可他人实施的，不低于转让费净收入的20%；")
+    assert not share("单位转让专利的，对转让费收入的20%给予补贴")
+    # a rate is stated as a percentage: a term beside the 利率 it is charged at is no level of it
+    rate = figure_asked("现在一年期贷款的法定利率是多少？", ["现在", "一年期", "贷款", "法定", "利率"])
+    assert not rate("短期贷款（期限在一年以下，含一年），按贷款合同签定日的相应档次的法定贷款利率计息。")
+    assert rate("一年期贷款的法定利率为年利率5.31%。")
     # 「参数现在具体取值是多少」: a formula that names the 参数 states no value of it
     value = figure_asked("境外贷款杠杆率和宏观审慎调节参数现在具体取值是多少？", ["境外", "贷款", "杠杆率", "宏观", "审慎", "调节", "参数", "取值"])
     assert not value("境外贷款余额上限=一级资本净额×境外贷款杠杆率×宏观审慎调节参数，按1年期计算")
@@ -1417,6 +1444,10 @@ def test_the_sentence_stating_an_asked_procedure_is_quoted():
     states = procedure_asked("北京集体合同备案能不能在网上办，走哪个系统？")
     assert not states("用人单位报送集体合同备案时，应当提交以下材料：")
     assert states("企业应当通过企业信用信息公示系统报送年度报告。")
+    # 「开在哪家银行」 is answered by a sentence naming a bank
+    states = procedure_asked("郑州商品房预售资金的监管账户必须开在哪家银行？")
+    assert not states("商品房预售所得款项，必须用于有关的房地产工程建设。")
+    assert states("预售资金应当存入商业银行开设的监管专用账户。")
     states = procedure_asked("RQFII在托管行开立人民币专用存款账户，需要准备哪些材料？")
     assert states("境外机构投资者开立人民币专用存款账户，应当提供以下材料：")
     # materials asked: the 申请 the question names, or a 虚假材料 wrong, lists nothing to hand in

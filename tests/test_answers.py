@@ -285,6 +285,13 @@ def test_broad_recall_and_precision_count_each_listed_measure_once():
     gold = {"e": ("一、继续做好金融支持工作，进一步改进金融服务", "二、加强沟通协调")}
     assert _listed(gold, [cited("e", "一、继续做好金融支持工作"), cited("e", "二、加强沟通")])[0] == (1, 2)
     assert _listed({}, citations) == (None, None)
+    # an item label writes 「1.」 for the document's 「1．」 and drops the space of 「2. 」
+    items = [cited("g", "（二）汇总数据", "1.拒绝授信：反映…"), cited("g", "（二）汇总数据", "2.风险预警：反映…")]
+    assert _listed({"g": ("1．拒绝授信", "2. 风险预警", "3．压缩授信规模")}, items)[0] == (2, 3)
+    # an item's heading is listed by the article whose wording holds it; a bare number is no heading to find
+    article = Chunk(id="h10", document="h", part=None, measure="第十条", item=None, document_id="h",
+                    text="…做好下列工作：（一）制定项目指南。（六）推动建立风险投资、融资担保等机制。", responsible_units=(), spans=())
+    assert _listed({"h": ("（六）推动建立风险投资", "（九）鼓励银行推广", "（一）")}, [Citation(1, article, 1.0)])[0] == (1, 3)
     # a heading given with its opening words is the article of that number that opens with them
     opening = Chunk(id="f4", document="f", part="乙办法", measure="第四条", item=None, text="对香港签发的港币支票，限于…",
                     responsible_units=(), spans=(), document_id="f")

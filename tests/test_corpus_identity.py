@@ -291,6 +291,15 @@ def test_labelled_page_fields_come_first():
     assert (identity.signed, identity.published, identity.region) == ("2022-04-01", "2022-04-08", "city")
 
 
+def test_a_page_table_copied_one_cell_a_line_keeps_its_fields():
+    text = ("中国人民银行 财政部\n关于金融支持乡村振兴的通知\n标题：\n中国人民银行 财政部\n关于金融支持乡村振兴的通知\n"
+            "索引号：\nHB/2024-1\n文号：\n银发〔2024〕4号\n发文机关：\n中国人民银行 财政部\n发布日期：\n2024年01月18日\n" + BODY)
+    identity = identify(text, "page.txt")
+    assert (identity.number, identity.issuers, identity.published) == (
+        "银发〔2024〕4号", ("中国人民银行", "财政部"), "2024-01-18")
+    assert identity.title.endswith("关于金融支持乡村振兴的通知")
+
+
 def test_the_synthetic_fixtures_read_their_title_and_type():
     for name, title, kind in [("kejijinrong-banfa.txt", "某市科技金融支持办法", "办法"),
                               ("lvse-jinrong-cuoshi.md", "某市绿色金融发展若干措施", "措施")]:

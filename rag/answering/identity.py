@@ -36,6 +36,10 @@ FIELDS = {
     "published": Field("发布日期", re.compile(r"发布|公布|印发|出台|下发|发的"), ("公布", "发布", "印发")),
     "signed": Field("成文日期", re.compile(r"签发|签署|成文|印发"), ()),
 }
+# What else takes effect or is carried out at a time the text sets (a contract, a registration, a penalty), unless the
+# clause names the document too (「这份担保条例哪天施行」)
+_OTHER_SUBJECT = re.compile(r"合同|协议|担保|抵押|质押|登记|许可|执照|证书|批复|处罚|裁定|判决|保单")
+_DOCUMENT_WORD = re.compile(r"《|条例|办法|规定|细则|通知|意见|措施|决定|文件|政策|这份|该文|本文")
 # Events a document's history records that are no identity field: 通过, 批准, 修正.
 _EVENTS = ("通过", "批准", "修正", "修订", "废止")
 
@@ -45,8 +49,10 @@ def asks_identity(question: str) -> bool:
         return False
     # The asking and what it asks about share a clause: in 「新修订的反洗钱法要求…保存多少年？从什么时候开始算？」
     # 修订 describes the law and 什么时候 asks when a period starts.
+    # 「房产抵押合同从什么时候开始生效？」 asks when a contract takes effect, which the text sets, not the document's date.
     return any(_ASKS.search(clause) and (any(f.cue.search(clause) for f in FIELDS.values())
                                          or any(e in clause for e in _EVENTS) or "文号" in clause)
+               and not (_OTHER_SUBJECT.search(clause) and not _DOCUMENT_WORD.search(clause))
                for clause in CLAUSE_BREAK.split(question))
 
 

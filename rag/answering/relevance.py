@@ -327,6 +327,9 @@ _STATES_HOURS = re.compile(r"周[一二三四五六日末]|星期|节假日|双�
 # 「走哪个系统」 asks which one: only a sentence naming a system, platform or site answers it
 _ASKS_SYSTEM = re.compile(r"(哪个|哪一个|什么|啥)(系统|平台|网站|网址)")
 _NAMES_SYSTEM = re.compile(r"系统|平台|网站|网址|基础设施")
+# 「监管账户必须开在哪家银行」 asks which bank: only a sentence naming a bank (or the 金融机构 it is one of) answers it
+_ASKS_BANK = re.compile(r"(哪家|哪个|哪一家|哪一个|什么)银行")
+_NAMES_BANK = re.compile(r"银行|金融机构")
 # 「商户申请经营贷款，…提供哪些材料」 asks what is handed in for the 经营贷款: what a 市场 hands in for its 名称登记 is no
 # answer. The head of what is applied for (贷款, 许可, 账户) is its last word.
 # (「申请人」「申请书」 apply for nothing)
@@ -334,6 +337,8 @@ _APPLIED_FOR = re.compile(r"(?:申请|办理|开立|开设|开通|开办|办(?![
                           r"(?=[，,。；;：:]|$|要|需要|得|时|的时候|应当)")
 _STATES_MATERIALS = re.compile(r"(提交|提供|出具|报送|携带|附送?|交验|下列|以下)[^。；;]{0,24}?(材料|资料|证明|证件|文件|执照|报告|申请书|证书|凭证)")
 _RATIO = re.compile(r"(比例|比重)$")  # not 利率/费率: a percentage about something else is no rate
+_RATE = re.compile(r"(利率|费率|税率)$")
+_RATE_STATED = re.compile(r"\d\s*[%％‰]|[百千万]分之|个百分点|基点|倍|厘")
 _PERCENT = re.compile(r"\d\s*[%％‰]|[百千万]分之|个百分点|[一二三四五六七八九十]成")
 # A limit is stated as the amount it caps: 「单笔金额不应超过1000元人民币」 answers 「单笔限额是多少」.
 _LIMIT = re.compile(r"(限额|上限|封顶额?|最高额)$")
@@ -423,12 +428,14 @@ def permission_asked(question: str, topic: list[str],
 
 
 def procedure_asked(question: str, synonyms: dict[str, tuple[str, ...]] | None = None) -> Callable[[str], bool] | None:
-    """Whether a sentence states a procedure (材料, 程序, 工作日…, or opening hours); None when the question asks for
-    none. What is applied for may be named by the policy's word (低保 as 最低生活保障)."""
+    """Whether a sentence states a procedure (材料, 程序, 工作日…, opening hours, or the system or bank it goes through);
+    None when the question asks for none. What is applied for may be named by the policy's word (低保 as 最低生活保障)."""
     if _ASKS_HOURS.search(question):
         return lambda sentence: bool(_STATES_HOURS.search(sentence))
     if _ASKS_SYSTEM.search(question):
         return lambda sentence: bool(_NAMES_SYSTEM.search(sentence))
+    if _ASKS_BANK.search(question):
+        return lambda sentence: bool(_NAMES_BANK.search(sentence))
     if _ASKS_MATERIALS.search(question):
         applied = _APPLIED_FOR.search(question)
         what = applied.group("what") if applied else ""
@@ -480,6 +487,13 @@ def figure_asked(question: str, topic: list[str], synonyms: dict[str, tuple[str,
     after = [w for w in topic if _MEASURE.search(w) and asks.end() <= question.find(w) <= asks.end() + _RUN
              and not re.search(r"\W", question[asks.end():question.find(w)])]
     measured = next(iter(after), None) or _last_before(question, [w for w in topic if _MEASURE.search(w)], asks.start())
+    verb = question[asks.start() - 1:asks.start()]
+    # 「…金额加起来两万多，这种会被罚多少钱？」: the 金额 of an earlier clause is the case told; an ask that says what
+    # it wants (罚多少, 多少钱) is of that
+    clause = max(question.rfind(p, 0, asks.start()) for p in "，,。；;")
+    if (not after and measured and question.rfind(measured, 0, asks.start()) < clause
+            and (verb in _ASKED_BY_VERB or question.startswith("钱", asks.end()))):
+        measured = None
     # 「多少天内作出处理决定」 counts days whatever other noun came before (乱收费 is what was complained of);
     # a noun of time (「有效期是几年」) still says which length is asked
     spans = _SPAN_UNIT.match(question, asks.end()) or _SPAN_UNIT.fullmatch(asks.group(), 1)
@@ -508,7 +522,6 @@ def figure_asked(question: str, topic: list[str], synonyms: dict[str, tuple[str,
         return partial(_states_figure, measured=("元",), others=of_it or others)
     if not measured and question.endswith("百分之", 0, asks.start()):  # 「衰减到百分之多少」: a percentage
         return partial(_states_figure, measured=("比例",), others=others)
-    verb = question[asks.start() - 1:asks.start()]
     if not measured and verb in _ASKED_BY_VERB:  # 「机构本身要罚多少」 asks for a 罚款
         others = [w for w in others if not w.endswith(verb)]  # jieba's 「要罚」 is the asking, not a subject
         return partial(_states_figure, measured=_ASKED_BY_VERB[verb], others=others)
@@ -664,13 +677,19 @@ def _states_figure(sentence: str, measured: tuple[str, ...], others: list[str],
     if not measured:  # …or a bound computed from other amounts (「抵押价值不得超出…地价与…残值之和」)
         return bool(clauses) or bool(_COMPUTED_BOUND.search(sentence))
     # A ratio is stated as a percentage as often as by name (「按照管理费收入的10%计提」).
-    literal = any(m in c for c in clauses for m in measured)
+    # A rate is stated as a percentage (or a multiple, or basis points) of something: 「期限在一年以下…按…法定贷款利率
+    # 计息」 names the 利率 beside a term, not its level. An amount is a number of 元: a table's 「单位：万元」 beside a 「附1」 states none.
+    literal = any(m in c and (not _RATE.search(m) or _RATE_STATED.search(c)) and (m != "元" or _IN_MONEY.search(c))
+                  for c in clauses for m in measured)
     by_form = any((_RATIO.search(m) and _PERCENT.search(c)) or (_DURATION.search(m) and _PERIOD.search(_YEAR.sub("", c)))
                   or (_LIMIT.search(m) and _CAPPED.search(c)) or (_SUM.search(m) and qualifier and _IN_MONEY.search(c))
                   or (_HEADCOUNT.search(m) and _PERSONS.search(c))
                   for c in clauses for m in measured)
     # 「出资比例」 asked is not met by 「净收入…的比例」: a ratio named literally is still of something.
-    of_it = not qualifier or any(q in sentence for q in qualifier)
+    # 「…没有约定数额的，可以按照下列比例确定：（一）…不低于…净收入的20%」: items a lead-in announces as the ratios
+    # (amounts…) asked about are of what its article sets, though they no longer name it
+    of_it = not qualifier or any(q in sentence for q in qualifier) or any(
+        m in lead for lead in _leads(sentence, parts) if lead for m in measured)
     ratio_of_it = of_it or not any(_RATIO.search(m) for m in measured)
     named = (literal and ratio_of_it) or (by_form and of_it)
     if rule and not named:  # a clause that says how the figure is set, with no number in it

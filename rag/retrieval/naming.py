@@ -36,6 +36,8 @@ _TYPES = ("实施意见", "指导意见", "意见", "条例", "措施", "通知"
 # A demonstrative points at one document (「那个…的文件」); a bare 「文件里」 may mean any of them.
 _POINTERS = ("这份", "那份", "这个", "那个", "这部", "那部", "该文件", "该文")
 _POINTED = re.compile(rf"^.{{0,20}}?(文件|{'|'.join(t for t in _TYPES if t != '法')})")
+_COUNTED = re.compile(rf"(两|二|三|四|五|几)(?:部|份|个)(?=[^，,。？?]{{0,12}}?(?:文件|{'|'.join(_TYPES)}))")
+_COUNTS = {"两": 2, "二": 2, "三": 3, "四": 4, "五": 5}
 _NICKNAMES = ("新规",)  # said of one document, always after its short title (资管新规)
 # 「国家和广东对农业保险…」: the national documents are asked of alongside the place's own (not 「国家级开发区」)
 _NATIONAL_TOO = re.compile(r"(国家|中央)(层面)?(和|与|及|以及|、|跟)|(和|与|及|以及|、|跟)(国家|中央)(?!级)")
@@ -148,7 +150,7 @@ class DocumentNames:
         if own:
             places = (own,)
         abbreviation = number.prefix.removesuffix("发") if number and number.prefix.endswith("发") else None
-        return _Entry(d.id, d.title, _QUALIFIED.sub("", d.title) or d.title, core, numbers, parts | _abbreviations(ordered), places, own is not None,
+        return _Entry(d.id, d.title, _QUALIFIED.sub("", d.title) or d.title, core, numbers, parts | _abbreviations(ordered, parts), places, own is not None,
                       abbreviation or None, d.region == "national")
 
     def find(self, question: str) -> Naming:
@@ -238,6 +240,10 @@ class DocumentNames:
             # so does 「江苏省“不见面审批”改革…是怎么规定的」 浙江's 「最多跑一次」改革规定
             return self._elsewhere(question, text, elsewhere, everything=True)
         ids = tuple(e.id for e in self.entries if e.id in explicit | described)
+        # 「两部社保条例里…」 counts the documents it means: one described is not both, and the library is searched
+        counted = _COUNTED.search(question)
+        if counted and not explicit and 0 < len(ids) < _COUNTS.get(counted.group(1), 2):
+            return Naming((), question)
         return Naming(ids, _trim(text) or question, tuple(dict.fromkeys(places)) if len(ids) > 1 else (), wider=wider)
 
     def _core_said(self, e: _Entry, question: str) -> str | None:
@@ -324,9 +330,13 @@ def _trim(text: str) -> str:
     return re.sub(r"^[的里中，,、\s]+", "", text).strip()
 
 
-def _abbreviations(words: list[str]) -> frozenset[str]:
-    """「资管」 for 资产管理: the first characters of two title words in a row, as staff shorten them."""
-    return frozenset(a[0] + b[0] for a, b in zip(words, words[1:]))
+def _abbreviations(words: list[str], parts: Collection[str]) -> frozenset[str]:
+    """「资管」 for 资产管理: the first characters of two title words in a row, as staff shorten them; and a
+    four-character word or part of one by the first characters of its halves (科学技术 → 科技, 社会保险费 → 社保),
+    the word also before the next title word (「上海科技进步条例」 for 上海市科学技术进步条例)."""
+    halves = [w[0] + w[2] if len(w) == 4 else None for w in words]
+    return frozenset({a[0] + b[0] for a, b in zip(words, words[1:])} | {p[0] + p[2] for p in parts if len(p) == 4}
+                     | {h + b for h, b in zip(halves, words[1:]) if h})
 
 
 def _parse_number(number: str) -> _Number | None:

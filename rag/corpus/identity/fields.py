@@ -26,6 +26,8 @@ _LINE = re.compile(r"【?(?:{})】?\s*[:：】]\s*(?P<value>.+)".format(
 _OTHER_LABELS = r"索\s*引\s*号|主题分类|公文种类|主\s*题\s*词|体裁分类|组配分类|信息来源"
 # A table flattened onto one line (「标题：…索引号：…文号：…发文机关：…」): each label ends the value before it.
 _NEXT_LABEL = re.compile(r"(?:{})\s*[:：]".format("|".join([*_LABELS.values(), _OTHER_LABELS])))
+# (a title copied that way may run over several lines, and is read from the layout instead)
+_BARE_LABEL = re.compile(r"【?(?:{}|{})】?\s*[:：】]".format(_LABELS["number"], _LABELS["issuers"]))
 _INLINE_DATE = {k: re.compile(rf"(?:{_LABELS[k]})】?\s*[:：】]\s*") for k in _DATE_KEYS}
 # Labels sit in the page header; a label deep in the body is wording, not a field.
 _SCOPE = 3000
@@ -40,10 +42,22 @@ def _date_at(text: str, pos: int) -> str | None:
     return iso_of(m) if m else None
 
 
+def _with_values(lines: list[str]) -> list[str]:
+    """The lines with a 文号 or 发文机关 label that stands alone (「文号：」) joined to the value on the next line, as a
+    page's table is often copied one cell a line."""
+    out: list[str] = []
+    for line in (raw.strip() for raw in lines):
+        if out and _BARE_LABEL.fullmatch(out[-1]) and line and not _NEXT_LABEL.match(line):
+            out[-1] += line
+        elif line:
+            out.append(line)
+    return out
+
+
 def read_fields(lines: list[str]) -> dict[str, str]:
     """Labelled values: title, number, issuers (as written) and ISO signed/published/effective."""
     found: dict[str, str] = {}
-    for line in lines:
+    for line in _with_values(lines):
         if not _LINE.fullmatch(line):
             continue
         starts = [m.start() for m in _NEXT_LABEL.finditer(line)] + [len(line)]
