@@ -26,7 +26,8 @@ def test_framing_articles_follow_the_rest():
 
 def test_a_question_about_what_they_state_keeps_them_first():
     hits = [DEFINITION, PURPOSE, DUTY]
-    for question in ("地方金融组织是指哪些机构？", "这个条例的目的是什么？", "“青年”是多大年龄？", "条例什么时候施行？"):
+    for question in ("地方金融组织是指哪些机构？", "这个条例的目的是什么？", "“青年”是多大年龄？", "条例什么时候施行？",
+                     "这个条例管不管金融机构里的国有资产？"):
         assert framing.last(hits, question) == hits
 
 

@@ -111,6 +111,14 @@ def test_a_title_is_named_as_staff_shorten_its_four_character_words(chinese_toke
     assert names.find("两部上海科技条例里，对人才有哪些规定？").documents == ()
 
 
+def test_a_title_word_asked_after_the_type_word_names_no_other_document_of_the_place(chinese_tokenizer):
+    library = [DocumentInfo("renew", "上海市城市更新条例", type="条例"),
+               DocumentInfo("care", "上海市医疗保障条例", type="条例")]
+    names = DocumentNames(library, chinese_tokenizer)
+    assert names.find("上海城市更新条例在资金、土地等方面给了哪些保障措施？").documents == ("renew",)
+    assert names.find("上海医疗保障条例对长期护理保险怎么规定？").documents == ("care",)
+
+
 def test_a_title_said_without_its_type_word_names_the_document(chinese_tokenizer):
     library = [DocumentInfo("sib", "系统重要性银行评估办法", type="办法"),
                DocumentInfo("fee", "社会保险费征缴暂行条例", type="条例")]
@@ -935,6 +943,10 @@ def test_a_percentage_answers_only_the_ratio_it_is_of():
     ahead = figure_asked("养老机构要暂停服务，要提前多少天向民政部门报安置方案？", ["养老", "机构", "暂停", "服务", "提前", "民政部门", "安置", "方案"])
     assert ahead("养老机构暂停、终止服务的，应当于暂停或者终止服务六十日前，向民政部门提交老年人安置方案")
     assert not ahead("养老机构应当于每年12月31日前向民政部门报送安置方案")
+    # days after a bound are a period (「不得少于十五日」), a date's day is not
+    shown = figure_asked("承包方案要在集体经济组织内公示多少天？", ["承包", "方案", "集体", "经济", "组织", "公示"])
+    assert shown("发包方应当拟订承包方案，并在本集体经济组织内公示，公示时间不得少于十五日。")
+    assert not shown("承包方案于3月15日在本集体经济组织内公示。")
     # …but a noun of time before the ask says which length: a 有效期, not any period the text sets
     valid = figure_asked("人力资源服务许可证的有效期是几年？", ["人力资源", "服务", "许可证", "有效期", "几年"])
     assert not valid("经营性人力资源服务机构应当自开展业务之日起15日内向人力资源社会保障行政部门备案")
@@ -1448,6 +1460,11 @@ def test_the_sentence_stating_an_asked_procedure_is_quoted():
     states = procedure_asked("郑州商品房预售资金的监管账户必须开在哪家银行？")
     assert not states("商品房预售所得款项，必须用于有关的房地产工程建设。")
     assert states("预售资金应当存入商业银行开设的监管专用账户。")
+    # 「怎么补办」 asks how a lost paper is replaced
+    states = procedure_asked("客户把《假币收缴凭证》弄丢了，怎么补办？")
+    assert not states("客户申请涉假查询，应当到取款金融机构提交冠字号码查询申请。")
+    assert states("卡片遗失的，由学生本人持有效身份证件到发卡银行办理挂失及补换卡手续。")
+    assert procedure_asked("已经在发卡的商家，要在多长时间内补办备案？") is None
     states = procedure_asked("RQFII在托管行开立人民币专用存款账户，需要准备哪些材料？")
     assert states("境外机构投资者开立人民币专用存款账户，应当提供以下材料：")
     # materials asked: the 申请 the question names, or a 虚假材料 wrong, lists nothing to hand in

@@ -300,6 +300,12 @@ def test_a_page_table_copied_one_cell_a_line_keeps_its_fields():
     assert identity.title.endswith("关于金融支持乡村振兴的通知")
 
 
+def test_a_number_heading_a_copy_that_lost_its_issuer_is_no_title():
+    text = ("[2005]第 7 号\n为规范信贷资产证券化试点工作，中国人民银行、中国银行业监督管理委员会制定了《信贷资产证券化试点管理办法》，"
+            "现予公布。\n二〇〇五年四月二十日\n第一章 总 则\n第一条 为规范信贷资产证券化试点工作，制定本办法。\n")
+    assert identify(text, "notice.txt").title == "信贷资产证券化试点管理办法"
+
+
 def test_the_synthetic_fixtures_read_their_title_and_type():
     for name, title, kind in [("kejijinrong-banfa.txt", "某市科技金融支持办法", "办法"),
                               ("lvse-jinrong-cuoshi.md", "某市绿色金融发展若干措施", "措施")]:

@@ -19,8 +19,9 @@ _OWN = r"本(?:条例|办法|规定|细则|意见|通知|措施|决定)"
 # read in an article's first sentence: a measure that ends a 通知 may run on into its 「本通知自…起实施」
 _FRAMES = re.compile(rf"^为了?[^。]{{0,160}}制定{_OWN}|^{_OWN}所称|适用{_OWN}|^{_OWN}适用于|^{_OWN}自[^。]{{0,20}}(?:起施行|起实施|施行)")
 # what a framing article answers: a term's meaning or reach, the document's purpose or dates, a quoted term
+# (「管不管金融机构里的国有资产」 asks its reach as staff say it)
 _ASKS = re.compile(r"是指|指什么|指哪|指的是|什么是|算不算|属于|适用|范围|目的|施行|生效|哪天|什么时候|包括哪些|哪几类"
-                   r"|定义|界定|认定|多大|哪些人|[“「\"'‘][^”」\"'’]{1,10}[”」\"'’]")
+                   r"|定义|界定|认定|多大|哪些人|管不管|管得着|归不归|[“「\"'‘][^”」\"'’]{1,10}[”」\"'’]")
 
 
 def frames(text: str) -> bool:

@@ -330,6 +330,10 @@ _NAMES_SYSTEM = re.compile(r"系统|平台|网站|网址|基础设施")
 # 「监管账户必须开在哪家银行」 asks which bank: only a sentence naming a bank (or the 金融机构 it is one of) answers it
 _ASKS_BANK = re.compile(r"(哪家|哪个|哪一家|哪一个|什么)银行")
 _NAMES_BANK = re.compile(r"银行|金融机构")
+# 「凭证弄丢了，怎么补办？」 asks how a lost paper is replaced: a 查询申请 procedure is no answer (「要在多长时间内补办
+# 备案」 asks a late filing, not a replacement)
+_ASKS_REISSUE = re.compile(r"(丢|遗失|损坏|坏了|找不到)[^？?。]{0,12}(补办|补领|补发|重新办)")
+_STATES_REISSUE = re.compile(r"补办|补发|补领|补换|挂失|重新(出具|开具|发放|核发|签发)")
 # 「商户申请经营贷款，…提供哪些材料」 asks what is handed in for the 经营贷款: what a 市场 hands in for its 名称登记 is no
 # answer. The head of what is applied for (贷款, 许可, 账户) is its last word.
 # (「申请人」「申请书」 apply for nothing)
@@ -349,8 +353,10 @@ _CAPPED = re.compile(r"(超过|高于|超出|最高|最多|封顶)[^，,。；;]
 # A length of time is stated as one: 「参保1年以上」 answers 「参保年限放宽到几年」.
 _DURATION = re.compile(r"(年限|期限|时限)$")
 # (「提前六十日前」 is a period; 「12月31日前」 a date, 「上一年度」 neither)
+# (「不得少于十五日」: days after a bound are a period too)
 _PERIOD = re.compile(r"(?<![上下本当同月\d一二两三四五六七八九十百])[\d一二两三四五六七八九十百]+\s*"
-                     r"(个月|年(?!度)|个?工作日|天|日(以|之)?[内前]|小时)")
+                     r"(个月|年(?!度)|个?工作日|天|日(以|之)?[内前]|小时)"
+                     r"|(?:少于|多于|超过|低于|满|为期)[\d一二两三四五六七八九十百]+\s*日")
 # 「多少天」「多少个工作日」: the unit after the ask says a length of time is counted
 _SPAN_UNIT = re.compile(r"个?(天|日|月|年|小时|工作日|周|星期)")
 # 「各派多少名协商代表」「最多几个人」: the unit after the ask says people are counted, stated as 「三至十五人」
@@ -436,6 +442,8 @@ def procedure_asked(question: str, synonyms: dict[str, tuple[str, ...]] | None =
         return lambda sentence: bool(_NAMES_SYSTEM.search(sentence))
     if _ASKS_BANK.search(question):
         return lambda sentence: bool(_NAMES_BANK.search(sentence))
+    if _ASKS_REISSUE.search(question):
+        return lambda sentence: bool(_STATES_REISSUE.search(sentence))
     if _ASKS_MATERIALS.search(question):
         applied = _APPLIED_FOR.search(question)
         what = applied.group("what") if applied else ""

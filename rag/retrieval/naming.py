@@ -192,8 +192,11 @@ class DocumentNames:
         # 「北京外商投资条例」 names 北京's 外商投资 条例, not every 北京 条例: a document the question names by
         # nothing but a place that a better-described one shares is not meant.
         entry = self._by_id
-        described -= {i for i in described if not _title_words(entry[i], words) and any(
-            scores[j][0] > scores[i][0] and set(entry[i].places) & set(entry[j].places) for j in described)}
+        # (a title word said after its type word is asked, not named: 保障 of 「…条例…给了哪些保障措施」)
+        said = {i: _named_by(entry[i], rest, words) for i in described}
+        described -= {i for i in described if not said[i] and any(
+            (scores[j][0] > scores[i][0] or said[j]) and set(entry[i].places) & set(entry[j].places)
+            for j in described if j != i)}
         # The words that name a document say nothing about what is asked of it: left in, 「优化营商环境条例对…」
         # would be answered with the articles that repeat 「优化营商环境」.
         for i in sorted(described, key=lambda i: -scores[i][1][0]):
@@ -318,6 +321,12 @@ def _own_rule(question: str, places: Sequence[str]) -> bool:
     """Whether ``question`` asks for one of ``places``' own rule, not of what happens there."""
     return bool(_LOCAL_RULE.search(question)) or any(
         _OWN_RULE.match(question[m.end():]) for p in places for m in re.finditer(re.escape(p), question))
+
+
+def _named_by(e: _Entry, question: str, words: list[str]) -> list[str]:
+    """The document's title words the question says before the last of its type words."""
+    typed = max((question.rfind(t) for t in _TYPES if e.name.endswith(t)), default=-1)
+    return [w for w in _title_words(e, words) if 0 <= question.find(w) < (typed if typed >= 0 else len(question))]
 
 
 def _title_words(e: _Entry, words: list[str]) -> list[str]:

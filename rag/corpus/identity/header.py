@@ -132,8 +132,10 @@ def _skip_to_title(lines: list[str]) -> tuple[int, list[re.Match], tuple[str, ..
             found.append(numbers.NUMBER.fullmatch(line + lines[k]))
             i = k + 1
             continue
-        if letterhead and numbers.is_seq_line(line):
-            i += 1  # 「（2017）第 2 号」 under the issuers' names: a number whose 令 the source lost, not a title
+        if numbers.is_seq_line(line):
+            # 「（2017）第 2 号」 under the issuers' names, or heading a copy that lost them (「[2005]第 7 号」): a number
+            # whose 令 or 公告 the source lost, not a title
+            i += 1
             continue
         names = _letterhead(line)
         if names is None:
