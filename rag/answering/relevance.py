@@ -334,6 +334,9 @@ _NAMES_BANK = re.compile(r"银行|金融机构")
 # 备案」 asks a late filing, not a replacement)
 _ASKS_REISSUE = re.compile(r"(丢|遗失|损坏|坏了|找不到)[^？?。]{0,12}(补办|补领|补发|重新办)")
 _STATES_REISSUE = re.compile(r"补办|补发|补领|补换|挂失|重新(出具|开具|发放|核发|签发)")
+# What a question asks for (opening hours, a system, a bank, a replacement) and what a sentence must say to answer it
+_ASKED_AND_SAID = ((_ASKS_HOURS, _STATES_HOURS), (_ASKS_SYSTEM, _NAMES_SYSTEM), (_ASKS_BANK, _NAMES_BANK),
+                   (_ASKS_REISSUE, _STATES_REISSUE))
 # 「商户申请经营贷款，…提供哪些材料」 asks what is handed in for the 经营贷款: what a 市场 hands in for its 名称登记 is no
 # answer. The head of what is applied for (贷款, 许可, 账户) is its last word.
 # (「申请人」「申请书」 apply for nothing)
@@ -425,7 +428,7 @@ def permission_asked(question: str, topic: list[str],
     if not asks:
         return None
     # 「…，这样行得通吗」: a clause of nothing but the ask points back at the one before
-    clause = max(question.rfind(p, 0, asks.start()) for p in "，,。；;") + 1
+    clause = _clause_start(question, asks.start())
     end = clause if asks.start() - clause <= _POINTING_BACK else asks.start()
     done = _last_before(question, [w for w in topic if not _ASKING.match(w) and w not in _QUALIFIERS], end)
     if not done:
@@ -436,14 +439,9 @@ def permission_asked(question: str, topic: list[str],
 def procedure_asked(question: str, synonyms: dict[str, tuple[str, ...]] | None = None) -> Callable[[str], bool] | None:
     """Whether a sentence states a procedure (材料, 程序, 工作日…, opening hours, or the system or bank it goes through);
     None when the question asks for none. What is applied for may be named by the policy's word (低保 as 最低生活保障)."""
-    if _ASKS_HOURS.search(question):
-        return lambda sentence: bool(_STATES_HOURS.search(sentence))
-    if _ASKS_SYSTEM.search(question):
-        return lambda sentence: bool(_NAMES_SYSTEM.search(sentence))
-    if _ASKS_BANK.search(question):
-        return lambda sentence: bool(_NAMES_BANK.search(sentence))
-    if _ASKS_REISSUE.search(question):
-        return lambda sentence: bool(_STATES_REISSUE.search(sentence))
+    stated = next((said for asks, said in _ASKED_AND_SAID if asks.search(question)), None)
+    if stated is not None:
+        return lambda sentence: bool(stated.search(sentence))
     if _ASKS_MATERIALS.search(question):
         applied = _APPLIED_FOR.search(question)
         what = applied.group("what") if applied else ""
@@ -498,8 +496,7 @@ def figure_asked(question: str, topic: list[str], synonyms: dict[str, tuple[str,
     verb = question[asks.start() - 1:asks.start()]
     # 「…金额加起来两万多，这种会被罚多少钱？」: the 金额 of an earlier clause is the case told; an ask that says what
     # it wants (罚多少, 多少钱) is of that
-    clause = max(question.rfind(p, 0, asks.start()) for p in "，,。；;")
-    if (not after and measured and question.rfind(measured, 0, asks.start()) < clause
+    if (not after and measured and question.rfind(measured, 0, asks.start()) < _clause_start(question, asks.start())
             and (verb in _ASKED_BY_VERB or question.startswith("钱", asks.end()))):
         measured = None
     # 「多少天内作出处理决定」 counts days whatever other noun came before (乱收费 is what was complained of);
@@ -555,6 +552,11 @@ def figure_asked(question: str, topic: list[str], synonyms: dict[str, tuple[str,
     qualifier = (of, *(synonyms or {}).get(of, ())) if of else ()
     return partial(_states_figure, measured=names, others=others, qualifier=qualifier, rule=bool(asks.group("rule") or asks.group("standard")),
                    agreed=not _BOUND.search(question))
+
+
+def _clause_start(question: str, end: int) -> int:
+    """Where the clause holding position ``end`` of the question begins."""
+    return max(question.rfind(p, 0, end) for p in "，,。；;") + 1
 
 
 def _last_before(question: str, words: list[str], end: int) -> str | None:

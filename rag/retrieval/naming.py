@@ -341,7 +341,7 @@ def _trim(text: str) -> str:
 
 def _abbreviations(words: list[str], parts: Collection[str]) -> frozenset[str]:
     """「资管」 for 资产管理: the first characters of two title words in a row, as staff shorten them; and a
-    four-character word or part of one by the first characters of its halves (科学技术 → 科技, 社会保险费 → 社保),
+    four-character word or part of one by the first characters of its halves (科学技术 → 科技, 电子商务 → 电商),
     the word also before the next title word (「上海科技进步条例」 for 上海市科学技术进步条例)."""
     halves = [w[0] + w[2] if len(w) == 4 else None for w in words]
     return frozenset({a[0] + b[0] for a, b in zip(words, words[1:])} | {p[0] + p[2] for p in parts if len(p) == 4}
